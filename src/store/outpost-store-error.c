@@ -1,0 +1,3 @@
+#include "outpost-store-error.h"
+
+G_DEFINE_QUARK (outpost-store-error-quark, outpost_store_error)

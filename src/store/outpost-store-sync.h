@@ -1,0 +1,183 @@
+/* outpost-store-sync.h: what the sync engine needs from the store: the change journal, server
+ * rows, per-table sync state, the sync log, sync errors and conflicts. */
+#pragma once
+
+#include "outpost-store.h"
+
+G_BEGIN_DECLS
+
+/* ---- transactions: the sync commits in short transactions (one page, one batch) -------- */
+gboolean       outpost_store_begin           (OutpostStore *self, GError **error);
+gboolean       outpost_store_commit          (OutpostStore *self, GError **error);
+void           outpost_store_rollback        (OutpostStore *self);
+
+/* ---- the change journal ------------------------------------------------------------------ */
+
+typedef enum {
+  OUTPOST_JOURNAL_CREATE,
+  OUTPOST_JOURNAL_UPDATE,
+  OUTPOST_JOURNAL_DELETE,
+  OUTPOST_JOURNAL_ASSOCIATE,
+  OUTPOST_JOURNAL_DISASSOCIATE,
+} OutpostJournalOp;
+
+typedef enum {
+  OUTPOST_JOURNAL_PENDING,    /* waiting for upload; later user edits coalesce into it */
+  OUTPOST_JOURNAL_IN_FLIGHT,  /* sent (or being sent): never coalesced into, re-sent after a crash */
+  OUTPOST_JOURNAL_FAILED,     /* the server refused it: a sync error, retried only on Retry */
+  OUTPOST_JOURNAL_IGNORED,    /* the user chose Ignore: local change kept, not retried */
+} OutpostJournalStatus;
+
+typedef struct {
+  gint64                seq;
+  OutpostJournalOp      op;
+  OutpostJournalStatus  status;
+  char                 *entity;
+  char                 *record_id;
+  JsonObject           *fields;        /* CREATE: all values; UPDATE: changed fields; else NULL */
+  char                 *relationship;  /* ASSOCIATE / DISASSOCIATE */
+  char                 *related_entity;
+  char                 *related_id;
+  gint                  attempts;
+} OutpostJournalEntry;
+
+void           outpost_journal_entry_free    (OutpostJournalEntry *entry);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OutpostJournalEntry, outpost_journal_entry_free)
+
+/* PENDING and IN_FLIGHT entries in seq order (OutpostJournalEntry*). */
+GPtrArray     *outpost_store_journal_list    (OutpostStore *self, GError **error);
+/* Marks entries IN_FLIGHT before they are sent. */
+gboolean       outpost_store_journal_mark_in_flight (OutpostStore *self, gint64 seq, GError **error);
+/* The server took the entry: remove it; when no other entry for the record remains the row
+ * becomes SYNCED with @etag (may be NULL) and its base values are dropped. */
+gboolean       outpost_store_journal_complete (OutpostStore *self, gint64 seq,
+                                              const char *etag, GError **error);
+/* The server refused the entry: it becomes FAILED and a sync error row is written. */
+gboolean       outpost_store_journal_fail    (OutpostStore *self, gint64 seq,
+                                              const char *message, GError **error);
+
+/* ---- server rows ---------------------------------------------------------------------- */
+
+typedef enum {
+  OUTPOST_APPLY_WRITTEN,        /* row inserted or replaced */
+  OUTPOST_APPLY_UNCHANGED,      /* same etag: only the generation was touched */
+  OUTPOST_APPLY_LOCAL_CHANGES,  /* the row has unsynced local changes: not written */
+} OutpostApplyResult;
+
+/* Writes a row as the server has it (values already mapped to field names), stamping it with
+ * @generation (see outpost_store_sweep). Never overwrites a row with local changes. */
+OutpostApplyResult outpost_store_apply_server_row (OutpostStore *self, const char *entity,
+                                              const char *id, JsonObject *values,
+                                              const char *etag, gint64 generation,
+                                              GError **error);
+/* A row deleted on the server (or out of the filter): removed unless it has local changes.
+ * Returns FALSE with no error when it was kept for that reason. */
+gboolean       outpost_store_remove_server_row (OutpostStore *self, const char *entity,
+                                              const char *id, GError **error);
+/* After a complete full sync: removes synced rows not stamped with @generation. Returns the
+ * number removed, or -1 on error. */
+gint64         outpost_store_sweep           (OutpostStore *self, const char *entity,
+                                              gint64 generation, GError **error);
+/* The last server values of the locally changed fields (field -> value), or NULL. */
+JsonObject    *outpost_store_get_base        (OutpostStore *self, const char *entity,
+                                              const char *id, GError **error);
+/* After a merge: the server's row becomes the new base (etag, values); @local_changes (may be
+ * NULL or empty) stay as the row's unsynced changes with a pending UPDATE entry. */
+gboolean       outpost_store_rebase          (OutpostStore *self, const char *entity,
+                                              const char *id, JsonObject *server_values,
+                                              const char *etag, JsonObject *local_changes,
+                                              GError **error);
+
+/* ---- per-table sync state --------------------------------------------------------------- */
+
+typedef struct {
+  char     *entity;
+  char     *delta_link;       /* change tracking; NULL if none yet */
+  char     *last_sync;        /* ISO 8601 UTC of the last completed download; NULL = never */
+  gboolean  full_sync_owed;
+  char     *checkpoint;       /* nextLink of a full sync in progress, NULL if none */
+  gint64    generation;       /* generation of the full sync in progress / last completed */
+  gint64    profile_version;  /* profile version of the last completed full sync */
+} OutpostTableState;
+
+void           outpost_table_state_free      (OutpostTableState *state);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OutpostTableState, outpost_table_state_free)
+
+OutpostTableState *outpost_store_get_table_state (OutpostStore *self, const char *entity,
+                                              GError **error);
+gboolean       outpost_store_set_table_state (OutpostStore *self, const OutpostTableState *state,
+                                              GError **error);
+/* Forces a full sync of @entity (NULL = every entity) at the next sync. */
+gboolean       outpost_store_owe_full_sync   (OutpostStore *self, const char *entity,
+                                              GError **error);
+
+/* ---- sync log, errors, conflicts -------------------------------------------------------- */
+
+typedef struct {
+  gint64  id;
+  char   *kind;          /* "full", "incremental", "upload", "email", "entities" */
+  gint64  started;       /* unix seconds */
+  gint64  ended;         /* 0 while running */
+  char   *status;        /* "running", "succeeded", "failed", "cancelled" */
+  gint64  downloaded;
+  gint64  uploaded;
+  gint64  conflicts;
+  gint64  errors;
+  char   *message;       /* why it failed, or NULL */
+} OutpostSyncRun;
+
+void           outpost_sync_run_free         (OutpostSyncRun *run);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OutpostSyncRun, outpost_sync_run_free)
+
+gint64         outpost_store_log_begin       (OutpostStore *self, const char *kind, GError **error);
+gboolean       outpost_store_log_end         (OutpostStore *self, const OutpostSyncRun *run,
+                                              GError **error);
+/* A line in the run's log (e.g. the local values lost to ServerWins). */
+gboolean       outpost_store_log_message     (OutpostStore *self, gint64 run_id,
+                                              const char *entity, const char *record_id,
+                                              const char *message, GError **error);
+GPtrArray     *outpost_store_list_runs       (OutpostStore *self, guint limit, GError **error);
+GPtrArray     *outpost_store_list_run_messages (OutpostStore *self, gint64 run_id, GError **error); /* char* */
+
+typedef struct {
+  gint64  id;
+  gint64  journal_seq;
+  char   *entity;
+  char   *record_id;
+  char   *message;       /* the server's message */
+  gint64  when;
+} OutpostSyncErrorRow;
+
+void           outpost_sync_error_row_free   (OutpostSyncErrorRow *row);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OutpostSyncErrorRow, outpost_sync_error_row_free)
+
+GPtrArray     *outpost_store_list_errors     (OutpostStore *self, GError **error);
+/* Retry: the entry becomes PENDING again. Ignore: IGNORED (local change kept, not retried).
+ * Take server version: the local change is dropped and the row is marked for re-download. */
+gboolean       outpost_store_error_retry     (OutpostStore *self, gint64 error_id, GError **error);
+gboolean       outpost_store_error_ignore    (OutpostStore *self, gint64 error_id, GError **error);
+gboolean       outpost_store_error_take_server (OutpostStore *self, gint64 error_id, GError **error);
+
+typedef struct {
+  gint64      id;
+  char       *entity;
+  char       *record_id;
+  JsonObject *local;     /* conflicting fields: local values */
+  JsonObject *server;    /* ... server values */
+  JsonObject *base;      /* ... last common values */
+  char       *server_etag;
+  gint64      when;
+} OutpostConflict;
+
+void           outpost_conflict_free         (OutpostConflict *conflict);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OutpostConflict, outpost_conflict_free)
+
+gboolean       outpost_store_add_conflict    (OutpostStore *self, const OutpostConflict *conflict,
+                                              GError **error);
+GPtrArray     *outpost_store_list_conflicts  (OutpostStore *self, GError **error);
+/* @chosen: field -> value for every conflicting field. The server's values become the base,
+ * fields where @chosen differs from the server stay local changes to upload. */
+gboolean       outpost_store_resolve_conflict (OutpostStore *self, gint64 conflict_id,
+                                              JsonObject *chosen, GError **error);
+
+G_END_DECLS
