@@ -19,6 +19,7 @@ typedef enum {
   OUTPOST_SYNC_ERROR_NOT_FOUND,
   OUTPOST_SYNC_ERROR_CANCELLED,
   OUTPOST_SYNC_ERROR_TLS,              /* certificate not trusted */
+  OUTPOST_SYNC_ERROR_BUSY,             /* a sync of this account is already running */
 } OutpostSyncError;
 
 GQuark outpost_sync_error_quark (void);

@@ -1,0 +1,65 @@
+/* outpost-account.h: a configured CRM account, stored without secrets in
+ * $XDG_DATA_HOME/outpost/<name>/account.ini (a GKeyFile, group [Account]). */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "outpost-profile.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  OUTPOST_AUTH_KIND_NONE,
+  OUTPOST_AUTH_KIND_BASIC,
+  OUTPOST_AUTH_KIND_DEVICE_CODE,
+} OutpostAuthKind;
+
+const char *outpost_auth_kind_to_string   (OutpostAuthKind kind);
+gboolean    outpost_auth_kind_from_string (const char *str, OutpostAuthKind *kind);
+
+#define OUTPOST_TYPE_ACCOUNT (outpost_account_get_type ())
+G_DECLARE_FINAL_TYPE (OutpostAccount, outpost_account, OUTPOST, ACCOUNT, GObject)
+
+/* Account names: 1-64 of [A-Za-z0-9._-], not starting with '.'. */
+gboolean        outpost_account_name_is_valid (const char *name);
+
+/* @api_version NULL = "v9.2"; @user and @profile_path may be NULL (profile NULL = default). */
+OutpostAccount *outpost_account_new          (const char      *name,
+                                              const char      *url,
+                                              OutpostAuthKind  auth_kind,
+                                              const char      *user,
+                                              const char      *profile_path,
+                                              const char      *api_version);
+const char     *outpost_account_get_name     (OutpostAccount *self);
+const char     *outpost_account_get_url      (OutpostAccount *self);
+OutpostAuthKind outpost_account_get_auth_kind (OutpostAccount *self);
+const char     *outpost_account_get_user     (OutpostAccount *self);
+const char     *outpost_account_get_profile_path (OutpostAccount *self);
+const char     *outpost_account_get_api_version (OutpostAccount *self);
+/* <dir>/outpost.db (see outpost_store_dir_for_account). */
+char           *outpost_account_get_db_path  (OutpostAccount *self);
+
+/* Writes account.ini (fails with G_IO_ERROR_EXISTS when @fail_if_exists and it exists). */
+gboolean        outpost_account_save         (OutpostAccount  *self,
+                                              gboolean         fail_if_exists,
+                                              GError         **error);
+OutpostAccount *outpost_account_load         (const char      *name,
+                                              GError         **error);
+/* Every account with an account.ini, sorted by name (OutpostAccount*). */
+GPtrArray      *outpost_account_list         (GError         **error);
+/* Removes account.ini and the account's database files (and the directory when empty). */
+gboolean        outpost_account_remove       (const char      *name,
+                                              GError         **error);
+
+/* The account's profile (the file, or the default profile). */
+OutpostProfile *outpost_account_load_profile (OutpostAccount  *self,
+                                              GError         **error);
+/* Opens the account's store with its profile. */
+struct _OutpostStore *outpost_account_open_store (OutpostAccount *self,
+                                              GError         **error);
+/* An OutpostSyncEngine for the account; @auth NULL = none. */
+struct _OutpostSyncEngine *outpost_account_create_engine (OutpostAccount *self,
+                                              struct _OutpostAuthProvider *auth,
+                                              GError         **error);
+
+G_END_DECLS
