@@ -18,19 +18,20 @@ G_BEGIN_DECLS
 /* ---- download ---------------------------------------------------------------------------- */
 
 typedef enum {
-  OUTPOST_DOWNLOAD_FULL,            /* all rows (with the profile filter); change tracking
-                                       requested when the table has it, so the last page
-                                       carries a delta link */
+  OUTPOST_DOWNLOAD_FULL,            /* rows (profile fields), optionally change-tracked so the
+                                       last page carries a delta link */
   OUTPOST_DOWNLOAD_DELTA,           /* follow a stored delta link */
-  OUTPOST_DOWNLOAD_MODIFIED_SINCE,  /* rows with modifiedon > since (tables without tracking) */
-  OUTPOST_DOWNLOAD_IDS,             /* only primary ids (ID reconciliation) */
+  OUTPOST_DOWNLOAD_IDS,             /* only primary ids (and modifiedon when the profile has it):
+                                       ID reconciliation; values hold just modifiedon */
 } OutpostDownloadMode;
 
 typedef struct {
   OutpostDownloadMode  mode;
   const char          *link;          /* nextLink / deltaLink to follow unchanged; NULL = first */
-  const char          *since;         /* MODIFIED_SINCE: ISO 8601 UTC */
-  gboolean             apply_filter;  /* add the profile's filter (never with change tracking) */
+  gboolean             track_changes; /* FULL/IDS: ask for change tracking (no filter allowed) */
+  gboolean             apply_filter;  /* add the profile's filter */
+  const char          *since;         /* add "modifiedon gt since" (ISO 8601 UTC) */
+  const char * const  *only_ids;      /* restrict to these ids (NULL-terminated; keep it short) */
   guint                page_size;     /* 0 = 5000 */
 } OutpostDownloadRequest;
 
@@ -110,6 +111,10 @@ struct _OutpostConnectorInterface
                                     GCancellable *cancellable, GError **error);
   /* Requests sent so far (for the benchmark and tests). */
   guint64       (*get_request_count) (OutpostConnector *self);
+  /* What connect() learnt, to cache it between runs (so a nothing-changed incremental sync
+   * sends no metadata requests), and to restore it instead of calling connect(). */
+  JsonObject   *(*save_metadata)   (OutpostConnector *self);
+  gboolean      (*restore_metadata) (OutpostConnector *self, JsonObject *metadata);
 };
 
 gboolean     outpost_connector_connect        (OutpostConnector *self, OutpostProfile *profile,
@@ -125,5 +130,7 @@ JsonNode    *outpost_connector_call_action    (OutpostConnector *self, OutpostEn
                                                JsonObject *params, GCancellable *cancellable,
                                                GError **error);
 guint64      outpost_connector_get_request_count (OutpostConnector *self);
+JsonObject  *outpost_connector_save_metadata  (OutpostConnector *self);
+gboolean     outpost_connector_restore_metadata (OutpostConnector *self, JsonObject *metadata);
 
 G_END_DECLS

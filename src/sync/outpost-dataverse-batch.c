@@ -1,0 +1,340 @@
+/* outpost-dataverse-batch.c: uploads as $batch change sets (multipart/mixed, A9).
+ *
+ * A change set is atomic: when one operation fails the server rolls the whole set back. So a
+ * failed set of more than one operation is split in halves and each half is sent again,
+ * down to the single operation that fails; it alone gets the server's error and the others
+ * go through. Each part asks for return=representation with $select of the primary id, so
+ * every success carries the row's new ETag. */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#include "outpost-dataverse-private.h"
+
+/* ---- request bodies ---------------------------------------------------------------------- */
+
+static char *
+navigation_for (OutpostEntity *entity, OutpostField *field, const char *target)
+{
+  /* Dataverse names single-target lookups after the attribute; polymorphic ones (customer,
+   * regarding) get one navigation property per target. Owner is the exception. */
+  if (g_str_equal (field->name, "ownerid") || field->targets == NULL ||
+      g_strv_length (field->targets) <= 1)
+    return g_strdup (field->name);
+  if (g_str_equal (field->name, "regardingobjectid"))
+    return g_strdup_printf ("%s_%s_%s", field->name, target, entity->logical_name);
+  return g_strdup_printf ("%s_%s", field->name, target);
+}
+
+JsonObject *
+outpost_dv_body_for_fields (OutpostDataverseConnector *self, OutpostEntity *entity,
+                            JsonObject *fields)
+{
+  JsonObject *body = json_object_new ();
+  g_autoptr(GList) names = json_object_get_members (fields);
+
+  for (GList *l = names; l; l = l->next)
+    {
+      const char *name = l->data;
+      OutpostField *field = outpost_entity_lookup_field (entity, name);
+      JsonNode *value = json_object_get_member (fields, name);
+      g_autofree char *target_key = NULL, *nav = NULL, *bind = NULL;
+      const char *target, *set;
+
+      if (field == NULL || field->read_only)
+        continue;
+      if (field->type != OUTPOST_FIELD_LOOKUP)
+        {
+          json_object_set_member (body, name, json_node_copy (value));
+          continue;
+        }
+      target_key = g_strconcat (name, "@target", NULL);
+      target = json_object_get_string_member_with_default (fields, target_key, NULL);
+      if (target == NULL && field->targets != NULL)
+        target = field->targets[0];
+      nav = navigation_for (entity, field, target ? target : "");
+      bind = g_strconcat (nav, "@odata.bind", NULL);
+      set = target ? g_hash_table_lookup (self->entity_sets, target) : NULL;
+      if (JSON_NODE_HOLDS_NULL (value) || set == NULL)
+        json_object_set_null_member (body, bind);
+      else
+        {
+          g_autofree char *ref = g_strdup_printf ("/%s(%s)", set, json_node_get_string (value));
+          json_object_set_string_member (body, bind, ref);
+        }
+    }
+  return body;
+}
+
+/* ---- one part of a change set ------------------------------------------------------------ */
+
+static void
+append_part (OutpostDataverseConnector *self, GString *out, const char *boundary,
+             OutpostUploadOp *op, guint content_id)
+{
+  const char *set = op->entity->entity_set, *method = "PATCH";
+  g_autofree char *path = NULL;
+  g_autofree char *json = NULL;
+  const char *if_match = NULL, *if_none_match = NULL;
+  gboolean representation = TRUE;
+
+  switch (op->kind)
+    {
+    case OUTPOST_UPLOAD_CREATE:
+      method = "POST";
+      path = g_strdup_printf ("%s?$select=%s", set, op->entity->primary_id);
+      break;
+    case OUTPOST_UPLOAD_CREATE_ONCE:
+      path = g_strdup_printf ("%s(%s)?$select=%s", set, op->id, op->entity->primary_id);
+      if_none_match = "*";
+      break;
+    case OUTPOST_UPLOAD_UPDATE:
+      path = g_strdup_printf ("%s(%s)?$select=%s", set, op->id, op->entity->primary_id);
+      if_match = op->etag ? op->etag : "*";
+      break;
+    case OUTPOST_UPLOAD_DELETE:
+      method = "DELETE";
+      path = g_strdup_printf ("%s(%s)", set, op->id);
+      if_match = op->etag ? op->etag : "*";
+      representation = FALSE;
+      break;
+    case OUTPOST_UPLOAD_ASSOCIATE:
+      method = "POST";
+      path = g_strdup_printf ("%s(%s)/%s/$ref", set, op->id, op->navigation);
+      representation = FALSE;
+      break;
+    case OUTPOST_UPLOAD_DISASSOCIATE:
+      method = "DELETE";
+      path = g_strdup_printf ("%s(%s)/%s(%s)/$ref", set, op->id, op->navigation, op->related_id);
+      representation = FALSE;
+      break;
+    }
+  if (op->kind == OUTPOST_UPLOAD_CREATE || op->kind == OUTPOST_UPLOAD_CREATE_ONCE ||
+      op->kind == OUTPOST_UPLOAD_UPDATE)
+    {
+      g_autoptr(JsonObject) body = outpost_dv_body_for_fields (self, op->entity, op->fields);
+      g_autoptr(JsonNode) node = NULL;
+
+      if (op->kind == OUTPOST_UPLOAD_CREATE)   /* the client's own GUID, so children can refer to it */
+        json_object_set_string_member (body, op->entity->primary_id, op->id);
+      node = json_node_init_object (json_node_alloc (), body);
+      json = json_to_string (node, FALSE);
+    }
+  else if (op->kind == OUTPOST_UPLOAD_ASSOCIATE)
+    {
+      const char *rset = g_hash_table_lookup (self->entity_sets, op->related_entity);
+      g_autoptr(JsonObject) body = json_object_new ();
+      g_autoptr(JsonNode) node = NULL;
+      g_autofree char *ref = g_strdup_printf ("%s%s(%s)", self->api_root,
+                                              rset ? rset : op->related_entity, op->related_id);
+
+      json_object_set_string_member (body, "@odata.id", ref);
+      node = json_node_init_object (json_node_alloc (), body);
+      json = json_to_string (node, FALSE);
+    }
+
+  g_string_append_printf (out, "--%s\r\nContent-Type: application/http\r\n"
+                          "Content-Transfer-Encoding: binary\r\nContent-ID: %u\r\n\r\n"
+                          "%s %s%s HTTP/1.1\r\n", boundary, content_id, method, self->api_path, path);
+  if (json != NULL)
+    g_string_append (out, "Content-Type: application/json; type=entry\r\n");
+  if (if_match != NULL)
+    g_string_append_printf (out, "If-Match: %s\r\n", if_match);
+  if (if_none_match != NULL)
+    g_string_append_printf (out, "If-None-Match: %s\r\n", if_none_match);
+  if (representation)
+    g_string_append (out, "Prefer: return=representation\r\n");
+  g_string_append (out, "\r\n");
+  if (json != NULL)
+    g_string_append (out, json);
+  g_string_append (out, "\r\n");
+}
+
+static GBytes *
+build_batch (OutpostDataverseConnector *self, GPtrArray *ops, guint first, guint n,
+             char **content_type)
+{
+  g_autofree char *uuid = g_uuid_string_random ();
+  g_autofree char *batch = g_strconcat ("batch_", uuid, NULL);
+  g_autofree char *changeset = g_strconcat ("changeset_", uuid, NULL);
+  GString *out = g_string_new (NULL);
+
+  g_string_append_printf (out, "--%s\r\nContent-Type: multipart/mixed; boundary=%s\r\n\r\n",
+                          batch, changeset);
+  for (guint i = 0; i < n; i++)
+    append_part (self, out, changeset, g_ptr_array_index (ops, first + i), i + 1);
+  g_string_append_printf (out, "--%s--\r\n--%s--\r\n", changeset, batch);
+  *content_type = g_strdup_printf ("multipart/mixed; boundary=%s", batch);
+  return g_string_free_to_bytes (out);
+}
+
+/* ---- reading the answer ------------------------------------------------------------------ */
+
+/* One application/http part: "HTTP/1.1 204 No Content\r\nHeaders\r\n\r\nbody". */
+static OutpostUploadResult *
+parse_http_part (GBytes *part)
+{
+  gsize len;
+  const char *data = g_bytes_get_data (part, &len);
+  const char *end = data ? g_strstr_len (data, len, "\r\n\r\n") : NULL;
+  g_autoptr(SoupMessageHeaders) headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_RESPONSE);
+  OutpostUploadResult *result = g_new0 (OutpostUploadResult, 1);
+  guint status = 0;
+
+  if (end == NULL || !soup_headers_parse_response (data, end - data + 2, headers, NULL, &status, NULL))
+    {
+      result->error = g_error_new_literal (OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_PROTOCOL,
+                                           _("The server sent an unreadable batch answer"));
+      return result;
+    }
+  result->status = status;
+  if (status >= 400)
+    {
+      g_autoptr(GBytes) body = g_bytes_new (end + 4, len - (end + 4 - data));
+      result->error = outpost_dv_error_from_body (status, body);
+      return result;
+    }
+  result->etag = g_strdup (soup_message_headers_get_one (headers, "ETag"));
+  if (result->etag == NULL && len > (gsize) (end + 4 - data))
+    {
+      g_autoptr(GBytes) body = g_bytes_new (end + 4, len - (end + 4 - data));
+      g_autoptr(JsonObject) obj = outpost_dv_parse_object (body, NULL);
+      if (obj != NULL)
+        result->etag = g_strdup (json_object_get_string_member_with_default (obj, "@odata.etag", NULL));
+    }
+  return result;
+}
+
+/* Flattens the answer to a list of application/http parts (change sets unpacked). */
+static gboolean
+collect_parts (SoupMessageHeaders *headers, GBytes *body, GPtrArray *out, guint depth)
+{
+  g_autoptr(SoupMultipart) multipart = soup_multipart_new_from_message (headers, body);
+
+  if (multipart == NULL || depth > 1)
+    return FALSE;
+  for (int i = 0; i < soup_multipart_get_length (multipart); i++)
+    {
+      SoupMessageHeaders *ph;
+      GBytes *pb;
+      const char *ct;
+
+      soup_multipart_get_part (multipart, i, &ph, &pb);
+      ct = soup_message_headers_get_content_type (ph, NULL);
+      if (ct != NULL && g_ascii_strcasecmp (ct, "multipart/mixed") == 0)
+        {
+          if (!collect_parts (ph, pb, out, depth + 1))
+            return FALSE;
+        }
+      else
+        g_ptr_array_add (out, parse_http_part (pb));
+    }
+  return TRUE;
+}
+
+static void
+fill_results (GPtrArray *results, guint first, guint n, OutpostUploadResult *only)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      OutpostUploadResult *r = g_new0 (OutpostUploadResult, 1);
+
+      r->status = only->status;
+      r->error = g_error_copy (only->error);
+      g_ptr_array_index (results, first + i) = r;
+    }
+}
+
+static gboolean send_range (OutpostDataverseConnector *self, GPtrArray *ops, guint first,
+                            guint n, GPtrArray *results, GCancellable *cancellable,
+                            GError **error);
+
+static gboolean
+handle_answer (OutpostDataverseConnector *self, GPtrArray *ops, guint first, guint n,
+               GPtrArray *results, OutpostDvResponse *response, GPtrArray *parts,
+               GCancellable *cancellable, GError **error)
+{
+  OutpostUploadResult *failed = NULL;
+
+  for (guint i = 0; i < parts->len; i++)
+    if (((OutpostUploadResult *) g_ptr_array_index (parts, i))->error != NULL)
+      failed = g_ptr_array_index (parts, i);
+  if (failed == NULL && parts->len == n)
+    {
+      for (guint i = 0; i < n; i++)
+        g_ptr_array_index (results, first + i) = g_ptr_array_steal_index (parts, 0);
+      return TRUE;
+    }
+  if (failed == NULL)
+    {
+      g_set_error (error, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_PROTOCOL,
+                   _("The server answered %u of %u batch operations"), parts->len, n);
+      return FALSE;
+    }
+  if (n == 1)
+    {
+      fill_results (results, first, 1, failed);
+      return TRUE;
+    }
+  /* the change set was rolled back: find the culprit by halves */
+  return send_range (self, ops, first, n / 2, results, cancellable, error) &&
+         send_range (self, ops, first + n / 2, n - n / 2, results, cancellable, error);
+}
+
+static gboolean
+send_range (OutpostDataverseConnector *self, GPtrArray *ops, guint first, guint n,
+            GPtrArray *results, GCancellable *cancellable, GError **error)
+{
+  g_autofree char *content_type = NULL;
+  g_autoptr(GBytes) body = build_batch (self, ops, first, n, &content_type);
+  g_autofree char *url = g_strconcat (self->api_root, "$batch", NULL);
+  OutpostDvRequest r = { .method = "POST", .url = url, .content_type = content_type,
+                         .body = body, .prefer = "odata.continue-on-error",
+                         .keep_error_body = TRUE };
+  g_autoptr(OutpostDvResponse) response = outpost_dv_send (self, &r, cancellable, error);
+  g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func ((GDestroyNotify) outpost_upload_result_free);
+  const char *ct;
+
+  if (response == NULL)
+    return FALSE;
+  ct = soup_message_headers_get_content_type (response->headers, NULL);
+  if (ct == NULL || g_ascii_strncasecmp (ct, "multipart/", 10) != 0)
+    {
+      /* the whole batch was refused (A9: 400 and stop) */
+      OutpostUploadResult whole = { response->status, NULL,
+                                    outpost_dv_error_from_body (response->status, response->body) };
+      gboolean ok;
+
+      if (response->status < 400)
+        {
+          g_clear_error (&whole.error);
+          g_set_error (error, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_PROTOCOL,
+                       _("The server answered a batch with “%s”"), ct ? ct : "nothing");
+          return FALSE;
+        }
+      g_ptr_array_add (parts, g_memdup2 (&whole, sizeof whole));
+      ok = handle_answer (self, ops, first, n, results, response, parts, cancellable, error);
+      return ok;
+    }
+  if (!collect_parts (response->headers, response->body, parts, 0))
+    {
+      g_set_error_literal (error, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_PROTOCOL,
+                           _("The server sent a malformed batch answer"));
+      return FALSE;
+    }
+  return handle_answer (self, ops, first, n, results, response, parts, cancellable, error);
+}
+
+GPtrArray *
+outpost_dv_upload_batch (OutpostConnector *connector, GPtrArray *ops,
+                         GCancellable *cancellable, GError **error)
+{
+  OutpostDataverseConnector *self = OUTPOST_DATAVERSE_CONNECTOR (connector);
+  g_autoptr(GPtrArray) results = g_ptr_array_new_full (ops->len, (GDestroyNotify) outpost_upload_result_free);
+
+  g_ptr_array_set_size (results, ops->len);
+  if (ops->len > 0 && !send_range (self, ops, 0, ops->len, results, cancellable, error))
+    return NULL;
+  return g_steal_pointer (&results);
+}

@@ -1,0 +1,409 @@
+/* outpost-dataverse-connector.c: the Dataverse Web API connector: the object, downloads
+ * (full, change-tracked delta, ids) and actions. Metadata: outpost-dataverse-metadata.c;
+ * $batch uploads: outpost-dataverse-batch.c; HTTP: outpost-dataverse-http.c. */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#include "outpost-dataverse-private.h"
+
+#define LOOKUP_ANNOTATION "@Microsoft.Dynamics.CRM.lookuplogicalname"
+
+static void connector_iface_init (OutpostConnectorInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (OutpostDataverseConnector, outpost_dataverse_connector,
+                               G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (OUTPOST_TYPE_CONNECTOR,
+                                                      connector_iface_init))
+
+static void
+outpost_dataverse_connector_finalize (GObject *object)
+{
+  OutpostDataverseConnector *self = OUTPOST_DATAVERSE_CONNECTOR (object);
+
+  g_free (self->org_url);
+  g_free (self->api_root);
+  g_free (self->api_path);
+  g_clear_object (&self->auth);
+  g_async_queue_unref (self->sessions);
+  g_mutex_clear (&self->auth_lock);
+  g_hash_table_unref (self->tracking);
+  g_hash_table_unref (self->entity_sets);
+  G_OBJECT_CLASS (outpost_dataverse_connector_parent_class)->finalize (object);
+}
+
+static void
+outpost_dataverse_connector_class_init (OutpostDataverseConnectorClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = outpost_dataverse_connector_finalize;
+}
+
+static void
+outpost_dataverse_connector_init (OutpostDataverseConnector *self)
+{
+  self->sessions = g_async_queue_new_full (g_object_unref);
+  g_mutex_init (&self->auth_lock);
+  self->max_retries = 5;
+  self->max_backoff_ms = 8000;
+  self->timeout = 60;
+  self->tracking = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->entity_sets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+}
+
+OutpostDataverseConnector *
+outpost_dataverse_connector_new (const char          *org_url,
+                                 const char          *api_version,
+                                 OutpostAuthProvider *auth)
+{
+  OutpostDataverseConnector *self = g_object_new (OUTPOST_TYPE_DATAVERSE_CONNECTOR, NULL);
+  g_autoptr(GUri) uri = NULL;
+
+  /* Online orgs live at the host root, on-premises ones under /ORG/: keep the path. */
+  self->org_url = g_str_has_suffix (org_url, "/") ? g_strdup (org_url)
+                                                  : g_strconcat (org_url, "/", NULL);
+  self->api_root = g_strdup_printf ("%sapi/data/%s/", self->org_url,
+                                    api_version ? api_version : "v9.2");
+  uri = g_uri_parse (self->api_root, G_URI_FLAGS_ENCODED, NULL);
+  self->api_path = g_strdup (uri ? g_uri_get_path (uri) : "/api/data/v9.2/");
+  self->auth = auth ? g_object_ref (auth) : outpost_auth_none_new ();
+  return self;
+}
+
+const char *
+outpost_dataverse_connector_get_api_root (OutpostDataverseConnector *self)
+{
+  return self->api_root;
+}
+
+void
+outpost_dataverse_connector_set_retry (OutpostDataverseConnector *self,
+                                       guint max_retries, guint max_backoff_ms)
+{
+  self->max_retries = max_retries;
+  self->max_backoff_ms = max_backoff_ms;
+}
+
+void
+outpost_dataverse_connector_set_timeout (OutpostDataverseConnector *self, guint seconds)
+{
+  self->timeout = seconds;
+}
+
+/* ---- building the first URL of a query ------------------------------------------------- */
+
+static void
+append_select (GString *url, OutpostEntity *entity, OutpostDownloadMode mode)
+{
+  g_string_append_printf (url, "?$select=%s", entity->primary_id);
+  if (mode == OUTPOST_DOWNLOAD_IDS)
+    {
+      if (outpost_entity_lookup_field (entity, "modifiedon") != NULL)
+        g_string_append (url, ",modifiedon");
+      return;
+    }
+  for (guint i = 0; i < entity->fields->len; i++)
+    {
+      OutpostField *f = g_ptr_array_index (entity->fields, i);
+
+      if (f->type == OUTPOST_FIELD_LOOKUP)
+        g_string_append_printf (url, ",_%s_value", f->name);
+      else
+        g_string_append_printf (url, ",%s", f->name);
+    }
+}
+
+static char *
+build_filter (OutpostEntity *entity, const OutpostDownloadRequest *request)
+{
+  g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
+
+  if (request->apply_filter && entity->filter != NULL && *entity->filter != '\0')
+    g_ptr_array_add (parts, g_strdup_printf ("(%s)", entity->filter));
+  if (request->since != NULL)
+    g_ptr_array_add (parts, g_strdup_printf ("modifiedon gt %s", request->since));
+  if (request->only_ids != NULL && request->only_ids[0] != NULL)
+    {
+      GString *s = g_string_new ("(");
+
+      for (guint i = 0; request->only_ids[i]; i++)
+        g_string_append_printf (s, "%s%s eq %s", i ? " or " : "", entity->primary_id,
+                                request->only_ids[i]);
+      g_string_append_c (s, ')');
+      g_ptr_array_add (parts, g_string_free (s, FALSE));
+    }
+  if (parts->len == 0)
+    return NULL;
+  g_ptr_array_add (parts, NULL);
+  return g_strjoinv (" and ", (char **) parts->pdata);
+}
+
+static char *
+first_url (OutpostDataverseConnector *self, OutpostEntity *entity,
+           const OutpostDownloadRequest *request)
+{
+  GString *url = g_string_new (self->api_root);
+  g_autofree char *filter = build_filter (entity, request);
+
+  g_string_append (url, entity->entity_set);
+  append_select (url, entity, request->mode);
+  if (filter != NULL)
+    {
+      g_autofree char *escaped = g_uri_escape_string (filter, "()',:", FALSE);
+      g_string_append_printf (url, "&$filter=%s", escaped);
+    }
+  return g_string_free (url, FALSE);
+}
+
+/* ---- parsing a page --------------------------------------------------------------------- */
+
+static char *
+lookup_field_name (OutpostEntity *entity, const char *key, gsize len)
+{
+  /* "_x_value" -> "x" when x is a lookup of the profile */
+  g_autofree char *name = NULL;
+  OutpostField *f;
+
+  if (len < 8 || key[0] != '_' || strncmp (key + len - 6, "_value", 6) != 0)
+    return NULL;
+  name = g_strndup (key + 1, len - 7);
+  f = outpost_entity_lookup_field (entity, name);
+  return f != NULL && f->type == OUTPOST_FIELD_LOOKUP ? g_steal_pointer (&name) : NULL;
+}
+
+static void
+map_member (OutpostEntity *entity, JsonObject *out, const char *key, JsonNode *node)
+{
+  const char *at = strchr (key, '@');
+  g_autofree char *lookup = NULL;
+
+  if (at == NULL)
+    {
+      if ((lookup = lookup_field_name (entity, key, strlen (key))) != NULL)
+        json_object_set_member (out, lookup, json_node_ref (node));
+      else if (outpost_entity_lookup_field (entity, key) != NULL)
+        json_object_set_member (out, key, json_node_ref (node));
+      return;
+    }
+  if (at != key && strcmp (at, LOOKUP_ANNOTATION) == 0 &&
+      (lookup = lookup_field_name (entity, key, at - key)) != NULL)
+    {
+      g_autofree char *target = g_strconcat (lookup, "@target", NULL);
+      json_object_set_member (out, target, json_node_ref (node));
+    }
+}
+
+static OutpostServerRow *
+parse_row (OutpostEntity *entity, JsonObject *obj, GError **error)
+{
+  g_autoptr(GList) members = NULL;
+  OutpostServerRow *row;
+  const char *context = json_object_get_string_member_with_default (obj, "@odata.context", "");
+  const char *id;
+
+  if (g_str_has_suffix (context, "$deletedEntity") ||
+      (json_object_has_member (obj, "reason") && !json_object_has_member (obj, entity->primary_id)))
+    {
+      id = json_object_get_string_member_with_default (obj, "id", NULL);
+      if (id == NULL)
+        goto bad;
+      row = g_new0 (OutpostServerRow, 1);
+      row->id = g_ascii_strdown (id, -1);
+      row->deleted = TRUE;
+      return row;
+    }
+  id = json_object_get_string_member_with_default (obj, entity->primary_id, NULL);
+  if (id == NULL)
+    goto bad;
+  row = g_new0 (OutpostServerRow, 1);
+  row->id = g_ascii_strdown (id, -1);
+  row->etag = g_strdup (json_object_get_string_member_with_default (obj, "@odata.etag", NULL));
+  row->values = json_object_new ();
+  members = json_object_get_members (obj);
+  for (GList *l = members; l; l = l->next)
+    if (strcmp (l->data, entity->primary_id) != 0)
+      map_member (entity, row->values, l->data, json_object_get_member (obj, l->data));
+  return row;
+
+bad:
+  g_set_error (error, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_PROTOCOL,
+               _("The server sent a %s row without an id"), entity->logical_name);
+  return NULL;
+}
+
+static OutpostPage *
+parse_page (OutpostEntity *entity, GBytes *body, GError **error)
+{
+  g_autoptr(JsonObject) root = outpost_dv_parse_object (body, error);
+  g_autoptr(OutpostPage) page = NULL;
+  JsonNode *value_node;
+  JsonArray *value;
+
+  if (root == NULL)
+    return NULL;
+  page = g_new0 (OutpostPage, 1);
+  page->rows = g_ptr_array_new_with_free_func ((GDestroyNotify) outpost_server_row_free);
+  page->bytes = g_bytes_get_size (body);
+  page->next_link = g_strdup (json_object_get_string_member_with_default (root, "@odata.nextLink", NULL));
+  page->delta_link = g_strdup (json_object_get_string_member_with_default (root, "@odata.deltaLink", NULL));
+  value_node = json_object_get_member (root, "value");
+  if (value_node == NULL)
+    return json_object_get_size (root) == 0 ? g_steal_pointer (&page) : NULL;
+  if (!JSON_NODE_HOLDS_ARRAY (value_node))
+    {
+      g_set_error_literal (error, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_PROTOCOL,
+                           _("The server sent a page whose “value” is not a list"));
+      return NULL;
+    }
+  value = json_node_get_array (value_node);
+  for (guint i = 0; i < json_array_get_length (value); i++)
+    {
+      JsonNode *n = json_array_get_element (value, i);
+      OutpostServerRow *row;
+
+      if (!JSON_NODE_HOLDS_OBJECT (n) ||
+          (row = parse_row (entity, json_node_get_object (n), error)) == NULL)
+        {
+          if (error && *error == NULL)
+            g_set_error_literal (error, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_PROTOCOL,
+                                 _("The server sent a row that is not an object"));
+          return NULL;
+        }
+      g_ptr_array_add (page->rows, row);
+    }
+  return g_steal_pointer (&page);
+}
+
+static OutpostPage *
+dv_download_page (OutpostConnector *connector, OutpostEntity *entity,
+                  const OutpostDownloadRequest *request,
+                  GCancellable *cancellable, GError **error)
+{
+  OutpostDataverseConnector *self = OUTPOST_DATAVERSE_CONNECTOR (connector);
+  g_autofree char *url = request->link ? g_strdup (request->link)
+                                       : first_url (self, entity, request);
+  gboolean track = request->mode == OUTPOST_DOWNLOAD_DELTA || request->track_changes;
+  g_autofree char *prefer = g_strdup_printf (
+      "odata.maxpagesize=%u,odata.include-annotations=\"Microsoft.Dynamics.CRM.lookuplogicalname\"%s",
+      request->page_size ? MIN (request->page_size, 5000) : 5000,
+      track ? ",odata.track-changes" : "");
+  OutpostDvRequest r = { .method = "GET", .url = url, .prefer = prefer };
+  g_autoptr(OutpostDvResponse) response = outpost_dv_send (self, &r, cancellable, error);
+  g_autoptr(GError) local = NULL;
+  OutpostPage *page;
+
+  if (response == NULL)
+    return NULL;
+  page = parse_page (entity, response->body, &local);
+  if (page == NULL)
+    {
+      g_set_error (error, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_PROTOCOL,
+                   _("A page of %s was rejected: %s"), entity->display_plural ? entity->display_plural
+                   : entity->logical_name, local ? local->message : _("unreadable"));
+      return NULL;
+    }
+  return page;
+}
+
+/* ---- the rest of the interface ---------------------------------------------------------- */
+
+static gboolean
+dv_connect (OutpostConnector *connector, OutpostProfile *profile,
+            GCancellable *cancellable, GError **error)
+{
+  return outpost_dv_read_metadata (OUTPOST_DATAVERSE_CONNECTOR (connector), profile,
+                                   cancellable, error);
+}
+
+static gboolean
+dv_has_change_tracking (OutpostConnector *connector, OutpostEntity *entity)
+{
+  OutpostDataverseConnector *self = OUTPOST_DATAVERSE_CONNECTOR (connector);
+
+  return g_hash_table_contains (self->tracking, entity->logical_name);
+}
+
+static JsonNode *
+dv_call_action (OutpostConnector *connector, OutpostEntity *entity, const char *id,
+                const char *action, JsonObject *params, GCancellable *cancellable,
+                GError **error)
+{
+  OutpostDataverseConnector *self = OUTPOST_DATAVERSE_CONNECTOR (connector);
+  g_autofree char *url = g_strdup_printf ("%s%s(%s)/Microsoft.Dynamics.CRM.%s", self->api_root,
+                                          entity->entity_set, id, action);
+  g_autoptr(JsonObject) empty = json_object_new ();
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), params ? params : empty);
+  char *json = json_to_string (node, FALSE);
+  gsize len = strlen (json);
+  g_autoptr(GBytes) body = g_bytes_new_take (json, len);
+  OutpostDvRequest r = { .method = "POST", .url = url, .content_type = "application/json",
+                         .body = body };
+  g_autoptr(OutpostDvResponse) response = outpost_dv_send (self, &r, cancellable, error);
+  g_autoptr(JsonObject) result = NULL;
+
+  if (response == NULL)
+    return NULL;
+  if (g_bytes_get_size (response->body) == 0)
+    return json_node_new (JSON_NODE_NULL);
+  result = outpost_dv_parse_object (response->body, error);
+  return result ? json_node_init_object (json_node_alloc (), result) : NULL;
+}
+
+static guint64
+dv_get_request_count (OutpostConnector *connector)
+{
+  return (guint64) g_atomic_int_get ((gint *) &OUTPOST_DATAVERSE_CONNECTOR (connector)->requests);
+}
+
+static JsonObject *
+dv_save_metadata (OutpostConnector *connector)
+{
+  OutpostDataverseConnector *self = OUTPOST_DATAVERSE_CONNECTOR (connector);
+  JsonObject *out = json_object_new ();
+  JsonObject *sets = json_object_new ();
+  JsonArray *tracked = json_array_new ();
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, self->entity_sets);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    json_object_set_string_member (sets, key, value);
+  g_hash_table_iter_init (&iter, self->tracking);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    json_array_add_string_element (tracked, key);
+  json_object_set_object_member (out, "entity_sets", sets);
+  json_object_set_array_member (out, "tracked", tracked);
+  return out;
+}
+
+static gboolean
+dv_restore_metadata (OutpostConnector *connector, JsonObject *metadata)
+{
+  OutpostDataverseConnector *self = OUTPOST_DATAVERSE_CONNECTOR (connector);
+  JsonObject *sets = json_object_get_object_member (metadata, "entity_sets");
+  JsonArray *tracked = json_object_get_array_member (metadata, "tracked");
+  g_autoptr(GList) names = NULL;
+
+  if (sets == NULL || tracked == NULL)
+    return FALSE;
+  names = json_object_get_members (sets);
+  for (GList *l = names; l; l = l->next)
+    g_hash_table_replace (self->entity_sets, g_strdup (l->data),
+                          g_strdup (json_object_get_string_member (sets, l->data)));
+  for (guint i = 0; i < json_array_get_length (tracked); i++)
+    g_hash_table_add (self->tracking, g_strdup (json_array_get_string_element (tracked, i)));
+  return TRUE;
+}
+
+static void
+connector_iface_init (OutpostConnectorInterface *iface)
+{
+  iface->connect = dv_connect;
+  iface->has_change_tracking = dv_has_change_tracking;
+  iface->download_page = dv_download_page;
+  iface->upload_batch = outpost_dv_upload_batch;
+  iface->call_action = dv_call_action;
+  iface->get_request_count = dv_get_request_count;
+  iface->save_metadata = dv_save_metadata;
+  iface->restore_metadata = dv_restore_metadata;
+}

@@ -1,0 +1,293 @@
+/* outpost-dataverse-metadata.c: server metadata refines the profile, so the local schema
+ * follows the org: EntityDefinitions (entity sets, change tracking) and, per profile entity,
+ * Attributes (type, required level, validity) plus the documented type casts for string
+ * lengths, lookup targets and option sets. */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#include "outpost-dataverse-private.h"
+
+static JsonObject *
+get_json (OutpostDataverseConnector *self, const char *path, gboolean tolerate_4xx,
+          GCancellable *cancellable, GError **error)
+{
+  g_autofree char *url = g_strconcat (self->api_root, path, NULL);
+  OutpostDvRequest r = { .method = "GET", .url = url, .keep_error_body = tolerate_4xx };
+  g_autoptr(OutpostDvResponse) response = outpost_dv_send (self, &r, cancellable, error);
+
+  if (response == NULL)
+    return NULL;
+  if (response->status >= 400)   /* an optional cast the server does not know: no refinement */
+    return json_object_new ();
+  return outpost_dv_parse_object (response->body, error);
+}
+
+static JsonArray *
+value_of (JsonObject *obj)
+{
+  JsonNode *node = json_object_get_member (obj, "value");
+
+  return node && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+}
+
+static gboolean
+read_entity_definitions (OutpostDataverseConnector *self, OutpostProfile *profile,
+                         GCancellable *cancellable, GError **error)
+{
+  g_autoptr(JsonObject) root = get_json (self,
+      "EntityDefinitions?$select=LogicalName,EntitySetName,PrimaryIdAttribute,"
+      "PrimaryNameAttribute,ChangeTrackingEnabled,IsOptimisticConcurrencyEnabled",
+      FALSE, cancellable, error);
+  JsonArray *value = root ? value_of (root) : NULL;
+
+  if (value == NULL)
+    return root == NULL ? FALSE : (g_set_error_literal (error, OUTPOST_SYNC_ERROR,
+        OUTPOST_SYNC_ERROR_PROTOCOL, _("The server sent no entity definitions")), FALSE);
+  for (guint i = 0; i < json_array_get_length (value); i++)
+    {
+      JsonObject *def = json_array_get_object_element (value, i);
+      const char *name = json_object_get_string_member_with_default (def, "LogicalName", NULL);
+      const char *set = json_object_get_string_member_with_default (def, "EntitySetName", NULL);
+      OutpostEntity *entity;
+
+      if (name == NULL || set == NULL || !outpost_identifier_is_valid (name))
+        continue;
+      g_hash_table_replace (self->entity_sets, g_strdup (name), g_strdup (set));
+      if (json_object_get_boolean_member_with_default (def, "ChangeTrackingEnabled", FALSE))
+        g_hash_table_add (self->tracking, g_strdup (name));
+      if ((entity = outpost_profile_lookup_entity (profile, name)) != NULL &&
+          outpost_identifier_is_valid (set))
+        {
+          g_free (entity->entity_set);
+          entity->entity_set = g_strdup (set);   /* A1: build URLs from EntitySetName */
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+type_from_metadata (const char *name, OutpostFieldType *type)
+{
+  static const struct { const char *name; OutpostFieldType type; } map[] = {
+    { "StringType", OUTPOST_FIELD_STRING }, { "MemoType", OUTPOST_FIELD_MEMO },
+    { "IntegerType", OUTPOST_FIELD_INTEGER }, { "BigIntType", OUTPOST_FIELD_BIGINT },
+    { "DecimalType", OUTPOST_FIELD_DECIMAL }, { "DoubleType", OUTPOST_FIELD_DOUBLE },
+    { "MoneyType", OUTPOST_FIELD_MONEY }, { "BooleanType", OUTPOST_FIELD_BOOLEAN },
+    { "DateTimeType", OUTPOST_FIELD_DATETIME }, { "PicklistType", OUTPOST_FIELD_PICKLIST },
+    { "MultiSelectPicklistType", OUTPOST_FIELD_MULTI_PICKLIST },
+    { "LookupType", OUTPOST_FIELD_LOOKUP }, { "CustomerType", OUTPOST_FIELD_LOOKUP },
+    { "OwnerType", OUTPOST_FIELD_LOOKUP }, { "UniqueidentifierType", OUTPOST_FIELD_UNIQUEIDENTIFIER },
+    { "StateType", OUTPOST_FIELD_STATE }, { "StatusType", OUTPOST_FIELD_STATUS },
+  };
+  for (guint i = 0; name && i < G_N_ELEMENTS (map); i++)
+    if (strcmp (map[i].name, name) == 0)
+      return (*type = map[i].type, TRUE);
+  return FALSE;
+}
+
+static void
+refine_targets (OutpostField *field, JsonObject *attr)
+{
+  JsonNode *node = json_object_get_member (attr, "Targets");
+  JsonArray *targets;
+  g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return;
+  targets = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (targets); i++)
+    {
+      const char *t = json_array_get_string_element (targets, i);
+      if (t != NULL && outpost_identifier_is_valid (t))
+        g_strv_builder_add (b, t);
+    }
+  if (json_array_get_length (targets) > 0)
+    {
+      g_strfreev (field->targets);
+      field->targets = g_strv_builder_end (b);
+    }
+}
+
+/* Dataverse sends some properties as {"Value": "..."} (AttributeTypeName, RequiredLevel). */
+static const char *
+value_string (JsonObject *obj, const char *key)
+{
+  JsonNode *node = json_object_get_member (obj, key);
+
+  if (node == NULL)
+    return NULL;
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    return json_object_get_string_member_with_default (json_node_get_object (node), "Value", NULL);
+  return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING
+         ? json_node_get_string (node) : NULL;
+}
+
+static void
+refine_field (OutpostField *field, JsonObject *attr)
+{
+  OutpostFieldType type;
+  const char *level = value_string (attr, "RequiredLevel");
+  JsonNode *ml = json_object_get_member (attr, "MaxLength");
+  gint64 max_length = ml && JSON_NODE_HOLDS_VALUE (ml) ? json_node_get_int (ml) : 0;
+
+  /* the profile may narrow a type (a multi-select picklist shows as Virtual): only take the
+   * server's type when it is one we know and does not turn a lookup into a plain value */
+  if (type_from_metadata (value_string (attr, "AttributeTypeName"), &type) &&
+      (type == OUTPOST_FIELD_LOOKUP) == (field->type == OUTPOST_FIELD_LOOKUP))
+    field->type = type;
+  if (level != NULL)
+    field->required = g_str_equal (level, "SystemRequired") || g_str_equal (level, "ApplicationRequired");
+  if (json_object_has_member (attr, "IsValidForCreate") || json_object_has_member (attr, "IsValidForUpdate"))
+    field->read_only = !json_object_get_boolean_member_with_default (attr, "IsValidForCreate", FALSE) &&
+                       !json_object_get_boolean_member_with_default (attr, "IsValidForUpdate", FALSE);
+  if (max_length > 0)
+    field->max_length = (gint) max_length;
+  refine_targets (field, attr);
+}
+
+static void
+refine_options (OutpostField *field, JsonObject *attr)
+{
+  JsonObject *set = json_object_get_object_member (attr, "OptionSet");
+  JsonArray *options = set ? json_object_get_array_member (set, "Options") : NULL;
+  GArray *array;
+
+  if (options == NULL)
+    return;
+  array = g_array_new (FALSE, TRUE, sizeof (OutpostOption));
+  g_array_set_clear_func (array, outpost_dv_option_clear);
+  for (guint i = 0; i < json_array_get_length (options); i++)
+    {
+      JsonObject *o = json_array_get_object_element (options, i);
+      JsonObject *label = o ? json_object_get_object_member (o, "Label") : NULL;
+      JsonObject *user = label ? json_object_get_object_member (label, "UserLocalizedLabel") : NULL;
+      OutpostOption opt = { 0, NULL };
+
+      if (o == NULL || !json_object_has_member (o, "Value"))
+        continue;
+      opt.value = (gint) json_object_get_int_member (o, "Value");
+      opt.label = g_strdup (user ? json_object_get_string_member_with_default (user, "Label", NULL) : NULL);
+      if (opt.label == NULL)
+        opt.label = g_strdup_printf ("%d", opt.value);
+      g_array_append_val (array, opt);
+    }
+  g_clear_pointer (&field->options, g_array_unref);
+  field->options = array;
+}
+
+void
+outpost_dv_option_clear (gpointer data)
+{
+  g_free (((OutpostOption *) data)->label);
+}
+
+static void
+apply_attributes (OutpostEntity *entity, JsonObject *root, gboolean options)
+{
+  JsonArray *value = root ? value_of (root) : NULL;
+
+  for (guint i = 0; value && i < json_array_get_length (value); i++)
+    {
+      JsonObject *attr = json_array_get_object_element (value, i);
+      const char *name = attr ? json_object_get_string_member_with_default (attr, "LogicalName", NULL) : NULL;
+      OutpostField *field = name ? outpost_entity_lookup_field (entity, name) : NULL;
+
+      if (field == NULL)
+        continue;
+      if (options)
+        refine_options (field, attr);
+      else
+        refine_field (field, attr);
+    }
+}
+
+/* Fields the server does not have would break every $select: drop them, loudly. */
+static void
+drop_unknown_fields (OutpostEntity *entity, JsonObject *root)
+{
+  JsonArray *value = value_of (root);
+  g_autoptr(GHashTable) known = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; value && i < json_array_get_length (value); i++)
+    {
+      JsonObject *attr = json_array_get_object_element (value, i);
+      const char *name = attr ? json_object_get_string_member_with_default (attr, "LogicalName", NULL) : NULL;
+      if (name != NULL)
+        g_hash_table_add (known, (gpointer) name);
+    }
+  if (g_hash_table_size (known) == 0)
+    return;
+  for (guint i = entity->fields->len; i-- > 0;)
+    {
+      OutpostField *f = g_ptr_array_index (entity->fields, i);
+
+      if (!g_hash_table_contains (known, f->name) && !g_str_equal (f->name, entity->primary_name))
+        {
+          g_warning ("The server has no field %s.%s: it is not synchronized", entity->logical_name, f->name);
+          g_ptr_array_remove_index (entity->fields, i);
+        }
+    }
+}
+
+static gboolean
+read_attributes (OutpostDataverseConnector *self, OutpostEntity *entity,
+                 GCancellable *cancellable, GError **error)
+{
+  static const char *const casts[] = {
+    "Microsoft.Dynamics.CRM.StringAttributeMetadata?$select=LogicalName,MaxLength",
+    "Microsoft.Dynamics.CRM.MemoAttributeMetadata?$select=LogicalName,MaxLength",
+    "Microsoft.Dynamics.CRM.LookupAttributeMetadata?$select=LogicalName,Targets",
+  };
+  static const char *const option_casts[] = {
+    "Microsoft.Dynamics.CRM.PicklistAttributeMetadata?$select=LogicalName&$expand=OptionSet",
+    "Microsoft.Dynamics.CRM.StateAttributeMetadata?$select=LogicalName&$expand=OptionSet",
+    "Microsoft.Dynamics.CRM.StatusAttributeMetadata?$select=LogicalName&$expand=OptionSet",
+  };
+  g_autofree char *base = g_strdup_printf ("EntityDefinitions(LogicalName='%s')/Attributes",
+                                           entity->logical_name);
+  g_autofree char *path = g_strconcat (base, "?$select=LogicalName,AttributeTypeName,RequiredLevel,"
+                                       "IsValidForCreate,IsValidForUpdate", NULL);
+  g_autoptr(JsonObject) root = get_json (self, path, FALSE, cancellable, error);
+
+  if (root == NULL)
+    return FALSE;
+  drop_unknown_fields (entity, root);
+  apply_attributes (entity, root, FALSE);
+  for (guint i = 0; i < G_N_ELEMENTS (casts) + G_N_ELEMENTS (option_casts); i++)
+    {
+      gboolean opt = i >= G_N_ELEMENTS (casts);
+      g_autofree char *cast = g_strconcat (base, "/", opt ? option_casts[i - G_N_ELEMENTS (casts)]
+                                                          : casts[i], NULL);
+      g_autoptr(JsonObject) part = get_json (self, cast, TRUE, cancellable, error);
+
+      if (part == NULL)
+        return FALSE;
+      apply_attributes (entity, part, opt);
+    }
+  return TRUE;
+}
+
+gboolean
+outpost_dv_read_metadata (OutpostDataverseConnector *self, OutpostProfile *profile,
+                          GCancellable *cancellable, GError **error)
+{
+  if (!read_entity_definitions (self, profile, cancellable, error))
+    return FALSE;
+  for (guint i = 0; i < outpost_profile_get_n_entities (profile); i++)
+    {
+      OutpostEntity *entity = outpost_profile_get_entity_at (profile, i);
+
+      if (!g_hash_table_contains (self->entity_sets, entity->logical_name))
+        {
+          g_set_error (error, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_NOT_FOUND,
+                       _("The server has no table “%s” that the sync profile names"),
+                       entity->logical_name);
+          return FALSE;
+        }
+      if (!read_attributes (self, entity, cancellable, error))
+        return FALSE;
+    }
+  return TRUE;
+}
