@@ -1,0 +1,228 @@
+/* outpost-cli-account.c: `outpost account add|list|remove`. */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <stdio.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "outpost-cli-private.h"
+#include "outpost-secrets.h"
+
+/* Plain http is accepted only for this computer (the demo and test servers); anything that
+ * leaves the machine must use TLS. */
+static gboolean
+check_url (const char *url, GError **error)
+{
+  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, error);
+  const char *scheme, *host;
+
+  if (uri == NULL)
+    return FALSE;
+  scheme = g_uri_get_scheme (uri);
+  host = g_uri_get_host (uri);
+  if (g_strcmp0 (scheme, "https") == 0 && host != NULL && *host != '\0')
+    return TRUE;
+  if (g_strcmp0 (scheme, "http") == 0 &&
+      (g_strcmp0 (host, "127.0.0.1") == 0 || g_strcmp0 (host, "localhost") == 0 ||
+       g_strcmp0 (host, "::1") == 0))
+    return TRUE;
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+               _("“%s” is not an https:// address (plain http is allowed only for this computer)"),
+               url);
+  return FALSE;
+}
+
+/* Reads a line from standard input, without echo when it is a terminal. */
+static char *
+read_password (void)
+{
+  struct termios saved, quiet;
+  gboolean tty = isatty (STDIN_FILENO);
+  char buffer[1024];
+  char *line;
+
+  if (tty)
+    {
+      g_printerr ("%s", _("Password: "));
+      tcgetattr (STDIN_FILENO, &saved);
+      quiet = saved;
+      quiet.c_lflag &= ~ECHO;
+      tcsetattr (STDIN_FILENO, TCSANOW, &quiet);
+    }
+  line = fgets (buffer, sizeof buffer, stdin);
+  if (tty)
+    {
+      tcsetattr (STDIN_FILENO, TCSANOW, &saved);
+      g_printerr ("\n");
+    }
+  if (line == NULL)
+    return NULL;
+  buffer[strcspn (buffer, "\r\n")] = '\0';
+  line = g_strdup (buffer);
+  explicit_bzero (buffer, sizeof buffer);
+  return line;
+}
+
+static gboolean
+check_profile (const char *path, GError **error)
+{
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(OutpostProfile) profile = NULL;
+
+  if (path == NULL)
+    return TRUE;
+  file = g_file_new_for_commandline_arg (path);
+  profile = outpost_profile_new_from_file (file, error);
+  return profile != NULL;
+}
+
+static gboolean
+save_password (const char *name, GError **error)
+{
+  char *password = read_password ();
+  gboolean ok;
+
+  if (password == NULL || *password == '\0')
+    {
+      outpost_secrets_free (password);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, _("No password given"));
+      return FALSE;
+    }
+  ok = outpost_secrets_store (name, OUTPOST_SECRET_PASSWORD, password, NULL, error);
+  outpost_secrets_free (password);
+  return ok;
+}
+
+static int
+account_add (int argc, char **argv)
+{
+  g_autofree char *url = NULL, *auth = NULL, *user = NULL, *profile = NULL, *api = NULL;
+  gboolean no_password = FALSE;
+  GOptionEntry entries[] = {
+    { "url", 0, 0, G_OPTION_ARG_STRING, &url, N_("Organization URL"), "URL" },
+    { "auth", 0, 0, G_OPTION_ARG_STRING, &auth, N_("none, basic or device-code"), "KIND" },
+    { "user", 0, 0, G_OPTION_ARG_STRING, &user, N_("User name (basic)"), "USER" },
+    { "profile", 0, 0, G_OPTION_ARG_FILENAME, &profile, N_("Sync profile file"), "FILE" },
+    { "api-version", 0, 0, G_OPTION_ARG_STRING, &api, N_("Web API version (v9.2)"), "VERSION" },
+    { "no-password", 0, 0, G_OPTION_ARG_NONE, &no_password,
+      N_("Do not ask for the password now (basic)"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new (_("NAME — add an account"));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OutpostAccount) account = NULL;
+  OutpostAuthKind kind = OUTPOST_AUTH_KIND_NONE;
+
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!outpost_cli_parse_options (context, &argc, &argv))
+    return OUTPOST_CLI_EXIT_USAGE;
+  if (argc != 2 || url == NULL)
+    return outpost_cli_fail (OUTPOST_CLI_EXIT_USAGE, "%s", _("usage: outpost account add NAME --url URL [--auth none|basic|device-code] [--user USER] [--profile FILE]"));
+  if (!outpost_account_name_is_valid (argv[1]))
+    return outpost_cli_fail (OUTPOST_CLI_EXIT_USAGE, _("“%s” is not a valid account name (letters, digits, . _ -)"), argv[1]);
+  if (auth != NULL && !outpost_auth_kind_from_string (auth, &kind))
+    return outpost_cli_fail (OUTPOST_CLI_EXIT_USAGE, _("Unknown sign-in kind “%s”: use none, basic or device-code"), auth);
+  if (kind == OUTPOST_AUTH_KIND_BASIC && user == NULL)
+    return outpost_cli_fail (OUTPOST_CLI_EXIT_USAGE, "%s", _("Basic sign-in needs --user"));
+  if (!check_url (url, &error) || !check_profile (profile, &error))
+    return outpost_cli_fail (OUTPOST_CLI_EXIT_USAGE, "%s", error->message);
+
+  account = outpost_account_new (argv[1], url, kind, user, profile, api);
+  if (!outpost_account_save (account, TRUE, &error))
+    return outpost_cli_fail (OUTPOST_CLI_EXIT_FAILED, "%s", error->message);
+  if (kind == OUTPOST_AUTH_KIND_BASIC && !no_password && !save_password (argv[1], &error))
+    {
+      outpost_account_remove (argv[1], NULL);
+      return outpost_cli_fail (OUTPOST_CLI_EXIT_FAILED, _("The password could not be saved in the keyring: %s"), error->message);
+    }
+  g_print (_("Account “%s” added for %s\n"), argv[1], url);
+  return 0;
+}
+
+static int
+account_list (int argc, char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) accounts = outpost_account_list (&error);
+
+  if (accounts == NULL)
+    return outpost_cli_fail (OUTPOST_CLI_EXIT_FAILED, "%s", error->message);
+  for (guint i = 0; i < accounts->len; i++)
+    {
+      OutpostAccount *account = g_ptr_array_index (accounts, i);
+      const char *user = outpost_account_get_user (account);
+      g_print ("%s\t%s\t%s%s%s\n", outpost_account_get_name (account),
+               outpost_account_get_url (account),
+               outpost_auth_kind_to_string (outpost_account_get_auth_kind (account)),
+               user ? "\t" : "", user ? user : "");
+    }
+  return 0;
+}
+
+/* Removing an account deletes its local data: refuse while edits are not on the server. */
+static gboolean
+check_nothing_unsynced (OutpostAccount *account, GError **error)
+{
+  g_autoptr(OutpostStore) store = outpost_account_open_store (account, error);
+  gint64 unsynced;
+
+  if (store == NULL)
+    return FALSE;
+  unsynced = outpost_store_count_unsynced (store, NULL, error);
+  if (unsynced < 0)
+    return FALSE;
+  if (unsynced == 0)
+    return TRUE;
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+               g_dngettext (GETTEXT_PACKAGE,
+                            "%" G_GINT64_FORMAT " record has changes that are not on the server yet: sync first, or add --discard-unsynced to lose it",
+                            "%" G_GINT64_FORMAT " records have changes that are not on the server yet: sync first, or add --discard-unsynced to lose them",
+                            unsynced), unsynced);
+  return FALSE;
+}
+
+static int
+account_remove (int argc, char **argv)
+{
+  gboolean discard = FALSE;
+  GOptionEntry entries[] = {
+    { "discard-unsynced", 0, 0, G_OPTION_ARG_NONE, &discard,
+      N_("Remove even when local changes were not synchronized"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new (_("NAME — remove an account and its local data"));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OutpostAccount) account = NULL;
+
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!outpost_cli_parse_options (context, &argc, &argv))
+    return OUTPOST_CLI_EXIT_USAGE;
+  if (argc != 2)
+    return outpost_cli_fail (OUTPOST_CLI_EXIT_USAGE, "%s", _("usage: outpost account remove NAME [--discard-unsynced]"));
+  account = outpost_account_load (argv[1], &error);
+  if (account == NULL)
+    return outpost_cli_fail (OUTPOST_CLI_EXIT_FAILED, "%s", error->message);
+  if (!discard && !check_nothing_unsynced (account, &error))
+    return outpost_cli_fail (OUTPOST_CLI_EXIT_FAILED, "%s", error->message);
+  if (outpost_account_get_auth_kind (account) != OUTPOST_AUTH_KIND_NONE &&
+      !outpost_secrets_clear (argv[1], NULL, &error))
+    return outpost_cli_fail (OUTPOST_CLI_EXIT_FAILED, _("The account's secrets could not be removed from the keyring: %s"), error->message);
+  if (!outpost_account_remove (argv[1], &error))
+    return outpost_cli_fail (OUTPOST_CLI_EXIT_FAILED, "%s", error->message);
+  g_print (_("Account “%s” removed\n"), argv[1]);
+  return 0;
+}
+
+int
+outpost_cli_account (int argc, char **argv)
+{
+  if (argc >= 2 && g_str_equal (argv[1], "add"))
+    return account_add (argc - 1, argv + 1);
+  if (argc >= 2 && g_str_equal (argv[1], "list"))
+    return account_list (argc - 1, argv + 1);
+  if (argc >= 2 && g_str_equal (argv[1], "remove"))
+    return account_remove (argc - 1, argv + 1);
+  return outpost_cli_fail (OUTPOST_CLI_EXIT_USAGE, "%s", _("usage: outpost account add|list|remove ..."));
+}
