@@ -88,6 +88,16 @@ gboolean       outpost_store_rebase          (OutpostStore *self, const char *en
                                               const char *etag, JsonObject *local_changes,
                                               GError **error);
 
+/* Added by the store: an N:N link as the server has it (state synced). A link removed here and
+ * not yet uploaded is left as it is. */
+gboolean       outpost_store_apply_server_association (OutpostStore *self, const char *relationship,
+                                              const char *entity, const char *id,
+                                              const char *related_entity, const char *related_id,
+                                              GError **error);
+/* Added by the store: synced rows without an etag, i.e. rows whose local change was dropped by
+ * outpost_store_error_take_server(): fetch them individually (char* ids). */
+GPtrArray     *outpost_store_list_stale      (OutpostStore *self, const char *entity, GError **error);
+
 /* ---- per-table sync state --------------------------------------------------------------- */
 
 typedef struct {

@@ -125,4 +125,12 @@ gboolean       outpost_store_validate        (OutpostStore    *self,
                                               gboolean         is_create,
                                               GError         **error);
 
+/* Added by the store: ids on the other side of an N:N @relationship from (@entity, @id),
+ * excluding links removed here and not yet uploaded. Returns char*. */
+GPtrArray     *outpost_store_list_associated (OutpostStore    *self,
+                                              const char      *relationship,
+                                              const char      *entity,
+                                              const char      *id,
+                                              GError         **error);
+
 G_END_DECLS

@@ -1,0 +1,423 @@
+/* outpost-schema.c: the layout of the store's file.
+ *
+ * Store tables (versioned with PRAGMA user_version, one migration step per version):
+ *   outpost_meta          key/value (the profile JSON the entity tables were built from)
+ *   outpost_journal       seq, op, status, entity, record_id, fields (JSON), relationship,
+ *                         related_entity, related_id, attempts, created
+ *   outpost_table_state   per entity: delta link, last sync, full sync owed, checkpoint, generation
+ *   outpost_sync_run / outpost_sync_message / outpost_sync_error     the sync log and errors
+ *   outpost_conflict      conflicts waiting for the user (v2)
+ *   outpost_association   N:N links, state 0 synced / 1 added here / 2 removed here (v2)
+ *
+ * Entity tables follow the profile and are brought in line on every open:
+ *   "e_<entity>"  __rowid INTEGER PRIMARY KEY, __id TEXT UNIQUE (the GUID), __etag, __state
+ *                 (OutpostRowState), __issues (error/conflict bits), __generation (full-sync
+ *                 stamp), __base (JSON: server values of locally changed fields), one typed
+ *                 column per profile field, and __target_<f> per lookup (target entity).
+ *                 A rowid table with the GUID as a UNIQUE column: inserts append to the b-tree
+ *                 instead of landing at random places as a TEXT PRIMARY KEY WITHOUT ROWID would.
+ *   "f_<entity>"  FTS5 over the searchable fields (external content = e_<entity>), kept in
+ *                 step by triggers so no write path can forget it.
+ * Every name is validated by the profile (^[a-z_][a-z0-9_]*$) and quoted; field names cannot
+ * start with "__", so the store's own columns never collide with the profile's. */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "outpost-store-private.h"
+
+static const char *const migrations[] = {
+  /* 1: journal, sync state, log, errors */
+  "CREATE TABLE outpost_meta (key TEXT PRIMARY KEY, value TEXT);"
+  "CREATE TABLE outpost_journal (seq INTEGER PRIMARY KEY AUTOINCREMENT, op INTEGER NOT NULL,"
+  "  status INTEGER NOT NULL DEFAULT 0, entity TEXT NOT NULL, record_id TEXT NOT NULL,"
+  "  fields TEXT, relationship TEXT, related_entity TEXT, related_id TEXT,"
+  "  attempts INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL);"
+  "CREATE INDEX outpost_journal_record ON outpost_journal (entity, record_id, seq);"
+  "CREATE TABLE outpost_table_state (entity TEXT PRIMARY KEY, delta_link TEXT, last_sync TEXT,"
+  "  full_sync_owed INTEGER NOT NULL DEFAULT 1, checkpoint TEXT,"
+  "  generation INTEGER NOT NULL DEFAULT 0, profile_version INTEGER NOT NULL DEFAULT 0);"
+  "CREATE TABLE outpost_sync_run (id INTEGER PRIMARY KEY, kind TEXT NOT NULL,"
+  "  started INTEGER NOT NULL, ended INTEGER NOT NULL DEFAULT 0, status TEXT NOT NULL,"
+  "  downloaded INTEGER NOT NULL DEFAULT 0, uploaded INTEGER NOT NULL DEFAULT 0,"
+  "  conflicts INTEGER NOT NULL DEFAULT 0, errors INTEGER NOT NULL DEFAULT 0, message TEXT);"
+  "CREATE TABLE outpost_sync_message (id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL,"
+  "  entity TEXT, record_id TEXT, message TEXT NOT NULL, at INTEGER NOT NULL);"
+  "CREATE INDEX outpost_sync_message_run ON outpost_sync_message (run_id);"
+  "CREATE TABLE outpost_sync_error (id INTEGER PRIMARY KEY, journal_seq INTEGER,"
+  "  entity TEXT NOT NULL, record_id TEXT NOT NULL, message TEXT, at INTEGER NOT NULL);",
+  /* 2: conflicts and N:N associations */
+  "CREATE TABLE outpost_conflict (id INTEGER PRIMARY KEY, entity TEXT NOT NULL,"
+  "  record_id TEXT NOT NULL, local TEXT, server TEXT, base TEXT, server_etag TEXT,"
+  "  at INTEGER NOT NULL);"
+  "CREATE INDEX outpost_conflict_record ON outpost_conflict (entity, record_id);"
+  "CREATE TABLE outpost_association (relationship TEXT NOT NULL, entity TEXT NOT NULL,"
+  "  record_id TEXT NOT NULL, related_entity TEXT NOT NULL, related_id TEXT NOT NULL,"
+  "  state INTEGER NOT NULL DEFAULT 0,"
+  "  PRIMARY KEY (relationship, entity, record_id, related_entity, related_id));"
+  "CREATE INDEX outpost_association_related ON outpost_association"
+  "  (relationship, related_entity, related_id);",
+};
+
+G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == OUTPOST_SCHEMA_VERSION);
+
+static gboolean
+db_error (sqlite3 *db, GError **error, const char *what)
+{
+  int code = sqlite3_errcode (db);
+
+  g_set_error (error, OUTPOST_STORE_ERROR,
+               (code == SQLITE_NOTADB || code == SQLITE_CORRUPT) ? OUTPOST_STORE_ERROR_CORRUPT
+                                                                 : OUTPOST_STORE_ERROR_FAILED,
+               "%s: %s", what, sqlite3_errmsg (db));
+  return FALSE;
+}
+
+/* Runs steps current+1 .. target, each in its own transaction with its version bump. */
+gboolean
+outpost_schema_migrate_core (sqlite3 *db, int target, GError **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int current;
+
+  if (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL) != SQLITE_OK ||
+      sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      sqlite3_finalize (stmt);
+      return db_error (db, error, _("Could not read the database version"));
+    }
+  current = sqlite3_column_int (stmt, 0);
+  sqlite3_finalize (stmt);
+  for (int v = current + 1; v <= target; v++)
+    {
+      g_autofree char *sql = g_strdup_printf ("BEGIN IMMEDIATE; %s PRAGMA user_version = %d; COMMIT;",
+                                              migrations[v - 1], v);
+      if (sqlite3_exec (db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        {
+          db_error (db, error, _("Could not upgrade the database"));
+          sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* ---- per-entity SQL ------------------------------------------------------------------------- */
+
+char *
+outpost_quote_ident (const char *prefix, const char *name)
+{
+  /* names are validated identifiers: quoting is for keywords, not for escaping */
+  g_assert (outpost_identifier_is_valid (name));
+  return g_strdup_printf ("\"%s%s\"", prefix, name);
+}
+
+static const char *
+column_type (OutpostField *field)
+{
+  switch (field->type)
+    {
+    case OUTPOST_FIELD_STRING:
+    case OUTPOST_FIELD_MEMO:
+      return "TEXT COLLATE NOCASE";
+    case OUTPOST_FIELD_INTEGER:
+    case OUTPOST_FIELD_BIGINT:
+    case OUTPOST_FIELD_BOOLEAN:
+    case OUTPOST_FIELD_PICKLIST:
+    case OUTPOST_FIELD_STATE:
+    case OUTPOST_FIELD_STATUS:
+      return "INTEGER";
+    case OUTPOST_FIELD_DECIMAL:
+    case OUTPOST_FIELD_DOUBLE:
+    case OUTPOST_FIELD_MONEY:
+      return "REAL";
+    case OUTPOST_FIELD_DATETIME:
+    case OUTPOST_FIELD_MULTI_PICKLIST:
+    case OUTPOST_FIELD_LOOKUP:
+    case OUTPOST_FIELD_UNIQUEIDENTIFIER:
+    default:
+      return "TEXT";
+    }
+}
+
+OutpostTable *
+outpost_table_new (OutpostEntity *entity)
+{
+  OutpostTable *t = g_new0 (OutpostTable, 1);
+  g_autoptr(GString) cols = g_string_new ("__id, __etag, __state, __issues, __generation, __base");
+  g_autoptr(GString) marks = g_string_new ("?1, ?2, ?3, ?4, ?5, ?6");
+  g_autoptr(GString) sets = g_string_new ("__etag = ?2, __state = ?3, __issues = ?4, "
+                                          "__generation = ?5, __base = ?6");
+  guint n = OUTPOST_COL_FIRST_FIELD;
+
+  t->entity = entity;
+  t->table = outpost_quote_ident ("e_", entity->logical_name);
+  t->fts = outpost_quote_ident ("f_", entity->logical_name);
+  t->lookups = g_ptr_array_new ();
+  for (guint i = 0; i < entity->fields->len; i++)
+    {
+      OutpostField *f = entity->fields->pdata[i];
+      g_string_append_printf (cols, ", \"%s\"", f->name);
+      g_string_append_printf (marks, ", ?%u", ++n);
+      g_string_append_printf (sets, ", \"%s\" = ?%u", f->name, n);
+      if (f->type == OUTPOST_FIELD_LOOKUP)
+        g_ptr_array_add (t->lookups, f);
+    }
+  for (guint i = 0; i < t->lookups->len; i++)
+    {
+      OutpostField *f = t->lookups->pdata[i];
+      g_string_append_printf (cols, ", \"__target_%s\"", f->name);
+      g_string_append_printf (marks, ", ?%u", ++n);
+      g_string_append_printf (sets, ", \"__target_%s\" = ?%u", f->name, n);
+    }
+  t->select_list = g_strdup (cols->str);
+  t->insert_sql = g_strdup_printf ("INSERT INTO %s (%s) VALUES (%s)", t->table, cols->str, marks->str);
+  t->replace_sql = g_strdup_printf ("UPDATE %s SET %s WHERE __id = ?1", t->table, sets->str);
+  return t;
+}
+
+void
+outpost_table_free (OutpostTable *t)
+{
+  g_free (t->table);
+  g_free (t->fts);
+  g_free (t->select_list);
+  g_free (t->insert_sql);
+  g_free (t->replace_sql);
+  g_ptr_array_unref (t->lookups);
+  g_free (t);
+}
+
+/* ---- bringing entity tables in line with the profile ------------------------------------------ */
+
+static GHashTable *
+existing_columns (OutpostStore *self, OutpostTable *t, GError **error)
+{
+  g_autofree char *sql = g_strdup_printf ("PRAGMA table_info(%s)", t->table);
+  g_autoptr(GHashTable) cols = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    return outpost_store_sqlite_error (self, error, _("Could not read the schema")), NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_hash_table_add (cols, g_strdup ((const char *) sqlite3_column_text (stmt, 1)));
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    return outpost_store_sqlite_error (self, error, _("Could not read the schema")), NULL;
+  return g_steal_pointer (&cols);
+}
+
+static char *
+create_table_sql (OutpostTable *t)
+{
+  GString *sql = g_string_new (NULL);
+  OutpostEntity *e = t->entity;
+
+  g_string_append_printf (sql, "CREATE TABLE %s (__rowid INTEGER PRIMARY KEY,"
+                          " __id TEXT NOT NULL UNIQUE, __etag TEXT, __state INTEGER NOT NULL DEFAULT 0,"
+                          " __issues INTEGER NOT NULL DEFAULT 0, __generation INTEGER NOT NULL DEFAULT 0,"
+                          " __base TEXT", t->table);
+  for (guint i = 0; i < e->fields->len; i++)
+    {
+      OutpostField *f = e->fields->pdata[i];
+      g_string_append_printf (sql, ", \"%s\" %s", f->name, column_type (f));
+    }
+  for (guint i = 0; i < t->lookups->len; i++)
+    g_string_append_printf (sql, ", \"__target_%s\" TEXT",
+                            ((OutpostField *) t->lookups->pdata[i])->name);
+  g_string_append (sql, ")");
+  return g_string_free (sql, FALSE);
+}
+
+static gboolean
+add_missing_columns (OutpostStore *self, OutpostTable *t, GHashTable *have, gboolean *added,
+                     GError **error)
+{
+  OutpostEntity *e = t->entity;
+
+  for (guint i = 0; i < e->fields->len; i++)
+    {
+      OutpostField *f = e->fields->pdata[i];
+      g_autofree char *sql = NULL;
+      g_autofree char *target = g_strdup_printf ("__target_%s", f->name);
+
+      if (!g_hash_table_contains (have, f->name))
+        {
+          sql = g_strdup_printf ("ALTER TABLE %s ADD COLUMN \"%s\" %s", t->table, f->name,
+                                 column_type (f));
+          if (!outpost_store_exec (self, sql, error))
+            return FALSE;
+          *added = TRUE;
+        }
+      if (f->type == OUTPOST_FIELD_LOOKUP && !g_hash_table_contains (have, target))
+        {
+          g_free (sql);
+          sql = g_strdup_printf ("ALTER TABLE %s ADD COLUMN \"%s\" TEXT", t->table, target);
+          if (!outpost_store_exec (self, sql, error))
+            return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+create_indexes (OutpostStore *self, OutpostTable *t, GError **error)
+{
+  OutpostEntity *e = t->entity;
+  const char *name = e->logical_name;
+  g_autofree char *sql = g_strdup_printf (
+    "CREATE INDEX IF NOT EXISTS \"e_%s__state\" ON %s (__state) WHERE __state != 0;"
+    "CREATE INDEX IF NOT EXISTS \"e_%s__issues\" ON %s (__issues) WHERE __issues != 0;",
+    name, t->table, name, t->table);
+
+  if (!outpost_store_exec (self, sql, error))
+    return FALSE;
+  /* one (column, id) index per list column: sorting and keyset paging without a scan */
+  for (guint i = 0; e->list_columns[i]; i++)
+    {
+      g_free (sql);
+      sql = g_strdup_printf ("CREATE INDEX IF NOT EXISTS \"e_%s__sort_%s\" ON %s (\"%s\", __id)",
+                             name, e->list_columns[i], t->table, e->list_columns[i]);
+      if (!outpost_store_exec (self, sql, error))
+        return FALSE;
+    }
+  /* lookups: related lists ("contacts of this account") filter on them */
+  for (guint i = 0; i < t->lookups->len; i++)
+    {
+      OutpostField *f = t->lookups->pdata[i];
+      g_free (sql);
+      sql = g_strdup_printf ("CREATE INDEX IF NOT EXISTS \"e_%s__lk_%s\" ON %s (\"%s\")",
+                             name, f->name, t->table, f->name);
+      if (!outpost_store_exec (self, sql, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* The FTS columns: the searchable fields, or the primary name when none is marked. */
+static GString *
+fts_columns (OutpostEntity *e, const char *prefix)
+{
+  GString *s = g_string_new (NULL);
+
+  for (guint i = 0; i < e->fields->len; i++)
+    {
+      OutpostField *f = e->fields->pdata[i];
+      if (f->searchable)
+        g_string_append_printf (s, "%s%s\"%s\"", s->len ? ", " : "", prefix, f->name);
+    }
+  if (s->len == 0)
+    g_string_append_printf (s, "%s\"%s\"", prefix, e->primary_name);
+  return s;
+}
+
+static gboolean
+fts_is_current (OutpostStore *self, OutpostTable *t, const char *cols, GError **error)
+{
+  g_autofree char *key = g_strdup_printf ("fts:%s", t->entity->logical_name);
+  sqlite3_stmt *stmt = outpost_store_prepare (self,
+    "SELECT value FROM outpost_meta WHERE key = ?1", error);
+  gboolean same;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_TRANSIENT);
+  same = sqlite3_step (stmt) == SQLITE_ROW &&
+         g_strcmp0 ((const char *) sqlite3_column_text (stmt, 0), cols) == 0;
+  sqlite3_reset (stmt);
+  return same;
+}
+
+static gboolean
+create_fts (OutpostStore *self, OutpostTable *t, GError **error)
+{
+  const char *n = t->entity->logical_name;
+  g_autoptr(GString) cols = fts_columns (t->entity, "");
+  g_autoptr(GString) newc = fts_columns (t->entity, "new.");
+  g_autoptr(GString) oldc = fts_columns (t->entity, "old.");
+  g_autofree char *key = g_strdup_printf ("fts:%s", n);
+  g_autofree char *sql = NULL;
+  sqlite3_stmt *stmt;
+
+  if (fts_is_current (self, t, cols->str, NULL))
+    return TRUE;
+  sql = g_strdup_printf (
+    "DROP TRIGGER IF EXISTS \"f_%s_ai\"; DROP TRIGGER IF EXISTS \"f_%s_ad\";"
+    "DROP TRIGGER IF EXISTS \"f_%s_au\"; DROP TABLE IF EXISTS %s;"
+    "CREATE VIRTUAL TABLE %s USING fts5 (%s, content=%s, content_rowid='__rowid',"
+    "  tokenize='unicode61 remove_diacritics 2');"
+    "CREATE TRIGGER \"f_%s_ai\" AFTER INSERT ON %s BEGIN"
+    "  INSERT INTO %s (rowid, %s) VALUES (new.__rowid, %s); END;"
+    "CREATE TRIGGER \"f_%s_ad\" AFTER DELETE ON %s BEGIN"
+    "  INSERT INTO %s (%s, rowid, %s) VALUES ('delete', old.__rowid, %s); END;"
+    "CREATE TRIGGER \"f_%s_au\" AFTER UPDATE OF %s ON %s BEGIN"
+    "  INSERT INTO %s (%s, rowid, %s) VALUES ('delete', old.__rowid, %s);"
+    "  INSERT INTO %s (rowid, %s) VALUES (new.__rowid, %s); END;"
+    "INSERT INTO %s (%s) VALUES ('rebuild');",
+    n, n, n, t->fts,
+    t->fts, cols->str, t->table,
+    n, t->table, t->fts, cols->str, newc->str,
+    n, t->table, t->fts, t->fts, cols->str, oldc->str,
+    n, cols->str, t->table, t->fts, t->fts, cols->str, oldc->str, t->fts, cols->str, newc->str,
+    t->fts, t->fts);
+  if (!outpost_store_exec (self, sql, error))
+    return FALSE;
+  stmt = outpost_store_prepare (self,
+    "INSERT OR REPLACE INTO outpost_meta (key, value) VALUES (?1, ?2)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, cols->str, -1, SQLITE_TRANSIENT);
+  return outpost_store_step_done (self, stmt, error);
+}
+
+static gboolean
+owe_full_sync (OutpostStore *self, const char *entity, GError **error)
+{
+  sqlite3_stmt *stmt = outpost_store_prepare (self,
+    "INSERT INTO outpost_table_state (entity, full_sync_owed) VALUES (?1, 1)"
+    " ON CONFLICT (entity) DO UPDATE SET full_sync_owed = 1", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, entity, -1, SQLITE_TRANSIENT);
+  return outpost_store_step_done (self, stmt, error);
+}
+
+static gboolean
+sync_table (OutpostStore *self, OutpostTable *t, GError **error)
+{
+  g_autoptr(GHashTable) have = existing_columns (self, t, error);
+  gboolean changed = FALSE;
+
+  if (have == NULL)
+    return FALSE;
+  if (g_hash_table_size (have) == 0)
+    {
+      g_autofree char *sql = create_table_sql (t);
+      if (!outpost_store_exec (self, sql, error))
+        return FALSE;
+      changed = TRUE;
+    }
+  else if (!add_missing_columns (self, t, have, &changed, error))
+    return FALSE;
+  /* new columns are empty until the server fills them: a full sync is owed */
+  if (changed && !owe_full_sync (self, t->entity->logical_name, error))
+    return FALSE;
+  return create_indexes (self, t, error) && create_fts (self, t, error);
+}
+
+gboolean
+outpost_schema_sync_entities (OutpostStore *self, GError **error)
+{
+  OutpostProfile *profile = self->profile;
+
+  for (guint i = 0; i < outpost_profile_get_n_entities (profile); i++)
+    {
+      OutpostEntity *e = outpost_profile_get_entity_at (profile, i);
+      if (!sync_table (self, g_hash_table_lookup (self->tables, e->logical_name), error))
+        return FALSE;
+    }
+  return TRUE;
+}

@@ -1,0 +1,184 @@
+/* outpost-store-assoc.c: N:N associations (outpost_association) and their journal entries.
+ * Pairs are stored in the relationship's own order (entity1 side first). */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "outpost-store-private.h"
+
+typedef struct {
+  const char *rel, *e1, *id1, *e2, *id2;
+} Pair;
+
+static gboolean
+make_pair (OutpostStore *self, const char *relationship, const char *entity, const char *id,
+           const char *related_entity, const char *related_id, Pair *p, GError **error)
+{
+  GPtrArray *rels = outpost_profile_get_relationships (self->profile);
+
+  for (guint i = 0; i < rels->len; i++)
+    {
+      OutpostRelationship *r = rels->pdata[i];
+      if (!g_str_equal (r->name, relationship))
+        continue;
+      if (g_str_equal (r->entity1, entity) && g_str_equal (r->entity2, related_entity))
+        *p = (Pair) { r->name, entity, id, related_entity, related_id };
+      else if (g_str_equal (r->entity2, entity) && g_str_equal (r->entity1, related_entity))
+        *p = (Pair) { r->name, related_entity, related_id, entity, id };
+      else
+        break;
+      return TRUE;
+    }
+  g_set_error (error, OUTPOST_STORE_ERROR, OUTPOST_STORE_ERROR_NOT_FOUND,
+               _("No relationship %s between %s and %s"), relationship, entity, related_entity);
+  return FALSE;
+}
+
+static sqlite3_stmt *
+prepare_pair (OutpostStore *self, const char *sql, const Pair *p, GError **error)
+{
+  sqlite3_stmt *stmt = outpost_store_prepare (self, sql, error);
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, p->rel, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, p->e1, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 3, p->id1, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 4, p->e2, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 5, p->id2, -1, SQLITE_TRANSIENT);
+  return stmt;
+}
+
+/* Removes a PENDING entry of @op for the pair; TRUE in *cancelled when there was one. */
+static gboolean
+cancel_pending (OutpostStore *self, const Pair *p, OutpostJournalOp op, gboolean *cancelled,
+                GError **error)
+{
+  g_autofree char *sql = g_strdup_printf (
+    "DELETE FROM outpost_journal WHERE status = 0 AND op = %d AND relationship = ?1"
+    " AND entity = ?2 AND record_id = ?3 AND related_entity = ?4 AND related_id = ?5", op);
+  sqlite3_stmt *stmt = prepare_pair (self, sql, p, error);
+
+  if (stmt == NULL || !outpost_store_step_done (self, stmt, error))
+    return FALSE;
+  *cancelled = sqlite3_changes (self->db) > 0;
+  return TRUE;
+}
+
+static gboolean
+set_state (OutpostStore *self, const Pair *p, gint state, GError **error)
+{
+  g_autofree char *sql = state < 0
+    ? g_strdup ("DELETE FROM outpost_association WHERE relationship = ?1 AND entity = ?2"
+                " AND record_id = ?3 AND related_entity = ?4 AND related_id = ?5")
+    : g_strdup_printf ("INSERT INTO outpost_association VALUES (?1, ?2, ?3, ?4, ?5, %d)"
+                       " ON CONFLICT DO UPDATE SET state = %d", state, state);
+  sqlite3_stmt *stmt = prepare_pair (self, sql, p, error);
+
+  return stmt != NULL && outpost_store_step_done (self, stmt, error);
+}
+
+static gboolean
+write_assoc (OutpostStore *self, const Pair *p, gboolean add, GError **error)
+{
+  gboolean cancelled = FALSE;
+
+  /* undoing a change that never left: both disappear */
+  if (!cancel_pending (self, p, add ? OUTPOST_JOURNAL_DISASSOCIATE : OUTPOST_JOURNAL_ASSOCIATE,
+                       &cancelled, error))
+    return FALSE;
+  if (cancelled)
+    return set_state (self, p, add ? 0 : -1, error);
+  return set_state (self, p, add ? 1 : 2, error) &&
+         outpost_journal_append (self, add ? OUTPOST_JOURNAL_ASSOCIATE : OUTPOST_JOURNAL_DISASSOCIATE,
+                                 p->e1, p->id1, NULL, p->rel, p->e2, p->id2, error) >= 0;
+}
+
+static gboolean
+change (OutpostStore *self, gboolean add, const char *relationship, const char *entity,
+        const char *id, const char *related_entity, const char *related_id, GError **error)
+{
+  g_autofree char *a = g_ascii_strdown (id, -1);
+  g_autofree char *b = g_ascii_strdown (related_id, -1);
+  g_autoptr(OutpostRecord) rec = NULL;
+  Pair p;
+  gboolean ok;
+
+  if (!make_pair (self, relationship, entity, a, related_entity, b, &p, error) ||
+      (rec = outpost_store_get (self, entity, a, error)) == NULL)
+    return FALSE;
+  if (!outpost_store_tx_begin (self, error))
+    return FALSE;
+  ok = write_assoc (self, &p, add, error);
+  return outpost_store_tx_end (self, ok, ok ? error : NULL);
+}
+
+gboolean
+outpost_store_associate (OutpostStore *self, const char *relationship, const char *entity,
+                         const char *id, const char *related_entity, const char *related_id,
+                         GError **error)
+{
+  return change (self, TRUE, relationship, entity, id, related_entity, related_id, error);
+}
+
+gboolean
+outpost_store_disassociate (OutpostStore *self, const char *relationship, const char *entity,
+                            const char *id, const char *related_entity, const char *related_id,
+                            GError **error)
+{
+  return change (self, FALSE, relationship, entity, id, related_entity, related_id, error);
+}
+
+gboolean
+outpost_store_apply_server_association (OutpostStore *self, const char *relationship,
+                                        const char *entity, const char *id,
+                                        const char *related_entity, const char *related_id,
+                                        GError **error)
+{
+  g_autofree char *a = g_ascii_strdown (id, -1);
+  g_autofree char *b = g_ascii_strdown (related_id, -1);
+  sqlite3_stmt *stmt;
+  Pair p;
+
+  if (!make_pair (self, relationship, entity, a, related_entity, b, &p, error))
+    return FALSE;
+  /* a local removal waiting for upload wins until it is sent */
+  stmt = prepare_pair (self, "INSERT INTO outpost_association VALUES (?1, ?2, ?3, ?4, ?5, 0)"
+                       " ON CONFLICT DO NOTHING", &p, error);
+  return stmt != NULL && outpost_store_step_done (self, stmt, error);
+}
+
+GPtrArray *
+outpost_store_list_associated (OutpostStore *self, const char *relationship, const char *entity,
+                               const char *id, GError **error)
+{
+  GPtrArray *rels = outpost_profile_get_relationships (self->profile);
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *lid = g_ascii_strdown (id, -1);
+  sqlite3_stmt *stmt;
+
+  for (guint i = 0; i < rels->len; i++)
+    {
+      OutpostRelationship *r = rels->pdata[i];
+      gboolean first = g_str_equal (r->entity1, entity);
+      if (!g_str_equal (r->name, relationship) || (!first && !g_str_equal (r->entity2, entity)))
+        continue;
+      stmt = outpost_store_prepare (self, first
+        ? "SELECT related_id FROM outpost_association WHERE relationship = ?1 AND entity = ?2"
+          " AND record_id = ?3 AND state != 2 ORDER BY related_id"
+        : "SELECT record_id FROM outpost_association WHERE relationship = ?1"
+          " AND related_entity = ?2 AND related_id = ?3 AND state != 2 ORDER BY record_id", error);
+      if (stmt == NULL)
+        return NULL;
+      sqlite3_bind_text (stmt, 1, relationship, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 2, entity, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 3, lid, -1, SQLITE_TRANSIENT);
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        g_ptr_array_add (ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+      sqlite3_reset (stmt);
+      return g_steal_pointer (&ids);
+    }
+  g_set_error (error, OUTPOST_STORE_ERROR, OUTPOST_STORE_ERROR_NOT_FOUND,
+               _("No relationship %s on %s"), relationship, entity);
+  return NULL;
+}

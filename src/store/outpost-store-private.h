@@ -1,0 +1,105 @@
+/* outpost-store-private.h: shared by the store's .c files (and white-box tests). */
+#pragma once
+
+#include <sqlite3.h>
+
+#include "outpost-store.h"
+#include "outpost-store-sync.h"
+
+G_BEGIN_DECLS
+
+/* Version of the store's own tables (journal, sync state, ...). Entity tables follow the
+ * profile instead and are brought in line on every open. */
+#define OUTPOST_SCHEMA_VERSION 2
+
+/* Precomputed SQL for one entity table. Column order of every row statement:
+ * __id, __etag, __state, __issues, __generation, __base, then the fields in profile order,
+ * then one __target_<f> per lookup field. */
+typedef struct {
+  OutpostEntity *entity;
+  char          *table;        /* quoted "e_<logical>" */
+  char          *fts;          /* quoted "f_<logical>" */
+  char          *select_list;  /* the columns above */
+  char          *insert_sql;   /* INSERT with all columns, ?1.. in column order */
+  char          *replace_sql;  /* UPDATE ... WHERE __id = ?1 with the same binding layout */
+  GPtrArray     *lookups;      /* OutpostField* of the lookup fields */
+} OutpostTable;
+
+#define OUTPOST_COL_ID 0
+#define OUTPOST_COL_ETAG 1
+#define OUTPOST_COL_STATE 2
+#define OUTPOST_COL_ISSUES 3
+#define OUTPOST_COL_GENERATION 4
+#define OUTPOST_COL_BASE 5
+#define OUTPOST_COL_FIRST_FIELD 6
+
+#define OUTPOST_ISSUE_ERROR    (1 << 0)
+#define OUTPOST_ISSUE_CONFLICT (1 << 1)
+
+struct _OutpostStore {
+  GObject               parent_instance;
+  sqlite3              *db;
+  char                 *path;
+  OutpostProfile       *profile;
+  GHashTable           *stmts;     /* SQL text -> sqlite3_stmt* (prepared once) */
+  GHashTable           *tables;    /* logical name -> OutpostTable* */
+  guint                 tx_depth;
+  guint                 savepoint_seq;
+  OutpostStoreBusyFunc  busy_func;
+  gpointer              busy_data;
+  gint64                busy_started;
+  gboolean              busy_notified;
+};
+
+/* outpost-store.c */
+sqlite3_stmt  *outpost_store_prepare         (OutpostStore *self, const char *sql, GError **error);
+gboolean       outpost_store_exec            (OutpostStore *self, const char *sql, GError **error);
+gboolean       outpost_store_step_done       (OutpostStore *self, sqlite3_stmt *stmt, GError **error);
+gboolean       outpost_store_sqlite_error    (OutpostStore *self, GError **error, const char *what);
+/* Nested-safe: the outermost is BEGIN IMMEDIATE, inner ones are savepoints. */
+gboolean       outpost_store_tx_begin        (OutpostStore *self, GError **error);
+gboolean       outpost_store_tx_end          (OutpostStore *self, gboolean ok, GError **error);
+OutpostTable  *outpost_store_table           (OutpostStore *self, const char *entity, GError **error);
+gint64         outpost_store_now             (void);
+
+/* outpost-schema.c */
+gboolean       outpost_schema_migrate_core   (sqlite3 *db, int target, GError **error);
+gboolean       outpost_schema_sync_entities  (OutpostStore *self, GError **error);
+OutpostTable  *outpost_table_new             (OutpostEntity *entity);
+void           outpost_table_free            (OutpostTable *table);
+char          *outpost_quote_ident           (const char *prefix, const char *name);
+
+/* outpost-store-values.c */
+void           outpost_bind_json             (sqlite3_stmt *stmt, int idx, JsonNode *node);
+JsonNode      *outpost_column_json           (sqlite3_stmt *stmt, int col, OutpostField *field);
+gboolean       outpost_validate_values       (OutpostEntity *entity, JsonObject *values,
+                                              gboolean is_create, GError **error);
+/* Binds the value columns (fields + lookup targets) of @values from ?@first on. */
+void           outpost_bind_row_values       (OutpostTable *table, sqlite3_stmt *stmt, int first,
+                                              JsonObject *values);
+OutpostRecord *outpost_record_from_stmt      (OutpostTable *table, sqlite3_stmt *stmt);
+char          *outpost_json_object_to_string (JsonObject *object);
+JsonObject    *outpost_json_object_from_string (const char *text);
+gboolean       outpost_json_equal            (JsonNode *a, JsonNode *b);
+
+/* outpost-store-records.c */
+void           outpost_bind_all              (sqlite3_stmt *stmt, GPtrArray *binds);
+/* Appends ", "f" = ?n" for each field in @changes (and the lookup targets they imply). */
+void           outpost_table_change_columns  (OutpostTable *table, JsonObject *changes,
+                                              GString *sql, GPtrArray *binds);
+
+/* outpost-store-journal.c */
+gint64         outpost_journal_append        (OutpostStore *self, OutpostJournalOp op,
+                                              const char *entity, const char *record_id,
+                                              JsonObject *fields, const char *relationship,
+                                              const char *related_entity, const char *related_id,
+                                              GError **error);
+/* Merges @changes into the record's last journal entry when that is a PENDING create/update,
+ * else appends an UPDATE. */
+gboolean       outpost_journal_record_update (OutpostStore *self, const char *entity,
+                                              const char *record_id, JsonObject *changes,
+                                              GError **error);
+gboolean       outpost_store_set_issue_flags (OutpostStore *self, const char *entity,
+                                              const char *record_id, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,525 @@
+/* outpost-store-records.c: the record API: get, query (keyset paging, FTS), counts and the
+ * user's writes (row + journal in one transaction, validated first). */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#include "outpost-store-private.h"
+
+static gboolean
+not_found (GError **error, const char *entity, const char *id)
+{
+  g_set_error (error, OUTPOST_STORE_ERROR, OUTPOST_STORE_ERROR_NOT_FOUND,
+               _("No %s with id %s"), entity, id ? id : "(null)");
+  return FALSE;
+}
+
+OutpostRecord *
+outpost_store_get (OutpostStore *self, const char *entity, const char *id, GError **error)
+{
+  OutpostTable *t = outpost_store_table (self, entity, error);
+  g_autofree char *sql = NULL;
+  g_autofree char *lid = id ? g_ascii_strdown (id, -1) : NULL;
+  sqlite3_stmt *stmt;
+  OutpostRecord *record = NULL;
+  int rc;
+
+  if (t == NULL)
+    return NULL;
+  sql = g_strdup_printf ("SELECT %s FROM %s WHERE __id = ?1", t->select_list, t->table);
+  if ((stmt = outpost_store_prepare (self, sql, error)) == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, lid, -1, SQLITE_TRANSIENT);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    record = outpost_record_from_stmt (t, stmt);
+  else if (rc == SQLITE_DONE)
+    not_found (error, entity, id);
+  else
+    outpost_store_sqlite_error (self, error, _("Could not read a record"));
+  sqlite3_reset (stmt);
+  return record;
+}
+
+/* ---- queries ----------------------------------------------------------------------------------- */
+
+/* User text -> an FTS5 query of quoted prefix terms ("acme"* "ber"*): no FTS syntax reaches
+ * the engine from the user, and typing part of a word finds it. */
+static char *
+fts_query (const char *text)
+{
+  g_auto(GStrv) words = g_strsplit_set (text, " \t\n\r", -1);
+  GString *q = g_string_new (NULL);
+
+  for (guint i = 0; words[i]; i++)
+    {
+      g_auto(GStrv) parts = NULL;
+      g_autofree char *w = NULL;
+
+      if (*words[i] == '\0')
+        continue;
+      parts = g_strsplit (words[i], "\"", -1);
+      w = g_strjoinv ("\"\"", parts);
+      g_string_append_printf (q, "%s\"%s\"*", q->len ? " " : "", w);
+    }
+  return g_string_free (q, q->len == 0);
+}
+
+typedef struct {
+  GString   *sql;
+  GPtrArray *binds;   /* JsonNode* */
+} QueryBuilder;
+
+void
+outpost_bind_all (sqlite3_stmt *stmt, GPtrArray *binds)
+{
+  for (guint i = 0; i < binds->len; i++)
+    outpost_bind_json (stmt, (int) i + 1, binds->pdata[i]);
+}
+
+static JsonNode *
+string_node (const char *s)
+{
+  return json_node_init_string (json_node_alloc (), s);
+}
+
+static gboolean
+add_filters (OutpostTable *t, const OutpostQuery *q, QueryBuilder *b, GError **error)
+{
+  OutpostQueryFlags flags = q ? q->flags : 0;
+  g_autofree char *match = (q && q->search) ? fts_query (q->search) : NULL;
+
+  g_string_append (b->sql, " WHERE 1");
+  if (!(flags & OUTPOST_QUERY_INCLUDE_DELETED))
+    g_string_append (b->sql, " AND __state != 3");
+  if (flags & OUTPOST_QUERY_CHANGED_HERE)
+    g_string_append (b->sql, " AND __state != 0");
+  if (flags & OUTPOST_QUERY_WITH_ISSUES)
+    g_string_append (b->sql, " AND __issues != 0");
+  if (q && q->where_field)
+    {
+      if (!outpost_entity_lookup_field (t->entity, q->where_field))
+        return not_found (error, t->entity->logical_name, q->where_field);
+      g_string_append_printf (b->sql, " AND \"%s\" = ?%u", q->where_field, b->binds->len + 1);
+      g_ptr_array_add (b->binds, q->where_value ? json_node_copy (q->where_value)
+                                                : json_node_new (JSON_NODE_NULL));
+    }
+  if (match != NULL)
+    {
+      g_string_append_printf (b->sql, " AND __rowid IN (SELECT rowid FROM %s WHERE %s MATCH ?%u)",
+                              t->fts, t->fts, b->binds->len + 1);
+      g_ptr_array_add (b->binds, string_node (match));
+    }
+  return TRUE;
+}
+
+/* Keyset: rows strictly after (after_value, after_id) in (sort, __id) order. NULLs sort first
+ * ascending (last descending), which the explicit IS NULL branches follow. */
+static void
+add_keyset (const OutpostQuery *q, const char *col, QueryBuilder *b)
+{
+  gboolean after_null = q->after_value == NULL || JSON_NODE_HOLDS_NULL (q->after_value);
+  guint n = b->binds->len;
+
+  if (!q->descending && !after_null)
+    g_string_append_printf (b->sql, " AND (%s, __id) > (?%u, ?%u)", col, n + 1, n + 2);
+  else if (!q->descending)
+    g_string_append_printf (b->sql, " AND ((%s IS NULL AND __id > ?%u) OR %s IS NOT NULL)",
+                            col, n + 1, col);
+  else if (!after_null)
+    g_string_append_printf (b->sql, " AND ((%s, __id) < (?%u, ?%u) OR %s IS NULL)",
+                            col, n + 1, n + 2, col);
+  else
+    g_string_append_printf (b->sql, " AND %s IS NULL AND __id < ?%u", col, n + 1);
+  if (!after_null)
+    g_ptr_array_add (b->binds, json_node_copy (q->after_value));
+  g_ptr_array_add (b->binds, string_node (q->after_id));
+}
+
+static GPtrArray *
+run_query (OutpostStore *self, OutpostTable *t, const char *sql, GPtrArray *binds, GError **error)
+{
+  sqlite3_stmt *stmt = outpost_store_prepare (self, sql, error);
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) outpost_record_unref);
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  outpost_bind_all (stmt, binds);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (rows, outpost_record_from_stmt (t, stmt));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return outpost_store_sqlite_error (self, error, _("Could not read records")), NULL;
+  return g_steal_pointer (&rows);
+}
+
+GPtrArray *
+outpost_store_query (OutpostStore *self, const char *entity, const OutpostQuery *q, GError **error)
+{
+  OutpostTable *t = outpost_store_table (self, entity, error);
+  static const OutpostQuery none = { 0 };
+  g_autoptr(GString) sql = NULL;
+  g_autoptr(GPtrArray) binds = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+  QueryBuilder b;
+  g_autofree char *col = NULL;
+  const char *sort;
+
+  if (t == NULL)
+    return NULL;
+  q = q ? q : &none;
+  sort = q->sort_field ? q->sort_field : t->entity->list_columns[0];
+  if (outpost_entity_lookup_field (t->entity, sort) == NULL)
+    return not_found (error, entity, sort), NULL;
+  col = g_strdup_printf ("\"%s\"", sort);
+  sql = g_string_new (NULL);
+  g_string_printf (sql, "SELECT %s FROM %s", t->select_list, t->table);
+  b.sql = sql;
+  b.binds = binds;
+  if (!add_filters (t, q, &b, error))
+    return NULL;
+  if (q->after_id != NULL)
+    add_keyset (q, col, &b);
+  g_string_append_printf (sql, " ORDER BY %s %s, __id %s LIMIT %u", col,
+                          q->descending ? "DESC" : "ASC", q->descending ? "DESC" : "ASC",
+                          q->limit ? q->limit : 100);
+  return run_query (self, t, sql->str, binds, error);
+}
+
+static gint64
+count_sql (OutpostStore *self, const char *sql, GPtrArray *binds, GError **error)
+{
+  sqlite3_stmt *stmt = outpost_store_prepare (self, sql, error);
+  gint64 n = -1;
+
+  if (stmt == NULL)
+    return -1;
+  if (binds != NULL)
+    outpost_bind_all (stmt, binds);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    n = sqlite3_column_int64 (stmt, 0);
+  else
+    outpost_store_sqlite_error (self, error, _("Could not count records"));
+  sqlite3_reset (stmt);
+  return n;
+}
+
+gint64
+outpost_store_count (OutpostStore *self, const char *entity, const OutpostQuery *q, GError **error)
+{
+  OutpostTable *t = outpost_store_table (self, entity, error);
+  g_autoptr(GString) sql = NULL;
+  g_autoptr(GPtrArray) binds = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+  QueryBuilder b;
+
+  if (t == NULL)
+    return -1;
+  sql = g_string_new (NULL);
+  g_string_printf (sql, "SELECT count(*) FROM %s", t->table);
+  b.sql = sql;
+  b.binds = binds;
+  if (!add_filters (t, q, &b, error))
+    return -1;
+  return count_sql (self, sql->str, binds, error);
+}
+
+gint64
+outpost_store_count_unsynced (OutpostStore *self, const char *entity, GError **error)
+{
+  OutpostProfile *p = self->profile;
+  gint64 total = 0;
+
+  for (guint i = 0; i < outpost_profile_get_n_entities (p); i++)
+    {
+      OutpostEntity *e = outpost_profile_get_entity_at (p, i);
+      OutpostTable *t = g_hash_table_lookup (self->tables, e->logical_name);
+      g_autofree char *sql = NULL;
+      gint64 n;
+
+      if (entity != NULL && !g_str_equal (entity, e->logical_name))
+        continue;
+      sql = g_strdup_printf ("SELECT count(*) FROM %s WHERE __state != 0", t->table);
+      if ((n = count_sql (self, sql, NULL, error)) < 0)
+        return -1;
+      total += n;
+    }
+  if (entity != NULL && outpost_store_table (self, entity, error) == NULL)
+    return -1;
+  return total;
+}
+
+/* ---- user writes ------------------------------------------------------------------------------ */
+
+gboolean
+outpost_store_validate (OutpostStore *self, const char *entity, JsonObject *values,
+                        gboolean is_create, GError **error)
+{
+  OutpostTable *t = outpost_store_table (self, entity, error);
+
+  return t != NULL && outpost_validate_values (t->entity, values, is_create, error);
+}
+
+static char *
+new_id (OutpostEntity *e, JsonObject *values)
+{
+  if (json_object_has_member (values, e->primary_id))
+    return g_ascii_strdown (json_object_get_string_member (values, e->primary_id), -1);
+  return g_uuid_string_random ();
+}
+
+static gboolean
+insert_created (OutpostStore *self, OutpostTable *t, const char *id, JsonObject *values,
+                GError **error)
+{
+  sqlite3_stmt *stmt = outpost_store_prepare (self, t->insert_sql, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int (stmt, 3, OUTPOST_ROW_LOCALLY_CREATED);
+  sqlite3_bind_int (stmt, 4, 0);
+  sqlite3_bind_int (stmt, 5, 0);
+  outpost_bind_row_values (t, stmt, OUTPOST_COL_FIRST_FIELD + 1, values);
+  return outpost_store_step_done (self, stmt, error);
+}
+
+char *
+outpost_store_create (OutpostStore *self, const char *entity, JsonObject *values, GError **error)
+{
+  OutpostTable *t = outpost_store_table (self, entity, error);
+  g_autofree char *id = NULL;
+  g_autoptr(JsonObject) fields = json_object_new ();
+  JsonObjectIter iter;
+  const char *key;
+  JsonNode *node;
+  gboolean ok;
+
+  if (t == NULL || !outpost_validate_values (t->entity, values, TRUE, error))
+    return NULL;
+  id = new_id (t->entity, values);
+  json_object_iter_init (&iter, values);
+  while (json_object_iter_next (&iter, &key, &node))
+    if (!g_str_equal (key, t->entity->primary_id))
+      json_object_set_member (fields, key, json_node_copy (node));
+  if (!outpost_store_tx_begin (self, error))
+    return NULL;
+  ok = insert_created (self, t, id, fields, error) &&
+       outpost_journal_append (self, OUTPOST_JOURNAL_CREATE, entity, id, fields,
+                               NULL, NULL, NULL, error) >= 0;
+  if (!outpost_store_tx_end (self, ok, ok ? error : NULL))
+    return NULL;
+  return g_steal_pointer (&id);
+}
+
+/* State and base of a row; FALSE with NOT_FOUND when absent or locally deleted. */
+static gboolean
+row_state (OutpostStore *self, OutpostTable *t, const char *id, OutpostRowState *state,
+           JsonObject **base, GError **error)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT __state, __base FROM %s WHERE __id = ?1", t->table);
+  sqlite3_stmt *stmt = outpost_store_prepare (self, sql, error);
+  gboolean found;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
+  found = sqlite3_step (stmt) == SQLITE_ROW;
+  if (found)
+    {
+      *state = (OutpostRowState) sqlite3_column_int (stmt, 0);
+      if (base != NULL)
+        *base = outpost_json_object_from_string ((const char *) sqlite3_column_text (stmt, 1));
+    }
+  sqlite3_reset (stmt);
+  if (!found || *state == OUTPOST_ROW_LOCALLY_DELETED)
+    return not_found (error, t->entity->logical_name, id);
+  return TRUE;
+}
+
+/* Base = the server's values of changed fields, remembered at the first local change. */
+static JsonObject *
+extend_base (OutpostRecord *current, JsonObject *base, JsonObject *changes)
+{
+  JsonObjectIter iter;
+  const char *key;
+  JsonNode *node;
+
+  if (base == NULL)
+    base = json_object_new ();
+  json_object_iter_init (&iter, changes);
+  while (json_object_iter_next (&iter, &key, &node))
+    if (!json_object_has_member (base, key))
+      {
+        JsonNode *old = json_object_has_member (current->values, key)
+                        ? json_object_get_member (current->values, key) : NULL;
+        json_object_set_member (base, key, old ? json_node_copy (old) : json_node_new (JSON_NODE_NULL));
+      }
+  return base;
+}
+
+/* Column assignments for @changes: fields, plus the lookup target columns they imply. */
+void
+outpost_table_change_columns (OutpostTable *t, JsonObject *changes, GString *sql, GPtrArray *binds)
+{
+  for (guint i = 0; i < t->entity->fields->len; i++)
+    {
+      OutpostField *f = t->entity->fields->pdata[i];
+      g_autofree char *tk = g_strdup_printf ("%s@target", f->name);
+      JsonNode *v = json_object_has_member (changes, f->name) ? json_object_get_member (changes, f->name) : NULL;
+      JsonNode *target;
+
+      if (v == NULL)
+        continue;
+      g_string_append_printf (sql, ", \"%s\" = ?%u", f->name, binds->len + 1);
+      g_ptr_array_add (binds, json_node_copy (v));
+      if (f->type != OUTPOST_FIELD_LOOKUP)
+        continue;
+      target = json_object_has_member (changes, tk) ? json_node_copy (json_object_get_member (changes, tk))
+               : (!JSON_NODE_HOLDS_NULL (v) && f->targets[1] == NULL) ? string_node (f->targets[0])
+               : json_node_new (JSON_NODE_NULL);
+      g_string_append_printf (sql, ", \"__target_%s\" = ?%u", f->name, binds->len + 1);
+      g_ptr_array_add (binds, target);
+    }
+}
+
+static gboolean
+write_update (OutpostStore *self, OutpostTable *t, const char *id, JsonObject *changes,
+              GError **error)
+{
+  g_autoptr(JsonObject) base = NULL;
+  g_autoptr(OutpostRecord) current = NULL;
+  g_autoptr(GString) sql = g_string_new (NULL);
+  g_autoptr(GPtrArray) binds = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+  OutpostRowState state;
+  sqlite3_stmt *stmt;
+
+  if (!row_state (self, t, id, &state, &base, error) ||
+      (current = outpost_store_get (self, t->entity->logical_name, id, error)) == NULL)
+    return FALSE;
+  if (state != OUTPOST_ROW_LOCALLY_CREATED)
+    base = extend_base (current, g_steal_pointer (&base), changes);
+  g_string_printf (sql, "UPDATE %s SET __state = %d", t->table,
+                   state == OUTPOST_ROW_LOCALLY_CREATED ? OUTPOST_ROW_LOCALLY_CREATED
+                                                        : OUTPOST_ROW_LOCALLY_MODIFIED);
+  outpost_table_change_columns (t, changes, sql, binds);
+  g_string_append_printf (sql, ", __base = ?%u WHERE __id = ?%u", binds->len + 1, binds->len + 2);
+  if ((stmt = outpost_store_prepare (self, sql->str, error)) == NULL)
+    return FALSE;
+  outpost_bind_all (stmt, binds);
+  if (base != NULL)
+    sqlite3_bind_text (stmt, (int) binds->len + 1, outpost_json_object_to_string (base), -1, g_free);
+  sqlite3_bind_text (stmt, (int) binds->len + 2, id, -1, SQLITE_TRANSIENT);
+  return outpost_store_step_done (self, stmt, error) &&
+         outpost_journal_record_update (self, t->entity->logical_name, id, changes, error);
+}
+
+gboolean
+outpost_store_update (OutpostStore *self, const char *entity, const char *id,
+                      JsonObject *changes, GError **error)
+{
+  OutpostTable *t = outpost_store_table (self, entity, error);
+  g_autofree char *lid = id ? g_ascii_strdown (id, -1) : NULL;
+  gboolean ok;
+
+  if (t == NULL || !outpost_validate_values (t->entity, changes, FALSE, error))
+    return FALSE;
+  if (json_object_get_size (changes) == 0)
+    return TRUE;
+  if (!outpost_store_tx_begin (self, error))
+    return FALSE;
+  ok = write_update (self, t, lid, changes, error);
+  return outpost_store_tx_end (self, ok, ok ? error : NULL);
+}
+
+static gboolean
+exec_bound (OutpostStore *self, const char *sql, const char *a, const char *b, GError **error)
+{
+  sqlite3_stmt *stmt = outpost_store_prepare (self, sql, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, a, -1, SQLITE_TRANSIENT);
+  if (b != NULL)
+    sqlite3_bind_text (stmt, 2, b, -1, SQLITE_TRANSIENT);
+  return outpost_store_step_done (self, stmt, error);
+}
+
+static gint64
+count_sent (OutpostStore *self, const char *entity, const char *id, GError **error)
+{
+  sqlite3_stmt *stmt = outpost_store_prepare (self,
+    "SELECT count(*) FROM outpost_journal WHERE entity = ?1 AND record_id = ?2 AND status != 0", error);
+  gint64 n = -1;
+
+  if (stmt == NULL)
+    return -1;
+  sqlite3_bind_text (stmt, 1, entity, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, id, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    n = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return n;
+}
+
+/* A record that never left this machine: forget it and everything queued for it. */
+static gboolean
+forget_local (OutpostStore *self, OutpostTable *t, const char *id, GError **error)
+{
+  const char *e = t->entity->logical_name;
+  g_autofree char *sql = g_strdup_printf ("DELETE FROM %s WHERE __id = ?1", t->table);
+  sqlite3_stmt *stmt;
+
+  if (!exec_bound (self, sql, id, NULL, error) ||
+      !exec_bound (self, "DELETE FROM outpost_sync_error WHERE entity = ?1 AND record_id = ?2", e, id, error) ||
+      !exec_bound (self, "DELETE FROM outpost_conflict WHERE entity = ?1 AND record_id = ?2", e, id, error))
+    return FALSE;
+  stmt = outpost_store_prepare (self,
+    "DELETE FROM outpost_journal WHERE (entity = ?1 AND record_id = ?2)"
+    " OR (related_entity = ?1 AND related_id = ?2)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, e, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, id, -1, SQLITE_TRANSIENT);
+  if (!outpost_store_step_done (self, stmt, error))
+    return FALSE;
+  return exec_bound (self, "DELETE FROM outpost_association WHERE (entity = ?1 AND record_id = ?2)"
+                     " OR (related_entity = ?1 AND related_id = ?2)", e, id, error);
+}
+
+static gboolean
+write_delete (OutpostStore *self, OutpostTable *t, const char *id, GError **error)
+{
+  const char *e = t->entity->logical_name;
+  g_autofree char *sql = g_strdup_printf ("UPDATE %s SET __state = 3 WHERE __id = ?1", t->table);
+  OutpostRowState state;
+  gint64 sent;
+
+  if (!row_state (self, t, id, &state, NULL, error))
+    return FALSE;
+  if (state == OUTPOST_ROW_LOCALLY_CREATED)
+    {
+      if ((sent = count_sent (self, e, id, error)) < 0)
+        return FALSE;
+      if (sent == 0)
+        return forget_local (self, t, id, error);
+    }
+  /* pending updates are moot once the record goes */
+  return exec_bound (self, "DELETE FROM outpost_journal WHERE entity = ?1 AND record_id = ?2"
+                     " AND status = 0 AND op = 1", e, id, error) &&
+         exec_bound (self, sql, id, NULL, error) &&
+         outpost_journal_append (self, OUTPOST_JOURNAL_DELETE, e, id, NULL, NULL, NULL, NULL, error) >= 0;
+}
+
+gboolean
+outpost_store_delete (OutpostStore *self, const char *entity, const char *id, GError **error)
+{
+  OutpostTable *t = outpost_store_table (self, entity, error);
+  g_autofree char *lid = id ? g_ascii_strdown (id, -1) : NULL;
+  gboolean ok;
+
+  if (t == NULL || !outpost_store_tx_begin (self, error))
+    return FALSE;
+  ok = write_delete (self, t, lid, error);
+  return outpost_store_tx_end (self, ok, ok ? error : NULL);
+}

@@ -1,0 +1,384 @@
+/* outpost-store-values.c: JSON values <-> SQLite columns, and validation of user values. */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#include "outpost-store-private.h"
+
+/* ---- JSON helpers ---------------------------------------------------------------------------- */
+
+char *
+outpost_json_object_to_string (JsonObject *object)
+{
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+
+  json_node_set_object (node, object);
+  return json_to_string (node, FALSE);
+}
+
+JsonObject *
+outpost_json_object_from_string (const char *text)
+{
+  g_autoptr(JsonNode) node = NULL;
+
+  if (text == NULL)
+    return NULL;
+  node = json_from_string (text, NULL);
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return NULL;
+  return json_object_ref (json_node_get_object (node));
+}
+
+gboolean
+outpost_json_equal (JsonNode *a, JsonNode *b)
+{
+  gboolean a_null = a == NULL || JSON_NODE_HOLDS_NULL (a);
+  gboolean b_null = b == NULL || JSON_NODE_HOLDS_NULL (b);
+
+  if (a_null || b_null)
+    return a_null == b_null;
+  /* numbers compare by value: 5 and 5.0 are the same money amount */
+  if (JSON_NODE_HOLDS_VALUE (a) && JSON_NODE_HOLDS_VALUE (b) &&
+      json_node_get_value_type (a) != G_TYPE_STRING && json_node_get_value_type (b) != G_TYPE_STRING &&
+      json_node_get_value_type (a) != G_TYPE_BOOLEAN && json_node_get_value_type (b) != G_TYPE_BOOLEAN)
+    return json_node_get_double (a) == json_node_get_double (b);
+  return json_node_equal (a, b);
+}
+
+/* ---- binding and reading --------------------------------------------------------------------- */
+
+static char *
+join_array (JsonArray *array)
+{
+  GString *s = g_string_new (NULL);
+
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    g_string_append_printf (s, "%s%" G_GINT64_FORMAT, i ? "," : "",
+                            json_array_get_int_element (array, i));
+  return g_string_free (s, FALSE);
+}
+
+void
+outpost_bind_json (sqlite3_stmt *stmt, int idx, JsonNode *node)
+{
+  GType type;
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    {
+      sqlite3_bind_null (stmt, idx);
+      return;
+    }
+  if (JSON_NODE_HOLDS_ARRAY (node))   /* a multi-select picklist as [1,3] */
+    {
+      sqlite3_bind_text (stmt, idx, join_array (json_node_get_array (node)), -1, g_free);
+      return;
+    }
+  if (!JSON_NODE_HOLDS_VALUE (node))
+    {
+      sqlite3_bind_text (stmt, idx, json_to_string (node, FALSE), -1, g_free);
+      return;
+    }
+  type = json_node_get_value_type (node);
+  if (type == G_TYPE_STRING)
+    sqlite3_bind_text (stmt, idx, json_node_get_string (node), -1, SQLITE_TRANSIENT);
+  else if (type == G_TYPE_BOOLEAN)
+    sqlite3_bind_int (stmt, idx, json_node_get_boolean (node));
+  else if (type == G_TYPE_DOUBLE)
+    sqlite3_bind_double (stmt, idx, json_node_get_double (node));
+  else
+    sqlite3_bind_int64 (stmt, idx, json_node_get_int (node));
+}
+
+JsonNode *
+outpost_column_json (sqlite3_stmt *stmt, int col, OutpostField *field)
+{
+  switch (sqlite3_column_type (stmt, col))
+    {
+    case SQLITE_NULL:
+      return json_node_new (JSON_NODE_NULL);
+    case SQLITE_INTEGER:
+      if (field != NULL && field->type == OUTPOST_FIELD_BOOLEAN)
+        return json_node_init_boolean (json_node_alloc (), sqlite3_column_int (stmt, col) != 0);
+      return json_node_init_int (json_node_alloc (), sqlite3_column_int64 (stmt, col));
+    case SQLITE_FLOAT:
+      return json_node_init_double (json_node_alloc (), sqlite3_column_double (stmt, col));
+    default:
+      return json_node_init_string (json_node_alloc (),
+                                    (const char *) sqlite3_column_text (stmt, col));
+    }
+}
+
+static JsonNode *
+member_or_null (JsonObject *values, const char *key)
+{
+  return json_object_has_member (values, key) ? json_object_get_member (values, key) : NULL;
+}
+
+void
+outpost_bind_row_values (OutpostTable *table, sqlite3_stmt *stmt, int first, JsonObject *values)
+{
+  OutpostEntity *e = table->entity;
+  int idx = first;
+
+  for (guint i = 0; i < e->fields->len; i++)
+    outpost_bind_json (stmt, idx++, member_or_null (values, ((OutpostField *) e->fields->pdata[i])->name));
+  for (guint i = 0; i < table->lookups->len; i++)
+    {
+      OutpostField *f = table->lookups->pdata[i];
+      g_autofree char *key = g_strdup_printf ("%s@target", f->name);
+      JsonNode *target = member_or_null (values, key);
+      JsonNode *value = member_or_null (values, f->name);
+
+      /* a single-target lookup always knows its target */
+      if (target == NULL && value != NULL && !JSON_NODE_HOLDS_NULL (value) && f->targets[1] == NULL)
+        sqlite3_bind_text (stmt, idx++, f->targets[0], -1, SQLITE_STATIC);
+      else
+        outpost_bind_json (stmt, idx++, target);
+    }
+}
+
+OutpostRecord *
+outpost_record_from_stmt (OutpostTable *table, sqlite3_stmt *stmt)
+{
+  OutpostEntity *e = table->entity;
+  OutpostRecord *r = outpost_record_new (e->logical_name,
+                                         (const char *) sqlite3_column_text (stmt, OUTPOST_COL_ID));
+  gint issues = sqlite3_column_int (stmt, OUTPOST_COL_ISSUES);
+  int col = OUTPOST_COL_FIRST_FIELD;
+
+  r->etag = g_strdup ((const char *) sqlite3_column_text (stmt, OUTPOST_COL_ETAG));
+  r->state = (OutpostRowState) sqlite3_column_int (stmt, OUTPOST_COL_STATE);
+  r->has_error = (issues & OUTPOST_ISSUE_ERROR) != 0;
+  r->has_conflict = (issues & OUTPOST_ISSUE_CONFLICT) != 0;
+  for (guint i = 0; i < e->fields->len; i++, col++)
+    {
+      OutpostField *f = e->fields->pdata[i];
+      json_object_set_member (r->values, f->name, outpost_column_json (stmt, col, f));
+    }
+  for (guint i = 0; i < table->lookups->len; i++, col++)
+    if (sqlite3_column_type (stmt, col) != SQLITE_NULL)
+      {
+        OutpostField *f = table->lookups->pdata[i];
+        g_autofree char *key = g_strdup_printf ("%s@target", f->name);
+        json_object_set_string_member (r->values, key, (const char *) sqlite3_column_text (stmt, col));
+      }
+  return r;
+}
+
+/* ---- validation ------------------------------------------------------------------------------ */
+
+static const char *
+label_of (OutpostField *f)
+{
+  return f->label ? f->label : f->name;
+}
+
+static gboolean G_GNUC_PRINTF (3, 4)
+invalid (GError **error, OutpostField *f, const char *format, ...)
+{
+  va_list args;
+  g_autofree char *msg = NULL;
+
+  va_start (args, format);
+  msg = g_strdup_vprintf (format, args);
+  va_end (args);
+  /* the message starts with the label (for the form) and names the field (for logs) */
+  g_set_error (error, OUTPOST_STORE_ERROR, OUTPOST_STORE_ERROR_VALIDATION, "%s (%s): %s",
+               label_of (f), f->name, msg);
+  return FALSE;
+}
+
+static GType
+value_type (JsonNode *node)
+{
+  return JSON_NODE_HOLDS_VALUE (node) ? json_node_get_value_type (node) : G_TYPE_INVALID;
+}
+
+static gboolean
+is_date_only (const char *s)
+{
+  return strlen (s) == 10 && g_ascii_isdigit (s[0]) && s[4] == '-' && s[7] == '-' &&
+         g_ascii_isdigit (s[5]) && g_ascii_isdigit (s[8]);
+}
+
+static gboolean
+check_string (OutpostField *f, const char *s, GError **error)
+{
+  glong len = g_utf8_strlen (s, -1);
+
+  if (!g_utf8_validate (s, -1, NULL))
+    return invalid (error, f, _("is not valid text"));
+  if (f->max_length > 0 && len > f->max_length)
+    return invalid (error, f, _("is %ld characters long; at most %d are allowed"), len, f->max_length);
+  if ((f->type == OUTPOST_FIELD_LOOKUP || f->type == OUTPOST_FIELD_UNIQUEIDENTIFIER) &&
+      !g_uuid_string_is_valid (s))
+    return invalid (error, f, _("'%s' is not a valid identifier"), s);
+  if (f->type == OUTPOST_FIELD_DATETIME)
+    {
+      g_autoptr(GDateTime) dt = g_date_time_new_from_iso8601 (s, NULL);
+      if (dt == NULL && !(f->datetime_behavior == OUTPOST_DATETIME_DATE_ONLY && is_date_only (s)))
+        return invalid (error, f, _("'%s' is not a valid date"), s);
+    }
+  return TRUE;
+}
+
+static gboolean
+check_range (OutpostField *f, gdouble v, GError **error)
+{
+  if (f->min_value <= f->max_value && (v < f->min_value || v > f->max_value))
+    return invalid (error, f, _("must be between %g and %g"), f->min_value, f->max_value);
+  return TRUE;
+}
+
+static gboolean
+check_option (OutpostField *f, gint64 v, GError **error)
+{
+  if (f->options != NULL && f->options->len > 0 &&
+      (v < G_MININT || v > G_MAXINT || outpost_option_label (f, (gint) v) == NULL))
+    return invalid (error, f, _("%" G_GINT64_FORMAT " is not one of the allowed values"), v);
+  return TRUE;
+}
+
+static gboolean
+check_multi (OutpostField *f, JsonNode *node, GError **error)
+{
+  g_auto(GStrv) parts = NULL;
+
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *a = json_node_get_array (node);
+      for (guint i = 0; i < json_array_get_length (a); i++)
+        {
+          JsonNode *el = json_array_get_element (a, i);
+          if (value_type (el) != G_TYPE_INT64)
+            return invalid (error, f, _("expects a list of numbers"));
+          if (!check_option (f, json_node_get_int (el), error))
+            return FALSE;
+        }
+      return TRUE;
+    }
+  if (value_type (node) != G_TYPE_STRING)
+    return invalid (error, f, _("expects a list of values"));
+  parts = g_strsplit (json_node_get_string (node), ",", -1);
+  for (guint i = 0; parts[i]; i++)
+    {
+      gint64 v;
+      if (!g_ascii_string_to_signed (g_strstrip (parts[i]), 10, G_MININT, G_MAXINT, &v, NULL))
+        return invalid (error, f, _("'%s' is not a number"), parts[i]);
+      if (!check_option (f, v, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+validate_value (OutpostField *f, JsonNode *node, GError **error)
+{
+  GType t = value_type (node);
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return f->required ? invalid (error, f, _("is required")) : TRUE;
+  switch (f->type)
+    {
+    case OUTPOST_FIELD_STRING: case OUTPOST_FIELD_MEMO: case OUTPOST_FIELD_DATETIME:
+    case OUTPOST_FIELD_LOOKUP: case OUTPOST_FIELD_UNIQUEIDENTIFIER:
+      if (t != G_TYPE_STRING)
+        return invalid (error, f, _("expects text"));
+      if (f->required && *json_node_get_string (node) == '\0')
+        return invalid (error, f, _("is required"));
+      return check_string (f, json_node_get_string (node), error);
+    case OUTPOST_FIELD_INTEGER: case OUTPOST_FIELD_BIGINT:
+      if (t != G_TYPE_INT64)
+        return invalid (error, f, _("expects a whole number"));
+      if (f->type == OUTPOST_FIELD_INTEGER &&
+          (json_node_get_int (node) > G_MAXINT32 || json_node_get_int (node) < G_MININT32))
+        return invalid (error, f, _("is too large"));
+      return check_range (f, (gdouble) json_node_get_int (node), error);
+    case OUTPOST_FIELD_DECIMAL: case OUTPOST_FIELD_DOUBLE: case OUTPOST_FIELD_MONEY:
+      if (t != G_TYPE_INT64 && t != G_TYPE_DOUBLE)
+        return invalid (error, f, _("expects a number"));
+      return check_range (f, json_node_get_double (node), error);
+    case OUTPOST_FIELD_BOOLEAN:
+      return t == G_TYPE_BOOLEAN ? TRUE : invalid (error, f, _("expects yes or no"));
+    case OUTPOST_FIELD_PICKLIST: case OUTPOST_FIELD_STATE: case OUTPOST_FIELD_STATUS:
+      if (t != G_TYPE_INT64)
+        return invalid (error, f, _("expects one of its values"));
+      return check_option (f, json_node_get_int (node), error);
+    case OUTPOST_FIELD_MULTI_PICKLIST:
+      return check_multi (f, node, error);
+    default:
+      return TRUE;
+    }
+}
+
+static gboolean
+validate_target (OutpostEntity *e, const char *key, JsonNode *node, GError **error)
+{
+  g_autofree char *name = g_strndup (key, strlen (key) - strlen ("@target"));
+  OutpostField *f = outpost_entity_lookup_field (e, name);
+
+  if (f == NULL || f->type != OUTPOST_FIELD_LOOKUP)
+    {
+      g_set_error (error, OUTPOST_STORE_ERROR, OUTPOST_STORE_ERROR_VALIDATION,
+                   _("%s: unknown lookup field"), key);
+      return FALSE;
+    }
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (value_type (node) != G_TYPE_STRING ||
+      !g_strv_contains ((const char *const *) f->targets, json_node_get_string (node)))
+    return invalid (error, f, _("cannot point to that kind of record"));
+  return TRUE;
+}
+
+static gboolean
+validate_member (OutpostEntity *e, const char *key, JsonNode *node, gboolean is_create,
+                 GError **error)
+{
+  OutpostField *f;
+
+  if (g_str_has_suffix (key, "@target"))
+    return validate_target (e, key, node, error);
+  if (is_create && g_str_equal (key, e->primary_id))
+    {
+      if (value_type (node) != G_TYPE_STRING || !g_uuid_string_is_valid (json_node_get_string (node)))
+        {
+          g_set_error (error, OUTPOST_STORE_ERROR, OUTPOST_STORE_ERROR_VALIDATION,
+                       _("%s: not a valid identifier"), key);
+          return FALSE;
+        }
+      return TRUE;
+    }
+  f = outpost_entity_lookup_field (e, key);
+  if (f == NULL)
+    {
+      g_set_error (error, OUTPOST_STORE_ERROR, OUTPOST_STORE_ERROR_VALIDATION,
+                   _("%s: no such field in %s"), key, e->logical_name);
+      return FALSE;
+    }
+  if (f->read_only)
+    return invalid (error, f, _("is read-only"));
+  return validate_value (f, node, error);
+}
+
+gboolean
+outpost_validate_values (OutpostEntity *entity, JsonObject *values, gboolean is_create,
+                         GError **error)
+{
+  JsonObjectIter iter;
+  const char *key;
+  JsonNode *node;
+
+  json_object_iter_init (&iter, values);
+  while (json_object_iter_next (&iter, &key, &node))
+    if (!validate_member (entity, key, node, is_create, error))
+      return FALSE;
+  for (guint i = 0; is_create && i < entity->fields->len; i++)
+    {
+      OutpostField *f = entity->fields->pdata[i];
+      if (f->required && !f->read_only && !json_object_has_member (values, f->name))
+        return invalid (error, f, _("is required"));
+    }
+  return TRUE;
+}
