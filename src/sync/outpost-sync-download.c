@@ -1,0 +1,735 @@
+/* outpost-sync-download.c: the download phase.
+ *
+ * Up to N downloader threads (each with its own HTTP connection) take entities from a queue,
+ * fetch and parse their pages and hand them to ONE writer: the sync worker thread, which owns
+ * the store connection and commits each page in its own short transaction together with the
+ * table's checkpoint. A bounded hand-over queue keeps memory flat (a page is parsed while the
+ * previous one is written, never the whole table at once).
+ *
+ * Per table:
+ * - full: paged; change tracking requested when the table has it and no filter; the last page
+ *   is committed with the sweep of rows not seen (never rows with local changes) and the new
+ *   delta link, so a killed full sync resumes at its checkpoint with the same generation.
+ *   Filtered tracked tables first read a delta link with an ids-only tracked query ($filter is
+ *   rejected with change tracking), then download the filtered rows.
+ * - delta (tracked): the stored delta link; $deletedEntity rows remove rows; for a filtered
+ *   table the changed ids are checked against the filter and rows that left it are removed
+ *   (unless they have local changes). An expired token turns into a full sync of that table.
+ * - reconcile (no tracking): ids and modifiedon of the rows in the filter (one request per
+ *   5000 rows); changed rows fetched with modifiedon gt LastSync; local rows the server no
+ *   longer lists are removed unless they have local changes. */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#include "outpost-sync-private.h"
+
+#define MEMBERSHIP_CHUNK 50
+
+typedef struct {
+  OutpostEntity     *entity;
+  OutpostTableState *state;        /* snapshot taken when the run planned the table */
+  gboolean           full;
+  gboolean           resume;       /* continue the full sync at state->checkpoint */
+  gboolean           tracked;
+  gboolean           filtered;
+  gint64             generation;
+  char              *max_modified; /* downloader: newest modifiedon seen */
+  gint64             done;         /* writer: rows processed */
+} EntityTask;
+
+typedef enum {
+  MSG_BEGIN_FULL,   /* a new full sync: persist its generation before any page */
+  MSG_DELTA_LINK,   /* filtered tracked full: the delta link read before the rows */
+  MSG_FULL_PAGE,    /* a page of a full sync; link = its nextLink (the new checkpoint) */
+  MSG_CHANGES,      /* delta or modified rows */
+  MSG_RECONCILE,    /* ids the server has (in the filter) */
+  MSG_INCR_DONE,    /* link = new delta link (tracked), last = new LastSync */
+  MSG_END,          /* the downloader is done with this table (error = why it failed) */
+} MsgKind;
+
+typedef struct {
+  MsgKind      kind;
+  EntityTask  *task;
+  OutpostPage *page;
+  char        *link;
+  char        *last;
+  GHashTable  *ids;
+  GError      *error;
+} Msg;
+
+typedef struct {
+  OutpostSyncJob *job;
+  GAsyncQueue    *tasks;
+  GAsyncQueue    *msgs;
+  GMutex          lock;
+  GCond           cond;
+  guint           queued;
+  guint           max_queued;
+  gboolean        abort;
+} Download;
+
+static void
+msg_free (Msg *msg)
+{
+  g_clear_pointer (&msg->page, outpost_page_free);
+  g_free (msg->link);
+  g_free (msg->last);
+  g_clear_pointer (&msg->ids, g_hash_table_unref);
+  g_clear_error (&msg->error);
+  g_free (msg);
+}
+
+static void
+task_free (EntityTask *task)
+{
+  outpost_table_state_free (task->state);
+  g_free (task->max_modified);
+  g_free (task);
+}
+
+char *
+outpost_sync_now_iso (void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+
+  return g_date_time_format (now, "%Y-%m-%dT%H:%M:%SZ");
+}
+
+/* ---- downloader side ---------------------------------------------------------------------- */
+
+/* Hands a message to the writer; blocks while the writer is behind. FALSE: stop. */
+static gboolean
+post (Download *d, Msg *msg)
+{
+  gboolean ok;
+
+  g_mutex_lock (&d->lock);
+  while (d->queued >= d->max_queued && !d->abort && msg->kind != MSG_END)
+    g_cond_wait (&d->cond, &d->lock);
+  ok = !d->abort || msg->kind == MSG_END;
+  if (ok)
+    d->queued++;
+  g_mutex_unlock (&d->lock);
+  if (ok)
+    g_async_queue_push (d->msgs, msg);
+  else
+    msg_free (msg);
+  return ok;
+}
+
+static gboolean
+post_simple (Download *d, EntityTask *task, MsgKind kind, const char *link, const char *last)
+{
+  Msg *msg = g_new0 (Msg, 1);
+
+  msg->kind = kind;
+  msg->task = task;
+  msg->link = g_strdup (link);
+  msg->last = g_strdup (last);
+  return post (d, msg);
+}
+
+static void
+note_modified (EntityTask *task, OutpostPage *page)
+{
+  for (guint i = 0; i < page->rows->len; i++)
+    {
+      OutpostServerRow *row = g_ptr_array_index (page->rows, i);
+      const char *m = row->values ? json_object_get_string_member_with_default (row->values, "modifiedon", NULL) : NULL;
+
+      if (m != NULL && (task->max_modified == NULL || strcmp (m, task->max_modified) > 0))
+        {
+          g_free (task->max_modified);
+          task->max_modified = g_strdup (m);
+        }
+    }
+}
+
+static OutpostPage *
+fetch (Download *d, EntityTask *task, const OutpostDownloadRequest *req, GError **error)
+{
+  OutpostPage *page = outpost_connector_download_page (d->job->connector, task->entity, req,
+                                                       d->job->cancellable, error);
+  if (page != NULL)
+    {
+      g_mutex_lock (&d->job->lock);
+      d->job->result->bytes += page->bytes;
+      g_mutex_unlock (&d->job->lock);
+    }
+  return page;
+}
+
+/* Filtered tracked tables: a delta link from an ids-only tracked read of the whole table. */
+static char *
+read_delta_link (Download *d, EntityTask *task, GError **error)
+{
+  g_autofree char *link = NULL;
+
+  for (;;)
+    {
+      OutpostDownloadRequest req = { OUTPOST_DOWNLOAD_IDS, link, TRUE, FALSE, NULL, NULL,
+                                     d->job->options.page_size };
+      g_autoptr(OutpostPage) page = fetch (d, task, &req, error);
+
+      if (page == NULL)
+        return NULL;
+      if (page->next_link == NULL)
+        {
+          if (page->delta_link == NULL)
+            g_set_error (error, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_PROTOCOL,
+                         _("The server sent no delta link for %s"), task->entity->logical_name);
+          return g_steal_pointer (&page->delta_link);
+        }
+      g_free (link);
+      link = g_steal_pointer (&page->next_link);
+    }
+}
+
+static gboolean
+download_full (Download *d, EntityTask *task, GError **error)
+{
+  g_autofree char *link = task->resume ? g_strdup (task->state->checkpoint) : NULL;
+
+  if (!task->resume && !post_simple (d, task, MSG_BEGIN_FULL, NULL, NULL))
+    return TRUE;
+  if (task->tracked && task->filtered && !(task->resume && task->state->delta_link != NULL))
+    {
+      g_autofree char *delta = read_delta_link (d, task, error);
+      if (delta == NULL || !post_simple (d, task, MSG_DELTA_LINK, delta, NULL))
+        return delta != NULL;
+    }
+  for (;;)
+    {
+      OutpostDownloadRequest req = { OUTPOST_DOWNLOAD_FULL, link, task->tracked && !task->filtered,
+                                     task->filtered, NULL, NULL, d->job->options.page_size };
+      OutpostPage *page = fetch (d, task, &req, error);
+      Msg *msg;
+
+      if (page == NULL)
+        return FALSE;
+      note_modified (task, page);
+      g_free (link);
+      link = g_strdup (page->next_link);
+      msg = g_new0 (Msg, 1);
+      msg->kind = MSG_FULL_PAGE;
+      msg->task = task;
+      msg->page = page;
+      msg->link = g_strdup (link);
+      msg->last = g_strdup (task->max_modified);
+      if (!post (d, msg) || link == NULL)
+        return TRUE;
+    }
+}
+
+/* Rows of a filtered table that changed: those the filter no longer matches become removals. */
+static gboolean
+check_membership (Download *d, EntityTask *task, OutpostPage *page, GError **error)
+{
+  g_autoptr(GPtrArray) ids = g_ptr_array_new ();
+
+  for (guint i = 0; i < page->rows->len; i++)
+    if (!((OutpostServerRow *) g_ptr_array_index (page->rows, i))->deleted)
+      g_ptr_array_add (ids, ((OutpostServerRow *) g_ptr_array_index (page->rows, i))->id);
+  for (guint start = 0; start < ids->len; start += MEMBERSHIP_CHUNK)
+    {
+      g_autoptr(GPtrArray) chunk = g_ptr_array_new ();
+      g_autoptr(GHashTable) in = g_hash_table_new (g_str_hash, g_str_equal);
+      g_autoptr(OutpostPage) answer = NULL;
+
+      for (guint i = start; i < MIN (ids->len, start + MEMBERSHIP_CHUNK); i++)
+        g_ptr_array_add (chunk, g_ptr_array_index (ids, i));
+      g_ptr_array_add (chunk, NULL);
+      {
+        OutpostDownloadRequest req = { OUTPOST_DOWNLOAD_IDS, NULL, FALSE, TRUE, NULL,
+                                       (const char * const *) chunk->pdata, 0 };
+        if ((answer = fetch (d, task, &req, error)) == NULL)
+          return FALSE;
+      }
+      for (guint i = 0; i < answer->rows->len; i++)
+        g_hash_table_add (in, ((OutpostServerRow *) g_ptr_array_index (answer->rows, i))->id);
+      for (guint i = 0; i < page->rows->len; i++)
+        {
+          OutpostServerRow *row = g_ptr_array_index (page->rows, i);
+          gboolean in_chunk = FALSE;
+
+          for (guint j = 0; chunk->pdata[j] && !in_chunk; j++)
+            in_chunk = chunk->pdata[j] == row->id;
+          if (in_chunk && !g_hash_table_contains (in, row->id))
+            {
+              row->deleted = TRUE;   /* left the filter: removed like a server delete */
+              g_clear_pointer (&row->values, json_object_unref);
+            }
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+download_delta (Download *d, EntityTask *task, GError **error)
+{
+  g_autofree char *link = g_strdup (task->state->delta_link);
+  g_autofree char *now = outpost_sync_now_iso ();
+  gboolean more = TRUE;
+
+  while (more)
+    {
+      OutpostDownloadRequest req = { OUTPOST_DOWNLOAD_DELTA, link, TRUE, FALSE, NULL, NULL,
+                                     d->job->options.page_size };
+      g_autoptr(GError) local = NULL;
+      OutpostPage *page = fetch (d, task, &req, &local);
+      Msg *msg;
+
+      if (page == NULL && g_error_matches (local, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_EXPIRED_TOKEN))
+        {
+          /* "Please perform a full sync": of this table alone; local changes are kept */
+          task->full = TRUE;
+          task->resume = FALSE;
+          task->generation = task->state->generation + 1;
+          return download_full (d, task, error);
+        }
+      if (page == NULL)
+        return (g_propagate_error (error, g_steal_pointer (&local)), FALSE);
+      if (task->filtered && !check_membership (d, task, page, error))
+        return (outpost_page_free (page), FALSE);
+      more = page->next_link != NULL;
+      /* an empty answer means "no changes": the old delta link stays valid */
+      if (more || page->delta_link != NULL)
+        {
+          g_free (link);
+          link = g_strdup (more ? page->next_link : page->delta_link);
+        }
+      msg = g_new0 (Msg, 1);
+      msg->kind = MSG_CHANGES;
+      msg->task = task;
+      msg->page = page;
+      if (!post (d, msg))
+        return TRUE;
+    }
+  post_simple (d, task, MSG_INCR_DONE, link, now);
+  return TRUE;
+}
+
+/* Tables without change tracking: ids (+ modifiedon) of the rows in the filter. */
+static gboolean
+download_reconcile (Download *d, EntityTask *task, GError **error)
+{
+  g_autoptr(GHashTable) ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *link = NULL;
+  const char *since = task->state->last_sync;
+  gboolean has_modified = outpost_entity_lookup_field (task->entity, "modifiedon") != NULL;
+  gboolean changed = !has_modified || since == NULL;
+  Msg *msg;
+
+  do
+    {
+      OutpostDownloadRequest req = { OUTPOST_DOWNLOAD_IDS, link, FALSE, TRUE, NULL, NULL,
+                                     d->job->options.page_size };
+      g_autoptr(OutpostPage) page = fetch (d, task, &req, error);
+
+      if (page == NULL)
+        return FALSE;
+      note_modified (task, page);
+      for (guint i = 0; i < page->rows->len; i++)
+        {
+          OutpostServerRow *row = g_ptr_array_index (page->rows, i);
+          const char *m = row->values ? json_object_get_string_member_with_default (row->values, "modifiedon", NULL) : NULL;
+
+          g_hash_table_add (ids, g_strdup (row->id));
+          if (m != NULL && since != NULL && strcmp (m, since) > 0)
+            changed = TRUE;
+        }
+      g_free (link);
+      link = g_strdup (page->next_link);
+    }
+  while (link != NULL);
+
+  while (changed)   /* one pass over the changed rows, paged */
+    {
+      OutpostDownloadRequest req = { OUTPOST_DOWNLOAD_FULL, link, FALSE, TRUE,
+                                     has_modified ? since : NULL, NULL, d->job->options.page_size };
+      OutpostPage *page = fetch (d, task, &req, error);
+
+      if (page == NULL)
+        return FALSE;
+      g_free (link);
+      link = g_strdup (page->next_link);
+      msg = g_new0 (Msg, 1);
+      msg->kind = MSG_CHANGES;
+      msg->task = task;
+      msg->page = page;
+      if (!post (d, msg))
+        return TRUE;
+      changed = link != NULL;
+    }
+  msg = g_new0 (Msg, 1);
+  msg->kind = MSG_RECONCILE;
+  msg->task = task;
+  msg->ids = g_steal_pointer (&ids);
+  if (!post (d, msg))
+    return TRUE;
+  post_simple (d, task, MSG_INCR_DONE, NULL, task->max_modified ? task->max_modified : since);
+  return TRUE;
+}
+
+static gpointer
+downloader_thread (gpointer data)
+{
+  Download *d = data;
+  EntityTask *task;
+
+  while ((task = g_async_queue_try_pop (d->tasks)) != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      Msg *end = g_new0 (Msg, 1);
+      gboolean ok;
+
+      if (task->full)
+        ok = download_full (d, task, &error);
+      else if (task->tracked)
+        ok = download_delta (d, task, &error);
+      else
+        ok = download_reconcile (d, task, &error);
+      end->kind = MSG_END;
+      end->task = task;
+      if (!ok)
+        end->error = g_steal_pointer (&error);
+      post (d, end);
+    }
+  return NULL;
+}
+
+/* ---- writer side (the sync worker thread) ------------------------------------------------- */
+
+typedef struct {
+  char       *id;
+  JsonObject *values;
+  char       *etag;
+} Pending;
+
+static void
+pending_free (Pending *p)
+{
+  g_free (p->id);
+  g_clear_pointer (&p->values, json_object_unref);
+  g_free (p->etag);
+  g_free (p);
+}
+
+/* Applies the rows of a page; rows with local changes are collected for the merge. */
+static gboolean
+apply_rows (Download *d, EntityTask *task, OutpostPage *page, GPtrArray *pending, GError **error)
+{
+  OutpostSyncEntityResult *r = outpost_sync_job_entity_result (d->job, task->entity->logical_name);
+  gint64 generation = task->full ? task->generation : task->state->generation;
+
+  for (guint i = 0; i < page->rows->len; i++)
+    {
+      OutpostServerRow *row = g_ptr_array_index (page->rows, i);
+      g_autoptr(GError) local = NULL;
+
+      if (row->deleted)
+        {
+          if (outpost_store_remove_server_row (d->job->store, task->entity->logical_name, row->id, &local))
+            r->removed++;
+          else if (local == NULL)
+            r->kept++;
+          else if (!g_error_matches (local, OUTPOST_STORE_ERROR, OUTPOST_STORE_ERROR_NOT_FOUND))
+            return (g_propagate_error (error, g_steal_pointer (&local)), FALSE);
+          continue;
+        }
+      switch (outpost_store_apply_server_row (d->job->store, task->entity->logical_name, row->id,
+                                              row->values, row->etag, generation, &local))
+        {
+        case OUTPOST_APPLY_WRITTEN:
+          r->downloaded++;
+          break;
+        case OUTPOST_APPLY_UNCHANGED:
+          break;
+        case OUTPOST_APPLY_LOCAL_CHANGES:
+          {
+            Pending *p = g_new0 (Pending, 1);
+            p->id = g_strdup (row->id);
+            p->values = json_object_ref (row->values);
+            p->etag = g_strdup (row->etag);
+            g_ptr_array_add (pending, p);
+          }
+          break;
+        }
+      if (local != NULL)
+        return (g_propagate_error (error, g_steal_pointer (&local)), FALSE);
+    }
+  task->done += page->rows->len;
+  return TRUE;
+}
+
+static void
+state_reset_for_full (OutpostTableState *state, gint64 generation)
+{
+  state->full_sync_owed = TRUE;
+  state->generation = generation;
+  g_clear_pointer (&state->checkpoint, g_free);
+  g_clear_pointer (&state->delta_link, g_free);
+}
+
+/* The last page of a full sync: rows, sweep and the new table state in one transaction. */
+static gboolean
+finish_full (Download *d, EntityTask *task, Msg *msg, GError **error)
+{
+  OutpostTableState *state = task->state;
+  gint64 swept = outpost_store_sweep (d->job->store, task->entity->logical_name,
+                                      task->generation, error);
+
+  if (swept < 0)
+    return FALSE;
+  outpost_sync_job_entity_result (d->job, task->entity->logical_name)->removed += swept;
+  state->full_sync_owed = FALSE;
+  g_clear_pointer (&state->checkpoint, g_free);
+  if (task->tracked && !task->filtered)
+    {
+      g_free (state->delta_link);
+      state->delta_link = g_strdup (msg->page->delta_link);
+    }
+  g_free (state->last_sync);
+  state->last_sync = msg->last ? g_strdup (msg->last) : outpost_sync_now_iso ();
+  state->profile_version = outpost_profile_get_version (d->job->profile);
+  return TRUE;
+}
+
+static gboolean
+reconcile (Download *d, EntityTask *task, GHashTable *server_ids, GError **error)
+{
+  OutpostSyncEntityResult *r = outpost_sync_job_entity_result (d->job, task->entity->logical_name);
+  g_autoptr(GPtrArray) local = outpost_sync_list_ids (d->job->store, task->entity, error);
+
+  if (local == NULL)
+    return FALSE;
+  for (guint i = 0; i < local->len; i++)
+    {
+      const char *id = g_ptr_array_index (local, i);
+      g_autoptr(GError) e = NULL;
+
+      if (g_hash_table_contains (server_ids, id))
+        continue;
+      if (outpost_store_remove_server_row (d->job->store, task->entity->logical_name, id, &e))
+        r->removed++;
+      else if (e != NULL)
+        return (g_propagate_error (error, g_steal_pointer (&e)), FALSE);
+    }
+  return TRUE;
+}
+
+static gboolean
+write_msg (Download *d, Msg *msg, GPtrArray *pending, GError **error)
+{
+  EntityTask *task = msg->task;
+  OutpostTableState *state = task->state;
+
+  switch (msg->kind)
+    {
+    case MSG_BEGIN_FULL:
+      state_reset_for_full (state, task->generation);
+      break;
+    case MSG_DELTA_LINK:
+      g_free (state->delta_link);
+      state->delta_link = g_strdup (msg->link);
+      break;
+    case MSG_FULL_PAGE:
+      if (!apply_rows (d, task, msg->page, pending, error))
+        return FALSE;
+      if (msg->link == NULL)
+        {
+          if (!finish_full (d, task, msg, error))
+            return FALSE;
+        }
+      else
+        {
+          g_free (state->checkpoint);
+          state->checkpoint = g_strdup (msg->link);
+        }
+      break;
+    case MSG_CHANGES:
+      return apply_rows (d, task, msg->page, pending, error);
+    case MSG_RECONCILE:
+      return reconcile (d, task, msg->ids, error);
+    case MSG_INCR_DONE:
+      if (task->tracked && msg->link != NULL)
+        {
+          g_free (state->delta_link);
+          state->delta_link = g_strdup (msg->link);
+        }
+      g_free (state->last_sync);
+      state->last_sync = msg->last ? g_strdup (msg->last) : outpost_sync_now_iso ();
+      break;
+    case MSG_END:
+      return TRUE;
+    }
+  return outpost_store_set_table_state (d->job->store, state, error);
+}
+
+/* One message, one transaction; then the merges of rows that had local changes. */
+static gboolean
+handle_msg (Download *d, Msg *msg, GError **error)
+{
+  g_autoptr(GPtrArray) pending = g_ptr_array_new_with_free_func ((GDestroyNotify) pending_free);
+  const char *name = msg->task->entity->logical_name;
+
+  if (msg->kind == MSG_END)
+    return TRUE;
+  if (!outpost_store_begin (d->job->store, error))
+    return FALSE;
+  if (!write_msg (d, msg, pending, error))
+    {
+      outpost_store_rollback (d->job->store);
+      return FALSE;
+    }
+  if (!outpost_store_commit (d->job->store, error))
+    {
+      outpost_store_rollback (d->job->store);
+      return FALSE;
+    }
+  for (guint i = 0; i < pending->len; i++)
+    {
+      Pending *p = g_ptr_array_index (pending, i);
+      if (!outpost_sync_merge_row (d->job, msg->task->entity, p->id, p->values, p->etag, error))
+        return FALSE;
+    }
+  if (msg->page != NULL)
+    outpost_sync_job_progress (d->job, OUTPOST_SYNC_PHASE_DOWNLOAD, name, msg->task->done, -1);
+  return TRUE;
+}
+
+/* ---- planning and the writer loop --------------------------------------------------------- */
+
+static EntityTask *
+plan_entity (OutpostSyncJob *job, OutpostEntity *entity, GError **error)
+{
+  g_autoptr(OutpostTableState) state = outpost_store_get_table_state (job->store, entity->logical_name, error);
+  EntityTask *task;
+  gboolean force;
+
+  if (state == NULL)
+    return NULL;
+  task = g_new0 (EntityTask, 1);
+  task->entity = entity;
+  task->tracked = outpost_connector_has_change_tracking (job->connector, entity);
+  task->filtered = entity->filter != NULL && *entity->filter != '\0';
+  force = job->options.kind == OUTPOST_SYNC_FULL || job->options.kind == OUTPOST_SYNC_ENTITIES ||
+          entity->always_full_sync;
+  if (state->checkpoint != NULL)
+    {
+      task->full = task->resume = TRUE;   /* an interrupted full sync continues where it stopped */
+      task->generation = state->generation;
+    }
+  else if (force || state->full_sync_owed || state->last_sync == NULL ||
+           state->profile_version != outpost_profile_get_version (job->profile) ||
+           (task->tracked && state->delta_link == NULL))
+    {
+      task->full = TRUE;
+      task->generation = state->generation + 1;
+    }
+  task->state = g_steal_pointer (&state);
+  return task;
+}
+
+static void
+note_end (Download *d, Msg *msg, GError **first_error)
+{
+  EntityTask *task = msg->task;
+  OutpostSyncEntityResult *r = outpost_sync_job_entity_result (d->job, task->entity->logical_name);
+
+  r->full = task->full;
+  if (r->downloaded > 0 || r->removed > 0)
+    outpost_sync_job_records_changed (d->job, task->entity->logical_name);
+  if (msg->error != NULL && *first_error == NULL)
+    {
+      *first_error = g_error_copy (msg->error);
+      if (!g_error_matches (msg->error, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_CANCELLED))
+        g_prefix_error (first_error, "%s: ", task->entity->display_plural ? task->entity->display_plural
+                                                                          : task->entity->logical_name);
+    }
+}
+
+static void
+writer_loop (Download *d, guint n_tasks, GError **first_error)
+{
+  guint ends = 0;
+
+  while (ends < n_tasks)
+    {
+      Msg *msg = g_async_queue_pop (d->msgs);
+      g_autoptr(GError) error = NULL;
+
+      g_mutex_lock (&d->lock);
+      d->queued--;
+      if (g_cancellable_is_cancelled (d->job->cancellable))
+        d->abort = TRUE;   /* nothing more is written; what is committed is consistent */
+      g_cond_broadcast (&d->cond);
+      g_mutex_unlock (&d->lock);
+      if (msg->kind == MSG_END)
+        {
+          ends++;
+          note_end (d, msg, first_error);
+        }
+      else if (!d->abort && !handle_msg (d, msg, &error))
+        {
+          g_mutex_lock (&d->lock);
+          d->abort = TRUE;
+          g_cond_broadcast (&d->cond);
+          g_mutex_unlock (&d->lock);
+          if (*first_error == NULL)
+            *first_error = g_steal_pointer (&error);
+        }
+      msg_free (msg);
+    }
+}
+
+gboolean
+outpost_sync_download (OutpostSyncJob *job, GPtrArray *entities, GError **error)
+{
+  Download d = { job };
+  g_autoptr(GPtrArray) tasks = g_ptr_array_new_with_free_func ((GDestroyNotify) task_free);
+  g_autoptr(GPtrArray) threads = g_ptr_array_new ();
+  g_autoptr(GError) first_error = NULL;
+  guint n_threads;
+
+  for (guint i = 0; i < entities->len; i++)
+    {
+      EntityTask *task = plan_entity (job, g_ptr_array_index (entities, i), error);
+      if (task == NULL)
+        return FALSE;
+      g_ptr_array_add (tasks, task);
+    }
+  d.tasks = g_async_queue_new ();
+  d.msgs = g_async_queue_new ();
+  g_mutex_init (&d.lock);
+  g_cond_init (&d.cond);
+  n_threads = MIN (job->options.max_connections, tasks->len);
+  d.max_queued = n_threads + 2;
+  for (guint i = 0; i < tasks->len; i++)
+    g_async_queue_push (d.tasks, g_ptr_array_index (tasks, i));
+  outpost_sync_job_progress (job, OUTPOST_SYNC_PHASE_DOWNLOAD, NULL, 0, -1);
+  for (guint i = 0; i < n_threads; i++)
+    g_ptr_array_add (threads, g_thread_new ("outpost-download", downloader_thread, &d));
+  writer_loop (&d, tasks->len, &first_error);
+  for (guint i = 0; i < threads->len; i++)
+    g_thread_join (g_ptr_array_index (threads, i));
+  g_async_queue_unref (d.tasks);
+  g_async_queue_unref (d.msgs);
+  g_mutex_clear (&d.lock);
+  g_cond_clear (&d.cond);
+
+  for (guint i = 0; i < job->result->entities->len; i++)
+    {
+      OutpostSyncEntityResult *r = g_ptr_array_index (job->result->entities, i);
+      job->result->downloaded += r->downloaded;
+      job->result->removed += r->removed;
+    }
+  if (first_error == NULL && g_cancellable_is_cancelled (job->cancellable))
+    g_set_error_literal (&first_error, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_CANCELLED,
+                         _("Synchronization was cancelled"));
+  if (first_error != NULL)
+    return (g_propagate_error (error, g_steal_pointer (&first_error)), FALSE);
+  return TRUE;
+}

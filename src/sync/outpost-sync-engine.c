@@ -1,0 +1,545 @@
+/* outpost-sync-engine.c: the engine object: one run at a time in a GTask worker thread,
+ * signals marshalled to the caller's main context, every run in the sync log. */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#include "outpost-dataverse-connector.h"
+#include "outpost-sync-metadata.h"
+#include "outpost-sync-private.h"
+
+struct _OutpostSyncEngine
+{
+  GObject              parent_instance;
+  char                *name;
+  char                *url;
+  char                *api_version;
+  char                *db_path;
+  OutpostAuthProvider *auth;
+  OutpostProfile      *profile;
+  OutpostConnector    *connector;
+  gboolean             running;
+};
+
+G_DEFINE_FINAL_TYPE (OutpostSyncEngine, outpost_sync_engine, G_TYPE_OBJECT)
+
+enum { PROP_0, PROP_RUNNING, N_PROPS };
+enum { SIGNAL_PROGRESS, SIGNAL_RECORDS_CHANGED, N_SIGNALS };
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+/* ---- boxed types ------------------------------------------------------------------------- */
+
+static OutpostSyncEntityResult *
+entity_result_copy (const OutpostSyncEntityResult *r)
+{
+  OutpostSyncEntityResult *copy = g_memdup2 (r, sizeof *r);
+
+  copy->entity = g_strdup (r->entity);
+  return copy;
+}
+
+static void
+entity_result_free (OutpostSyncEntityResult *r)
+{
+  g_free (r->entity);
+  g_free (r);
+}
+
+OutpostSyncResult *
+outpost_sync_result_copy (const OutpostSyncResult *result)
+{
+  OutpostSyncResult *copy = g_memdup2 (result, sizeof *result);
+
+  copy->entities = g_ptr_array_new_with_free_func ((GDestroyNotify) entity_result_free);
+  for (guint i = 0; result->entities && i < result->entities->len; i++)
+    g_ptr_array_add (copy->entities, entity_result_copy (g_ptr_array_index (result->entities, i)));
+  return copy;
+}
+
+void
+outpost_sync_result_free (OutpostSyncResult *result)
+{
+  if (result == NULL)
+    return;
+  g_clear_pointer (&result->entities, g_ptr_array_unref);
+  g_free (result);
+}
+
+G_DEFINE_BOXED_TYPE (OutpostSyncResult, outpost_sync_result, outpost_sync_result_copy,
+                     outpost_sync_result_free)
+
+static OutpostSyncProgress *
+progress_copy (const OutpostSyncProgress *p)
+{
+  OutpostSyncProgress *copy = g_memdup2 (p, sizeof *p);
+
+  copy->entity = g_intern_string (p->entity);  /* interned: outlives the run */
+  return copy;
+}
+
+G_DEFINE_BOXED_TYPE (OutpostSyncProgress, outpost_sync_progress, progress_copy, g_free)
+
+const char *
+outpost_sync_kind_to_string (OutpostSyncKind kind)
+{
+  static const char *const names[] = { "incremental", "full", "entities", "email", "upload" };
+
+  return kind < G_N_ELEMENTS (names) ? names[kind] : "incremental";
+}
+
+const char *
+outpost_sync_phase_to_string (OutpostSyncPhase phase)
+{
+  static const char *const names[] = { "connect", "upload", "download", "done" };
+
+  return phase < G_N_ELEMENTS (names) ? names[phase] : "done";
+}
+
+/* ---- the object -------------------------------------------------------------------------- */
+
+static void
+outpost_sync_engine_finalize (GObject *object)
+{
+  OutpostSyncEngine *self = OUTPOST_SYNC_ENGINE (object);
+
+  g_free (self->name);
+  g_free (self->url);
+  g_free (self->api_version);
+  g_free (self->db_path);
+  g_clear_object (&self->auth);
+  g_clear_pointer (&self->profile, outpost_profile_unref);
+  g_clear_object (&self->connector);
+  G_OBJECT_CLASS (outpost_sync_engine_parent_class)->finalize (object);
+}
+
+static void
+outpost_sync_engine_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  OutpostSyncEngine *self = OUTPOST_SYNC_ENGINE (object);
+
+  switch (prop_id)
+    {
+    case PROP_RUNNING:
+      g_value_set_boolean (value, self->running);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+outpost_sync_engine_class_init (OutpostSyncEngineClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = outpost_sync_engine_finalize;
+  object_class->get_property = outpost_sync_engine_get_property;
+  properties[PROP_RUNNING] = g_param_spec_boolean ("running", NULL, NULL, FALSE,
+                                                   G_PARAM_READABLE | G_PARAM_STATIC_STRINGS |
+                                                   G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+  signals[SIGNAL_PROGRESS] = g_signal_new ("progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                           0, NULL, NULL, NULL, G_TYPE_NONE, 1,
+                                           OUTPOST_TYPE_SYNC_PROGRESS | G_SIGNAL_TYPE_STATIC_SCOPE);
+  signals[SIGNAL_RECORDS_CHANGED] = g_signal_new ("records-changed", G_TYPE_FROM_CLASS (klass),
+                                                  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                                  G_TYPE_NONE, 1, G_TYPE_STRING);
+}
+
+static void
+outpost_sync_engine_init (OutpostSyncEngine *self)
+{
+}
+
+OutpostSyncEngine *
+outpost_sync_engine_new (const char *name, const char *url, OutpostAuthProvider *auth,
+                         OutpostProfile *profile, const char *db_path)
+{
+  OutpostSyncEngine *self = g_object_new (OUTPOST_TYPE_SYNC_ENGINE, NULL);
+
+  g_return_val_if_fail (url != NULL && profile != NULL && db_path != NULL, NULL);
+  self->name = g_strdup (name ? name : "default");
+  self->url = g_strdup (url);
+  self->db_path = g_strdup (db_path);
+  self->auth = auth ? g_object_ref (auth) : outpost_auth_none_new ();
+  self->profile = outpost_profile_ref (profile);
+  return self;
+}
+
+void
+outpost_sync_engine_set_connector (OutpostSyncEngine *self, OutpostConnector *connector)
+{
+  g_return_if_fail (!self->running);
+  g_set_object (&self->connector, connector);
+}
+
+OutpostConnector *
+outpost_sync_engine_get_connector (OutpostSyncEngine *self)
+{
+  if (self->connector == NULL)
+    self->connector = OUTPOST_CONNECTOR (outpost_dataverse_connector_new (self->url, self->api_version,
+                                                                          self->auth));
+  return self->connector;
+}
+
+void
+outpost_sync_engine_set_api_version (OutpostSyncEngine *self, const char *api_version)
+{
+  g_return_if_fail (!self->running);
+  g_free (self->api_version);
+  self->api_version = g_strdup (api_version);
+  g_clear_object (&self->connector);
+}
+
+gboolean
+outpost_sync_engine_get_running (OutpostSyncEngine *self)
+{
+  return self->running;
+}
+
+const char *
+outpost_sync_engine_get_name (OutpostSyncEngine *self)
+{
+  return self->name;
+}
+
+static void
+set_running (OutpostSyncEngine *self, gboolean running)
+{
+  if (self->running == running)
+    return;
+  self->running = running;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
+}
+
+/* ---- signals from the worker ------------------------------------------------------------- */
+
+typedef struct {
+  OutpostSyncEngine  *engine;
+  OutpostSyncProgress progress;
+  char               *entity;
+  gboolean            is_progress;
+} SignalData;
+
+static void
+signal_data_free (SignalData *data)
+{
+  g_object_unref (data->engine);
+  g_free (data->entity);
+  g_free (data);
+}
+
+static gboolean
+emit_in_main (gpointer user_data)
+{
+  SignalData *data = user_data;
+
+  if (data->is_progress)
+    {
+      data->progress.entity = data->entity;
+      g_signal_emit (data->engine, signals[SIGNAL_PROGRESS], 0, &data->progress);
+    }
+  else
+    g_signal_emit (data->engine, signals[SIGNAL_RECORDS_CHANGED], 0, data->entity);
+  return G_SOURCE_REMOVE;
+}
+
+void
+outpost_sync_job_progress (OutpostSyncJob *job, OutpostSyncPhase phase, const char *entity,
+                           gint64 done, gint64 total)
+{
+  SignalData *data = g_new0 (SignalData, 1);
+
+  data->engine = g_object_ref (job->engine);
+  data->is_progress = TRUE;
+  data->entity = g_strdup (entity);
+  data->progress.phase = phase;
+  data->progress.done = done;
+  data->progress.total = total;
+  g_mutex_lock (&job->lock);
+  data->progress.bytes = job->result->bytes;
+  g_mutex_unlock (&job->lock);
+  g_main_context_invoke_full (job->context, G_PRIORITY_DEFAULT, emit_in_main, data,
+                              (GDestroyNotify) signal_data_free);
+}
+
+void
+outpost_sync_job_records_changed (OutpostSyncJob *job, const char *entity)
+{
+  SignalData *data = g_new0 (SignalData, 1);
+
+  data->engine = g_object_ref (job->engine);
+  data->entity = g_strdup (entity);
+  g_main_context_invoke_full (job->context, G_PRIORITY_DEFAULT, emit_in_main, data,
+                              (GDestroyNotify) signal_data_free);
+}
+
+void
+outpost_sync_job_log (OutpostSyncJob *job, const char *entity, const char *record_id,
+                      const char *format, ...)
+{
+  g_autofree char *message = NULL;
+  g_autoptr(GError) error = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  if (!outpost_store_log_message (job->store, job->run_id, entity, record_id, message, &error))
+    g_warning ("Could not write to the sync log: %s", error->message);
+}
+
+OutpostSyncEntityResult *
+outpost_sync_job_entity_result (OutpostSyncJob *job, const char *entity)
+{
+  OutpostSyncEntityResult *r;
+
+  for (guint i = 0; i < job->result->entities->len; i++)
+    if (g_str_equal (((OutpostSyncEntityResult *) g_ptr_array_index (job->result->entities, i))->entity, entity))
+      return g_ptr_array_index (job->result->entities, i);
+  r = g_new0 (OutpostSyncEntityResult, 1);
+  r->entity = g_strdup (entity);
+  g_ptr_array_add (job->result->entities, r);
+  return r;
+}
+
+/* ---- the run ----------------------------------------------------------------------------- */
+
+static void
+job_free (OutpostSyncJob *job)
+{
+  g_clear_object (&job->engine);
+  g_strfreev ((char **) job->options.entities);
+  g_clear_object (&job->store);
+  g_clear_pointer (&job->profile, outpost_profile_unref);
+  g_clear_object (&job->connector);
+  g_clear_object (&job->cancellable);
+  g_clear_pointer (&job->context, g_main_context_unref);
+  g_clear_pointer (&job->result, outpost_sync_result_free);
+  g_mutex_clear (&job->lock);
+  g_free (job);
+}
+
+static gboolean
+entity_selected (OutpostSyncJob *job, OutpostEntity *entity)
+{
+  switch (job->options.kind)
+    {
+    case OUTPOST_SYNC_ENTITIES:
+      return job->options.entities != NULL &&
+             g_strv_contains (job->options.entities, entity->logical_name);
+    case OUTPOST_SYNC_EMAIL_ONLY:
+      return g_str_equal (entity->logical_name, "email");
+    case OUTPOST_SYNC_UPLOAD_ONLY:
+      return FALSE;
+    case OUTPOST_SYNC_INCREMENTAL:
+    case OUTPOST_SYNC_FULL:
+    default:
+      return TRUE;
+    }
+}
+
+/* Connects (or restores cached metadata) and opens the store with the refined profile. */
+static gboolean
+job_prepare (OutpostSyncJob *job, GError **error)
+{
+  OutpostSyncEngine *self = job->engine;
+  gboolean force = job->options.kind == OUTPOST_SYNC_FULL;
+
+  job->profile = outpost_sync_metadata_load (self->db_path, self->profile, job->connector, force);
+  if (job->profile == NULL)
+    {
+      outpost_sync_job_progress (job, OUTPOST_SYNC_PHASE_CONNECT, NULL, 0, -1);
+      job->profile = outpost_sync_metadata_fetch (self->db_path, self->profile, job->connector,
+                                                  job->cancellable, error);
+      if (job->profile == NULL)
+        return FALSE;
+    }
+  g_clear_object (&job->store);
+  job->store = outpost_store_open (self->db_path, job->profile, error);
+  return job->store != NULL;
+}
+
+static gboolean
+job_body (OutpostSyncJob *job, GError **error)
+{
+  g_autoptr(GPtrArray) entities = g_ptr_array_new ();
+
+  if (!job_prepare (job, error))
+    return FALSE;
+  if (!outpost_sync_upload (job, error))
+    return FALSE;
+  for (guint i = 0; i < outpost_profile_get_n_entities (job->profile); i++)
+    {
+      OutpostEntity *entity = outpost_profile_get_entity_at (job->profile, i);
+      if (entity_selected (job, entity))
+        g_ptr_array_add (entities, entity);
+    }
+  if (entities->len > 0 && !outpost_sync_download (job, entities, error))
+    return FALSE;
+  /* edits made by the user while the download ran go up now rather than at the next sync */
+  return job->options.kind == OUTPOST_SYNC_UPLOAD_ONLY || outpost_sync_upload (job, error);
+}
+
+static void
+job_log_end (OutpostSyncJob *job, OutpostStore *log_store, const GError *failure)
+{
+  OutpostSyncRun run = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  run.id = job->run_id;
+  run.ended = g_get_real_time () / G_USEC_PER_SEC;
+  run.status = failure == NULL ? (char *) "succeeded"
+             : g_error_matches (failure, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_CANCELLED)
+               ? (char *) "cancelled" : (char *) "failed";
+  run.kind = (char *) outpost_sync_kind_to_string (job->options.kind);
+  run.downloaded = job->result->downloaded;
+  run.uploaded = job->result->uploaded;
+  run.conflicts = job->result->conflicts;
+  run.errors = job->result->errors;
+  run.message = failure ? failure->message : NULL;
+  if (!outpost_store_log_end (log_store, &run, &error))
+    g_warning ("Could not finish the sync log entry: %s", error->message);
+}
+
+static void
+normalize_error (GError **error)
+{
+  if (*error != NULL && g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_clear_error (error);
+      g_set_error_literal (error, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_CANCELLED,
+                           _("Synchronization was cancelled"));
+    }
+}
+
+static void
+run_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  OutpostSyncJob *job = task_data;
+  OutpostSyncEngine *self = job->engine;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OutpostStore) log_store = NULL;
+  gint64 start = g_get_monotonic_time ();
+
+  /* the log connection uses the profile as given: it exists before metadata is read */
+  log_store = outpost_store_open (self->db_path, self->profile, &error);
+  if (log_store == NULL ||
+      (job->run_id = outpost_store_log_begin (log_store, outpost_sync_kind_to_string (job->options.kind),
+                                              &error)) < 0)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  job->result->run_id = job->run_id;
+  job->store = g_object_ref (log_store);
+  if (!job_body (job, &error))
+    normalize_error (&error);
+  job->result->requests = outpost_connector_get_request_count (job->connector);
+  job->result->seconds = (g_get_monotonic_time () - start) / 1e6;
+  g_clear_object (&job->store);
+  job_log_end (job, log_store, error);
+  outpost_sync_job_progress (job, OUTPOST_SYNC_PHASE_DONE, NULL, job->result->downloaded, -1);
+  if (error != NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, outpost_sync_result_copy (job->result),
+                           (GDestroyNotify) outpost_sync_result_free);
+}
+
+static void
+run_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *outer = user_data;
+  GError *error = NULL;
+  OutpostSyncResult *r = g_task_propagate_pointer (G_TASK (result), &error);
+
+  set_running (OUTPOST_SYNC_ENGINE (source), FALSE);
+  if (error != NULL)
+    g_task_return_error (outer, error);
+  else
+    g_task_return_pointer (outer, r, (GDestroyNotify) outpost_sync_result_free);
+  g_object_unref (outer);
+}
+
+void
+outpost_sync_engine_run_async (OutpostSyncEngine *self, const OutpostSyncOptions *options,
+                               GCancellable *cancellable, GAsyncReadyCallback callback,
+                               gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  GTask *inner;
+  OutpostSyncJob *job;
+  OutpostSyncOptions defaults = { OUTPOST_SYNC_INCREMENTAL };
+
+  g_task_set_source_tag (task, outpost_sync_engine_run_async);
+  g_task_set_check_cancellable (task, FALSE);   /* the worker reports cancellation itself */
+  if (self->running)
+    {
+      g_task_return_new_error (task, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_BUSY,
+                               _("A synchronization of “%s” is already running"), self->name);
+      return;
+    }
+  options = options ? options : &defaults;
+  job = g_new0 (OutpostSyncJob, 1);
+  g_mutex_init (&job->lock);
+  job->engine = g_object_ref (self);
+  job->options = *options;
+  job->options.entities = (const char * const *) g_strdupv ((char **) options->entities);
+  job->options.max_connections = options->max_connections ? MIN (options->max_connections, 16) : 4;
+  job->options.page_size = options->page_size ? MIN (options->page_size, 5000) : 5000;
+  job->options.batch_size = options->batch_size ? MIN (options->batch_size, 1000) : 100;
+  job->connector = g_object_ref (outpost_sync_engine_get_connector (self));
+  job->cancellable = cancellable ? g_object_ref (cancellable) : g_cancellable_new ();
+  job->context = g_main_context_ref_thread_default ();
+  job->result = g_new0 (OutpostSyncResult, 1);
+  job->result->entities = g_ptr_array_new_with_free_func ((GDestroyNotify) entity_result_free);
+  set_running (self, TRUE);
+  /* the inner task owns the job; the outer one completes after "running" went back to FALSE */
+  inner = g_task_new (self, job->cancellable, run_done, g_steal_pointer (&task));
+  g_task_set_task_data (inner, job, (GDestroyNotify) job_free);
+  g_task_set_return_on_cancel (inner, FALSE);
+  g_task_set_check_cancellable (inner, FALSE);
+  g_task_run_in_thread (inner, run_thread);
+  g_object_unref (inner);
+}
+
+OutpostSyncResult *
+outpost_sync_engine_run_finish (OutpostSyncEngine *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+typedef struct {
+  GAsyncResult *result;
+} RunSyncData;
+
+static void
+run_sync_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  ((RunSyncData *) user_data)->result = g_object_ref (result);
+}
+
+OutpostSyncResult *
+outpost_sync_engine_run (OutpostSyncEngine *self, const OutpostSyncOptions *options,
+                         GCancellable *cancellable, GError **error)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  RunSyncData data = { NULL };
+  OutpostSyncResult *result;
+
+  g_main_context_push_thread_default (context);
+  outpost_sync_engine_run_async (self, options, cancellable, run_sync_done, &data);
+  while (data.result == NULL)
+    g_main_context_iteration (context, TRUE);
+  /* deliver the signals still queued */
+  while (g_main_context_iteration (context, FALSE))
+    ;
+  g_main_context_pop_thread_default (context);
+  result = outpost_sync_engine_run_finish (self, data.result, error);
+  g_object_unref (data.result);
+  return result;
+}

@@ -1,0 +1,345 @@
+/* outpost-sync-upload.c: the upload phase: the journal replayed in $batch change sets.
+ *
+ * Creates go first, parents before children (the client sends its own GUIDs, so a child's
+ * lookup to a locally created parent is valid once the parent exists); then updates, deletes,
+ * associations in journal order. Entries are marked IN_FLIGHT (committed) before a batch is
+ * sent. A create still IN_FLIGHT from an earlier attempt (its answer was lost: crash, dropped
+ * connection) is re-sent as an upsert PATCH with If-None-Match: * — it can never create a
+ * second row, and its 412 "already exists" means the first attempt arrived: success.
+ * A refused operation becomes a sync error (journal_fail) and the rest goes on; a 412 on an
+ * update is a conflict: the server's row is fetched, merged (outpost-sync-merge.c) and what
+ * remains local is uploaded in a second pass. */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#include "outpost-sync-private.h"
+
+#define MAX_PASSES 3
+
+typedef struct {
+  OutpostJournalEntry *entry;
+  OutpostUploadOp      op;
+  char                *etag;
+  gboolean             conflict;   /* 412 on update: merge after the batch */
+  gboolean             skip;       /* waits for the user (unresolved conflict) */
+} Item;
+
+static void
+item_free (Item *item)
+{
+  g_free (item->etag);
+  g_free (item);
+}
+
+/* ---- ordering ------------------------------------------------------------------------------ */
+
+static void
+visit (GPtrArray *creates, GHashTable *by_id, GHashTable *done, OutpostJournalEntry *e,
+       GPtrArray *out, guint depth)
+{
+  g_autoptr(GList) names = NULL;
+
+  if (g_hash_table_contains (done, e) || depth > 64)
+    return;
+  g_hash_table_add (done, e);
+  names = e->fields ? json_object_get_members (e->fields) : NULL;
+  for (GList *l = names; l; l = l->next)
+    {
+      JsonNode *n = json_object_get_member (e->fields, l->data);
+      OutpostJournalEntry *parent;
+
+      if (JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING &&
+          (parent = g_hash_table_lookup (by_id, json_node_get_string (n))) != NULL && parent != e)
+        visit (creates, by_id, done, parent, out, depth + 1);
+    }
+  g_ptr_array_add (out, e);
+}
+
+static GPtrArray *
+order_entries (GPtrArray *entries)
+{
+  GPtrArray *out = g_ptr_array_new ();
+  g_autoptr(GHashTable) by_id = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) done = g_hash_table_new (NULL, NULL);
+
+  for (guint i = 0; i < entries->len; i++)
+    {
+      OutpostJournalEntry *e = g_ptr_array_index (entries, i);
+      if (e->op == OUTPOST_JOURNAL_CREATE)
+        g_hash_table_insert (by_id, e->record_id, e);
+    }
+  for (guint i = 0; i < entries->len; i++)
+    {
+      OutpostJournalEntry *e = g_ptr_array_index (entries, i);
+      if (e->op == OUTPOST_JOURNAL_CREATE)
+        visit (entries, by_id, done, e, out, 0);
+    }
+  for (guint i = 0; i < entries->len; i++)
+    {
+      OutpostJournalEntry *e = g_ptr_array_index (entries, i);
+      if (e->op != OUTPOST_JOURNAL_CREATE)
+        g_ptr_array_add (out, e);
+    }
+  return out;
+}
+
+/* ---- entries to operations ----------------------------------------------------------------- */
+
+static gboolean
+fill_association (OutpostSyncJob *job, OutpostJournalEntry *e, Item *item)
+{
+  GPtrArray *rels = outpost_profile_get_relationships (job->profile);
+
+  for (guint i = 0; rels && i < rels->len; i++)
+    {
+      OutpostRelationship *rel = g_ptr_array_index (rels, i);
+      gboolean forward = g_str_equal (e->entity, rel->entity1);
+
+      if (!g_str_equal (rel->name, e->relationship))
+        continue;
+      /* N:N is symmetric: always send it from entity1, whose navigation property we know */
+      item->op.entity = outpost_profile_lookup_entity (job->profile, rel->entity1);
+      item->op.id = forward ? e->record_id : e->related_id;
+      item->op.related_entity = forward ? e->related_entity : e->entity;
+      item->op.related_id = forward ? e->related_id : e->record_id;
+      item->op.navigation = rel->navigation1;
+      return item->op.entity != NULL;
+    }
+  return FALSE;
+}
+
+static Item *
+item_for (OutpostSyncJob *job, OutpostJournalEntry *e, GError **error)
+{
+  Item *item = g_new0 (Item, 1);
+  g_autoptr(OutpostRecord) rec = NULL;
+
+  item->entry = e;
+  item->op.entity = outpost_profile_lookup_entity (job->profile, e->entity);
+  item->op.id = e->record_id;
+  item->op.fields = e->fields;
+  if (e->op == OUTPOST_JOURNAL_ASSOCIATE || e->op == OUTPOST_JOURNAL_DISASSOCIATE)
+    {
+      item->op.kind = e->op == OUTPOST_JOURNAL_ASSOCIATE ? OUTPOST_UPLOAD_ASSOCIATE
+                                                         : OUTPOST_UPLOAD_DISASSOCIATE;
+      if (!fill_association (job, e, item))
+        item->op.entity = NULL;
+      return item;
+    }
+  rec = item->op.entity ? outpost_store_get (job->store, e->entity, e->record_id, NULL) : NULL;
+  item->etag = rec ? g_strdup (rec->etag) : NULL;
+  item->op.etag = item->etag;
+  switch (e->op)
+    {
+    case OUTPOST_JOURNAL_CREATE:
+      item->op.kind = e->status == OUTPOST_JOURNAL_IN_FLIGHT ? OUTPOST_UPLOAD_CREATE_ONCE
+                                                             : OUTPOST_UPLOAD_CREATE;
+      break;
+    case OUTPOST_JOURNAL_UPDATE:
+      item->op.kind = OUTPOST_UPLOAD_UPDATE;
+      break;
+    default:
+      item->op.kind = OUTPOST_UPLOAD_DELETE;
+      break;
+    }
+  if (rec != NULL && rec->has_conflict)
+    item->skip = TRUE;   /* waits for the user's resolution (Manual policy) */
+  return item;
+}
+
+/* ---- one batch ------------------------------------------------------------------------------- */
+
+static gboolean
+mark_in_flight (OutpostSyncJob *job, GPtrArray *items, GError **error)
+{
+  if (!outpost_store_begin (job->store, error))
+    return FALSE;
+  for (guint i = 0; i < items->len; i++)
+    {
+      Item *item = g_ptr_array_index (items, i);
+      if (!outpost_store_journal_mark_in_flight (job->store, item->entry->seq, error))
+        return (outpost_store_rollback (job->store), FALSE);
+    }
+  return outpost_store_commit (job->store, error) || (outpost_store_rollback (job->store), FALSE);
+}
+
+static gboolean
+fail_entry (OutpostSyncJob *job, Item *item, const char *message, GError **error)
+{
+  job->result->errors++;
+  return outpost_store_journal_fail (job->store, item->entry->seq, message, error);
+}
+
+/* A refused delete of a row the server changed: ServerWins restores the server's row. */
+static gboolean
+delete_conflict (OutpostSyncJob *job, Item *item, GError **error)
+{
+  g_autoptr(GPtrArray) errors = NULL;
+
+  if (!fail_entry (job, item, _("The record was changed on the server after it was deleted here"), error))
+    return FALSE;
+  job->result->conflicts++;
+  if (item->op.entity->conflict_policy != OUTPOST_CONFLICT_SERVER_WINS)
+    return TRUE;
+  errors = outpost_store_list_errors (job->store, error);
+  for (guint i = 0; errors && i < errors->len; i++)
+    {
+      OutpostSyncErrorRow *row = g_ptr_array_index (errors, i);
+      if (row->journal_seq == item->entry->seq)
+        {
+          job->result->errors--;
+          return outpost_store_error_take_server (job->store, row->id, error);
+        }
+    }
+  return errors != NULL;
+}
+
+static gboolean
+handle_result (OutpostSyncJob *job, Item *item, OutpostUploadResult *r, GError **error)
+{
+  OutpostUploadKind kind = item->op.kind;
+
+  if (r->error == NULL ||
+      (kind == OUTPOST_UPLOAD_CREATE_ONCE && r->status == 412) ||  /* the lost create arrived */
+      ((kind == OUTPOST_UPLOAD_DELETE || kind == OUTPOST_UPLOAD_DISASSOCIATE) && r->status == 404))
+    {
+      job->result->uploaded++;
+      return outpost_store_journal_complete (job->store, item->entry->seq,
+                                             r->error == NULL ? r->etag : NULL, error);
+    }
+  if (kind == OUTPOST_UPLOAD_UPDATE && r->status == 412)
+    {
+      item->conflict = TRUE;
+      return TRUE;
+    }
+  if (kind == OUTPOST_UPLOAD_DELETE && r->status == 412)
+    return delete_conflict (job, item, error);
+  return fail_entry (job, item, r->error->message, error);
+}
+
+/* 412 on an update: fetch the server's row and merge. */
+static gboolean
+resolve_update_conflict (OutpostSyncJob *job, Item *item, GError **error)
+{
+  const char *ids[] = { item->entry->record_id, NULL };
+  OutpostDownloadRequest req = { OUTPOST_DOWNLOAD_FULL, NULL, FALSE, FALSE, NULL, ids, 0 };
+  g_autoptr(OutpostPage) page = outpost_connector_download_page (job->connector, item->op.entity, &req,
+                                                                 job->cancellable, error);
+  OutpostServerRow *row;
+
+  if (page == NULL)
+    return FALSE;
+  if (page->rows->len == 0)
+    return outpost_store_begin (job->store, error) &&
+           fail_entry (job, item, _("The record was deleted on the server"), error) &&
+           outpost_store_commit (job->store, error);
+  row = g_ptr_array_index (page->rows, 0);
+  return outpost_sync_merge_row (job, item->op.entity, row->id, row->values, row->etag, error);
+}
+
+static gboolean
+send_batch (OutpostSyncJob *job, GPtrArray *items, guint *n_conflicts, GError **error)
+{
+  g_autoptr(GPtrArray) ops = g_ptr_array_new ();
+  g_autoptr(GPtrArray) results = NULL;
+
+  for (guint i = 0; i < items->len; i++)
+    g_ptr_array_add (ops, &((Item *) g_ptr_array_index (items, i))->op);
+  if (!mark_in_flight (job, items, error))
+    return FALSE;
+  results = outpost_connector_upload_batch (job->connector, ops, job->cancellable, error);
+  if (results == NULL)
+    return FALSE;   /* entries stay IN_FLIGHT: the next attempt cannot duplicate them */
+  if (!outpost_store_begin (job->store, error))
+    return FALSE;
+  for (guint i = 0; i < items->len; i++)
+    if (!handle_result (job, g_ptr_array_index (items, i), g_ptr_array_index (results, i), error))
+      return (outpost_store_rollback (job->store), FALSE);
+  if (!outpost_store_commit (job->store, error))
+    return (outpost_store_rollback (job->store), FALSE);
+  for (guint i = 0; i < items->len; i++)
+    {
+      Item *item = g_ptr_array_index (items, i);
+      if (item->conflict && !(++*n_conflicts, resolve_update_conflict (job, item, error)))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---- the phase ------------------------------------------------------------------------------ */
+
+static gboolean
+upload_pass (OutpostSyncJob *job, GPtrArray *entries, guint *n_conflicts, GError **error)
+{
+  g_autoptr(GPtrArray) ordered = order_entries (entries);
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func ((GDestroyNotify) item_free);
+  g_autoptr(GHashTable) touched = g_hash_table_new (g_str_hash, g_str_equal);
+  gint64 done = 0;
+
+  for (guint i = 0; i < ordered->len; i++)
+    {
+      OutpostJournalEntry *e = g_ptr_array_index (ordered, i);
+      Item *item = item_for (job, e, error);
+
+      if (item->skip)
+        {
+          item_free (item);
+          continue;
+        }
+      if (item->op.entity == NULL)
+        {
+          gboolean ok = outpost_store_begin (job->store, error) &&
+                        fail_entry (job, item, _("Not part of the sync profile"), error) &&
+                        outpost_store_commit (job->store, error);
+          item_free (item);
+          if (!ok)
+            return FALSE;
+          continue;
+        }
+      g_hash_table_add (touched, e->entity);
+      g_ptr_array_add (items, item);
+      if (items->len == job->options.batch_size || i + 1 == ordered->len)
+        {
+          if (!send_batch (job, items, n_conflicts, error))
+            return FALSE;
+          done += items->len;
+          outpost_sync_job_progress (job, OUTPOST_SYNC_PHASE_UPLOAD, NULL, done, ordered->len);
+          g_ptr_array_set_size (items, 0);
+        }
+    }
+  if (items->len > 0 && !send_batch (job, items, n_conflicts, error))
+    return FALSE;
+  {
+    GHashTableIter iter;
+    gpointer key;
+
+    g_hash_table_iter_init (&iter, touched);
+    while (g_hash_table_iter_next (&iter, &key, NULL))
+      outpost_sync_job_records_changed (job, key);
+  }
+  return TRUE;
+}
+
+gboolean
+outpost_sync_upload (OutpostSyncJob *job, GError **error)
+{
+  for (guint pass = 0; pass < MAX_PASSES; pass++)
+    {
+      g_autoptr(GPtrArray) entries = outpost_store_journal_list (job->store, error);
+      guint n_conflicts = 0;
+
+      if (entries == NULL)
+        return FALSE;
+      if (entries->len == 0)
+        return TRUE;
+      if (pass == 0)
+        outpost_sync_job_progress (job, OUTPOST_SYNC_PHASE_UPLOAD, NULL, 0, entries->len);
+      if (!upload_pass (job, entries, &n_conflicts, error))
+        return FALSE;
+      if (n_conflicts == 0)
+        return TRUE;   /* merged changes (if any) go up in the next pass */
+    }
+  return TRUE;
+}
