@@ -1,0 +1,374 @@
+/* outpost-server-metadata.c: EntityDefinitions, their Attributes (with the typed cast forms
+ * such as .../Attributes/Microsoft.Dynamics.CRM.PicklistAttributeMetadata?$expand=OptionSet)
+ * and a minimal $metadata CSDL. Shapes follow Dataverse: AttributeTypeName and RequiredLevel are
+ * complex values ({"Value":"StringType"}), labels are {"UserLocalizedLabel":{...}}. Metadata is
+ * not paged. Only a small $filter subset is understood here: "Prop eq value" joined by "and". */
+#include "config.h"
+
+#include "outpost-server-private.h"
+
+#include <string.h>
+
+static const char *
+attribute_type (OsType type)
+{
+  static const char *names[] = {
+    "String", "Memo", "Integer", "BigInt", "Decimal", "Money", "Boolean", "DateTime", "DateTime",
+    "Picklist", "State", "Status", "Lookup", "Customer", "Owner", "Uniqueidentifier",
+  };
+  return names[type];
+}
+
+static const char *
+metadata_type (OsType type)
+{
+  switch (type)
+    {
+    case OS_TYPE_STRING: return "StringAttributeMetadata";
+    case OS_TYPE_MEMO: return "MemoAttributeMetadata";
+    case OS_TYPE_INTEGER: return "IntegerAttributeMetadata";
+    case OS_TYPE_BIGINT: return "BigIntAttributeMetadata";
+    case OS_TYPE_DECIMAL: return "DecimalAttributeMetadata";
+    case OS_TYPE_MONEY: return "MoneyAttributeMetadata";
+    case OS_TYPE_BOOLEAN: return "BooleanAttributeMetadata";
+    case OS_TYPE_DATETIME: case OS_TYPE_DATEONLY: return "DateTimeAttributeMetadata";
+    case OS_TYPE_PICKLIST: return "PicklistAttributeMetadata";
+    case OS_TYPE_STATE: return "StateAttributeMetadata";
+    case OS_TYPE_STATUS: return "StatusAttributeMetadata";
+    case OS_TYPE_LOOKUP: case OS_TYPE_CUSTOMER: case OS_TYPE_OWNER: return "LookupAttributeMetadata";
+    default: return "UniqueIdentifierAttributeMetadata";
+    }
+}
+
+static void
+label (GString *out, const char *key, const char *text)
+{
+  g_string_append_printf (out, ",\"%s\":{\"LocalizedLabels\":[{\"Label\":", key);
+  os_json_string (out, text);
+  g_string_append (out, ",\"LanguageCode\":1033}],\"UserLocalizedLabel\":{\"Label\":");
+  os_json_string (out, text);
+  g_string_append (out, ",\"LanguageCode\":1033}}");
+}
+
+static char *
+display_name (const char *logical)
+{
+  g_autofree char *name = g_strdup (logical);
+  name[0] = g_ascii_toupper (name[0]);
+  return g_steal_pointer (&name);
+}
+
+/* A stable GUID for an attribute, derived from its names. */
+static char *
+attribute_id (const OsEntity *e, const OsAttribute *a)
+{
+  g_autofree char *key = g_strconcat (e->logical_name, ".", a->name, NULL);
+  g_autofree char *sum = g_compute_checksum_for_string (G_CHECKSUM_MD5, key, -1);
+  return g_strdup_printf ("%.8s-%.4s-%.4s-%.4s-%.12s", sum, sum + 8, sum + 12, sum + 16, sum + 20);
+}
+
+static void
+option_set (GString *out, const OsAttribute *a)
+{
+  g_string_append (out, ",\"OptionSet\":{\"Options\":[");
+  for (const OsOption *o = a->options; o && o->label; o++)
+    {
+      g_string_append_printf (out, "%s{\"Value\":%d", o == a->options ? "" : ",", o->value);
+      label (out, "Label", o->label);
+      if (a->type == OS_TYPE_STATUS)
+        g_string_append (out, ",\"State\":0");
+      g_string_append (out, "}");
+    }
+  g_string_append_printf (out, "],\"Name\":\"%s\",\"IsGlobal\":false,\"OptionSetType\":\"%s\"}", a->name,
+                          attribute_type (a->type));
+}
+
+static void
+write_attribute (GString *out, const OsEntity *e, const OsAttribute *a, gboolean cast)
+{
+  g_autofree char *id = attribute_id (e, a);
+  g_autofree char *display = display_name (a->name);
+  gboolean ro = (a->flags & OS_ATTR_READONLY) != 0;
+
+  g_string_append_printf (out, "{\"@odata.type\":\"#Microsoft.Dynamics.CRM.%s\",\"MetadataId\":\"%s\","
+                          "\"LogicalName\":\"%s\",\"SchemaName\":\"%s\",\"EntityLogicalName\":\"%s\","
+                          "\"AttributeType\":\"%s\",\"AttributeTypeName\":{\"Value\":\"%s\"},"
+                          "\"RequiredLevel\":{\"Value\":\"%s\",\"CanBeChanged\":true,"
+                          "\"ManagedPropertyLogicalName\":\"canmodifyrequirementlevelsettings\"},"
+                          "\"IsValidForCreate\":%s,\"IsValidForUpdate\":%s,\"IsValidForRead\":true,"
+                          "\"IsPrimaryId\":%s,\"IsPrimaryName\":%s,\"IsCustomAttribute\":false",
+                          metadata_type (a->type), id, a->name, display, e->logical_name,
+                          attribute_type (a->type), os_type_name (a->type), a->required,
+                          ro ? "false" : "true", ro || a == e->attrs ? "false" : "true",
+                          a == e->attrs ? "true" : "false",
+                          strcmp (a->name, e->primary_name) == 0 ? "true" : "false");
+  label (out, "DisplayName", display);
+  if (a->type == OS_TYPE_STRING || a->type == OS_TYPE_MEMO)
+    g_string_append_printf (out, ",\"MaxLength\":%d,\"Format\":\"%s\"", a->max_length,
+                            a->type == OS_TYPE_MEMO ? "TextArea" : "Text");
+  if (a->type == OS_TYPE_MONEY || a->type == OS_TYPE_DECIMAL)
+    g_string_append (out, ",\"Precision\":2,\"MinValue\":-922337203685477,\"MaxValue\":922337203685477");
+  if (a->type == OS_TYPE_INTEGER)
+    g_string_append (out, ",\"MinValue\":-2147483648,\"MaxValue\":2147483647,\"Format\":\"None\"");
+  if (a->type == OS_TYPE_DATETIME || a->type == OS_TYPE_DATEONLY)
+    g_string_append_printf (out, ",\"Format\":\"%s\",\"DateTimeBehavior\":{\"Value\":\"%s\"}",
+                            a->type == OS_TYPE_DATEONLY ? "DateOnly" : "DateAndTime",
+                            a->type == OS_TYPE_DATEONLY ? "DateOnly" : "UserLocal");
+  if (os_type_is_lookup (a->type))
+    {
+      g_auto(GStrv) targets = g_strsplit (a->targets, ",", -1);
+      g_string_append (out, ",\"Targets\":[");
+      for (guint i = 0; targets[i]; i++)
+        g_string_append_printf (out, "%s\"%s\"", i ? "," : "", targets[i]);
+      g_string_append (out, "]");
+    }
+  if (cast && os_type_is_option (a->type))
+    option_set (out, a);
+  g_string_append (out, "}");
+}
+
+static void
+write_entity (GString *out, const OsEntity *e)
+{
+  g_autofree char *display = display_name (e->logical_name);
+  g_string_append_printf (out, "{\"MetadataId\":\"%s\",\"LogicalName\":\"%s\",\"SchemaName\":\"%s\","
+                          "\"EntitySetName\":\"%s\",\"LogicalCollectionName\":\"%ss\","
+                          "\"PrimaryIdAttribute\":\"%s\",\"PrimaryNameAttribute\":\"%s\","
+                          "\"ChangeTrackingEnabled\":%s,\"IsOptimisticConcurrencyEnabled\":true,"
+                          "\"IsActivity\":%s,\"IsCustomEntity\":false",
+                          e->metadata_id, e->logical_name, display, e->set_name, e->logical_name,
+                          e->primary_id, e->primary_name, e->change_tracking ? "true" : "false",
+                          strcmp (e->primary_id, "activityid") == 0 ? "true" : "false");
+  label (out, "DisplayName", display);
+  g_string_append (out, "}");
+}
+
+/* Matches "Prop eq value [and ...]" against a few entity properties. */
+static gboolean
+entity_matches (const OsEntity *e, const char *filter)
+{
+  g_auto(GStrv) terms = NULL;
+
+  if (filter == NULL)
+    return TRUE;
+  terms = g_strsplit (filter, " and ", -1);
+  for (guint i = 0; terms[i]; i++)
+    {
+      g_auto(GStrv) w = g_strsplit (g_strstrip (terms[i]), " ", 3);
+      g_autofree char *value = NULL;
+      const char *actual = NULL;
+      if (g_strv_length (w) != 3 || strcmp (w[1], "eq") != 0)
+        return FALSE;
+      value = g_strdup (w[2]);
+      if (value[0] == '\'')
+        {
+          value[strlen (value) - 1] = '\0';
+          memmove (value, value + 1, strlen (value));
+        }
+      if (strcmp (w[0], "ChangeTrackingEnabled") == 0)
+        actual = e->change_tracking ? "true" : "false";
+      else if (strcmp (w[0], "LogicalName") == 0)
+        actual = e->logical_name;
+      else if (strcmp (w[0], "EntitySetName") == 0)
+        actual = e->set_name;
+      else if (strcmp (w[0], "IsActivity") == 0)
+        actual = strcmp (e->primary_id, "activityid") == 0 ? "true" : "false";
+      if (g_strcmp0 (actual, value) != 0)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+context (GString *out, OsRequest *req, const char *suffix)
+{
+  g_autofree char *ctx = g_strconcat (req->server->api_base, "$metadata#", suffix, NULL);
+  g_string_append (out, "{\"@odata.context\":");
+  os_json_string (out, ctx);
+}
+
+static void
+list_entities (OsRequest *req, OsResponse *resp)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+  const char *filter = g_hash_table_lookup (req->query, "$filter");
+  guint n, written = 0;
+  const OsEntity *entities = os_schema_entities (&n);
+
+  context (out, req, "EntityDefinitions");
+  g_string_append (out, ",\"value\":[");
+  for (guint i = 0; i < n; i++)
+    {
+      if (!entity_matches (&entities[i], filter))
+        continue;
+      if (written++)
+        g_string_append_c (out, ',');
+      write_entity (out, &entities[i]);
+    }
+  g_string_append (out, "]}");
+  os_response_json (resp, 200, out);
+}
+
+static const OsEntity *
+entity_from_key (const char *key)
+{
+  guint n;
+  const OsEntity *entities = os_schema_entities (&n);
+
+  if (g_str_has_prefix (key, "LogicalName='") && g_str_has_suffix (key, "'"))
+    {
+      g_autofree char *name = g_strndup (key + 13, strlen (key) - 14);
+      return os_schema_by_logical (name);
+    }
+  for (guint i = 0; i < n; i++)
+    if (g_ascii_strcasecmp (entities[i].metadata_id, key) == 0)
+      return &entities[i];
+  return NULL;
+}
+
+static void
+list_attributes (OsRequest *req, OsResponse *resp, const OsEntity *e, const char *cast, const char *key)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autofree char *suffix = NULL;
+  g_autofree char *name = NULL;
+  guint written = 0;
+
+  if (key)
+    {
+      if (!g_str_has_prefix (key, "LogicalName='") || !g_str_has_suffix (key, "'"))
+        {
+          os_response_error (resp, 400, "0x80060888", "Bad Request - Error in query syntax.");
+          return;
+        }
+      name = g_strndup (key + 13, strlen (key) - 14);
+    }
+  suffix = g_strdup_printf ("EntityDefinitions('%s')/Attributes%s%s", e->metadata_id, cast ? "/" : "",
+                            cast ? cast : "");
+  context (out, req, suffix);
+  g_string_append (out, name ? "," : ",\"value\":[");
+  for (const OsAttribute *a = e->attrs; a->name; a++)
+    {
+      if (cast && !g_str_has_suffix (cast, metadata_type (a->type)))
+        continue;
+      if (name && strcmp (name, a->name) != 0)
+        continue;
+      if (written++)
+        g_string_append_c (out, ',');
+      if (name)
+        {
+          g_autoptr(GString) one = g_string_new (NULL);
+          write_attribute (one, e, a, TRUE);
+          g_string_append (out, one->str + 1);
+          os_response_json (resp, 200, out);
+          return;
+        }
+      write_attribute (out, e, a, cast != NULL);
+    }
+  if (name)
+    {
+      os_response_error (resp, 404, "0x80040217", "Could not find attribute '%s' of entity '%s'.", name,
+                         e->logical_name);
+      return;
+    }
+  g_string_append (out, "]}");
+  os_response_json (resp, 200, out);
+}
+
+void
+os_metadata_dispatch (OsRequest *req, OsResponse *resp, const char *path)
+{
+  g_auto(GStrv) segs = g_strsplit (path, "/", -1);
+  const char *open = strchr (segs[0], '(');
+  g_autofree char *key = NULL;
+  const OsEntity *e;
+
+  if (strcmp (req->method, "GET") != 0)
+    {
+      os_response_error (resp, 405, "0x80060888", "Metadata is read-only on this server.");
+      return;
+    }
+  if (open == NULL)
+    {
+      list_entities (req, resp);
+      return;
+    }
+  key = g_strndup (open + 1, strlen (open + 1) - 1);
+  e = entity_from_key (key);
+  if (e == NULL)
+    {
+      os_response_error (resp, 404, "0x80040217", "Could not find an entity with key %s.", key);
+      return;
+    }
+  if (segs[1] == NULL)
+    {
+      g_autoptr(GString) out = g_string_new (NULL);
+      context (out, req, "EntityDefinitions/$entity");
+      g_string_append_c (out, ',');
+      {
+        g_autoptr(GString) one = g_string_new (NULL);
+        write_entity (one, e);
+        g_string_append (out, one->str + 1);
+      }
+      os_response_json (resp, 200, out);
+      return;
+    }
+  if (g_str_has_prefix (segs[1], "Attributes"))
+    {
+      const char *akey = strchr (segs[1], '(');
+      g_autofree char *k = akey ? g_strndup (akey + 1, strlen (akey + 1) - 1) : NULL;
+      list_attributes (req, resp, e, segs[2], k);
+      return;
+    }
+  os_response_error (resp, 404, "0x80060888", "Resource not found for the segment '%s'.", segs[1]);
+}
+
+static const char *
+csdl_type (OsType type)
+{
+  return os_type_is_lookup (type) ? "Edm.Guid" : os_type_edm (type);
+}
+
+void
+os_metadata_csdl (OsRequest *req, OsResponse *resp)
+{
+  GString *x = resp->body;
+  guint n;
+  const OsEntity *entities = os_schema_entities (&n);
+  gboolean annotations = g_strcmp0 (g_hash_table_lookup (req->query, "annotations"), "true") == 0;
+
+  g_string_assign (x, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+                   "<edmx:Edmx Version=\"4.0\" xmlns:edmx=\"http://docs.oasis-open.org/odata/ns/edmx\">\n"
+                   "<edmx:DataServices>\n<Schema Namespace=\"Microsoft.Dynamics.CRM\" Alias=\"mscrm\" "
+                   "xmlns=\"http://docs.oasis-open.org/odata/ns/edm\">\n");
+  for (guint i = 0; i < n; i++)
+    {
+      const OsEntity *e = &entities[i];
+      g_string_append_printf (x, "<EntityType Name=\"%s\"><Key><PropertyRef Name=\"%s\"/></Key>\n",
+                              e->logical_name, e->primary_id);
+      for (const OsAttribute *a = e->attrs; a->name; a++)
+        {
+          if (os_type_is_lookup (a->type))
+            g_string_append_printf (x, "<Property Name=\"_%s_value\" Type=\"Edm.Guid\"/>\n", a->name);
+          else
+            g_string_append_printf (x, "<Property Name=\"%s\" Type=\"%s\"/>\n", a->name, csdl_type (a->type));
+        }
+      if (e->nn_nav)
+        g_string_append_printf (x, "<NavigationProperty Name=\"%s\" Type=\"Collection(mscrm.%s)\"/>\n",
+                                e->nn_nav, e->nn_target);
+      g_string_append (x, "</EntityType>\n");
+    }
+  g_string_append (x, "<EntityContainer Name=\"System\">\n");
+  for (guint i = 0; i < n; i++)
+    {
+      g_string_append_printf (x, "<EntitySet Name=\"%s\" EntityType=\"Microsoft.Dynamics.CRM.%s\">",
+                              entities[i].set_name, entities[i].logical_name);
+      if (annotations && entities[i].change_tracking)
+        g_string_append (x, "<Annotation Term=\"Org.OData.Capabilities.V1.ChangeTracking\"><Record>"
+                         "<PropertyValue Property=\"Supported\" Bool=\"true\"/></Record></Annotation>");
+      g_string_append (x, "</EntitySet>\n");
+    }
+  g_string_append (x, "</EntityContainer>\n</Schema>\n</edmx:DataServices>\n</edmx:Edmx>\n");
+  resp->status = 200;
+  resp->content_type = g_strdup ("application/xml");
+}
