@@ -4,7 +4,11 @@
 
 #include <gio/gio.h>
 
+#include "outpost-auth.h"
 #include "outpost-profile.h"
+
+typedef struct _OutpostStore OutpostStore;
+typedef struct _OutpostSyncEngine OutpostSyncEngine;
 
 G_BEGIN_DECLS
 
@@ -55,11 +59,11 @@ gboolean        outpost_account_remove       (const char      *name,
 OutpostProfile *outpost_account_load_profile (OutpostAccount  *self,
                                               GError         **error);
 /* Opens the account's store with its profile. */
-struct _OutpostStore *outpost_account_open_store (OutpostAccount *self,
+OutpostStore   *outpost_account_open_store (OutpostAccount *self,
                                               GError         **error);
 /* An OutpostSyncEngine for the account; @auth NULL = none. */
-struct _OutpostSyncEngine *outpost_account_create_engine (OutpostAccount *self,
-                                              struct _OutpostAuthProvider *auth,
+OutpostSyncEngine *outpost_account_create_engine (OutpostAccount *self,
+                                              OutpostAuthProvider *auth,
                                               GError         **error);
 
 G_END_DECLS
