@@ -338,7 +338,8 @@ open_db (OutpostStore *self, GError **error)
   sqlite3_busy_handler (self->db, busy_handler, self);
   if (!check_and_migrate (self, error) ||
       !outpost_store_exec (self, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; "
-                           "PRAGMA temp_store=MEMORY", error))
+                           "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;"
+                           " PRAGMA mmap_size=268435456", error))
     return FALSE;
   if (!outpost_store_tx_begin (self, error))
     return FALSE;
