@@ -76,6 +76,8 @@ respond_written (OsRequest *req, OsResponse *resp, const OsEntity *entity, const
                                            os_store_row_version (req->server, entity, id));
 
   os_prefer_parse (req->headers, &prefer);
+  g_free (resp->entity_url);
+  resp->entity_url = g_strdup (url);
   if (prefer.return_representation)
     respond_record (req, resp, entity, id, created ? 201 : 200);
   else

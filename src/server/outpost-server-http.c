@@ -32,7 +32,7 @@ os_http_send (SoupServerMessage *msg, OsResponse *resp)
   while (soup_message_headers_iter_next (&iter, &name, &value))
     soup_message_headers_append (out, name, value);
   soup_message_headers_replace (out, "OData-Version", "4.0");
-  soup_server_message_set_status (msg, resp->status, NULL);
+  soup_server_message_set_status (msg, resp->status, resp->status == 429 ? "Too Many Requests" : NULL);
   if (resp->status == 204 || resp->status == 304)
     return;
   soup_server_message_set_response (msg, resp->content_type ? resp->content_type : "application/json",
@@ -62,7 +62,7 @@ api_request (OsServer *server, SoupServerMessage *msg, const char *path)
   g_autoptr(OsRequest) req = NULL;
   g_autoptr(OsResponse) resp = os_response_new ();
   const char *user_id = OS_DEMO_USER_ID;
-  gboolean write = is_write (method);
+  gboolean write = is_write (method) && strcmp (path, OS_API_PREFIX "$batch") != 0;
 
   if (!os_auth_check (server, msg, &user_id))
     return;

@@ -135,6 +135,7 @@ typedef struct {
   SoupMessageHeaders *headers;
   char               *content_type;
   GString            *body;
+  char               *entity_url;  /* set by creates and updates, for $batch Content-ID */
 } OsResponse;
 
 OsResponse *os_response_new        (void);

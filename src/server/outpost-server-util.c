@@ -26,6 +26,7 @@ os_response_free (OsResponse *resp)
   soup_message_headers_unref (resp->headers);
   g_string_free (resp->body, TRUE);
   g_free (resp->content_type);
+  g_free (resp->entity_url);
   g_free (resp);
 }
 
