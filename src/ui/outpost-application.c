@@ -1,36 +1,346 @@
+/* outpost-application.c: the application: accounts, the demo mode, app-wide actions
+ * (sync, preferences, about, quit). `gapplication action io.github.outpostcrm.Outpost sync`
+ * starts a synchronization in the running instance. */
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <glib-unix.h>
+#include <signal.h>
 
 #include "outpost-application.h"
+#include "outpost-demo-server.h"
+#include "outpost-preferences-window.h"
+#include "outpost-welcome-page.h"
 #include "outpost-window.h"
 
 struct _OutpostApplication
 {
-  AdwApplication parent_instance;
+  AdwApplication     parent_instance;
+  GSettings         *settings;
+  OutpostDemoServer *demo_server;
+  gboolean           demo_requested;
+  char              *password;     /* basic authentication, this session only */
 };
 
 G_DEFINE_FINAL_TYPE (OutpostApplication, outpost_application, ADW_TYPE_APPLICATION)
 
+static OutpostWindow *
+main_window (OutpostApplication *self)
+{
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (self));
+
+  for (GList *l = windows; l != NULL; l = l->next)
+    if (OUTPOST_IS_WINDOW (l->data))
+      return l->data;
+  return NULL;
+}
+
+/* ---- accounts ----------------------------------------------------------------------------- */
+
+static gboolean
+open_account (OutpostApplication *self, OutpostAccount *account, GError **error)
+{
+  g_autoptr(OutpostContext) context = outpost_context_new (account, self->settings, self->password, error);
+
+  if (context == NULL)
+    return FALSE;
+  /* The window owns the context: closing it or signing out releases the store. */
+  g_settings_set_string (self->settings, "default-account", outpost_account_get_name (account));
+  outpost_window_set_context (main_window (self), context);
+  return TRUE;
+}
+
+static OutpostAccount *
+default_account (OutpostApplication *self)
+{
+  g_autofree char *name = g_settings_get_string (self->settings, "default-account");
+  g_autoptr(GPtrArray) accounts = NULL;
+
+  if (*name != '\0')
+    {
+      OutpostAccount *account = outpost_account_load (name, NULL);
+
+      if (account != NULL)
+        return account;
+    }
+  accounts = outpost_account_list (NULL);
+  if (accounts == NULL || accounts->len == 0)
+    return NULL;
+  return g_object_ref (g_ptr_array_index (accounts, 0));
+}
+
+/* ---- demo --------------------------------------------------------------------------------- */
+
+static void start_demo (OutpostApplication *self, gboolean first_sync);
+
+static void
+demo_started (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  OutpostApplication *self = user_data;
+  OutpostWindow *window = main_window (self);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OutpostAccount) account = NULL;
+  gboolean first_sync = GPOINTER_TO_INT (g_object_get_data (source, "first-sync"));
+
+  if (!outpost_demo_server_start_finish (OUTPOST_DEMO_SERVER (source), result, &error)
+      || (account = outpost_demo_server_save_account (OUTPOST_DEMO_SERVER (source), &error)) == NULL
+      || !open_account (self, account, &error))
+    {
+      g_autofree char *msg = g_strdup_printf (_("The demo could not start: %s"), error->message);
+
+      g_clear_object (&self->demo_server);
+      if (window != NULL)
+        outpost_window_show_welcome (window, msg);
+      g_application_release (G_APPLICATION (self));
+      return;
+    }
+  if (first_sync && window != NULL)
+    outpost_window_sync (window, NULL);
+  g_application_release (G_APPLICATION (self));
+}
+
+static void
+start_demo (OutpostApplication *self, gboolean first_sync)
+{
+  OutpostWindow *window = main_window (self);
+
+  if (self->demo_server != NULL)
+    return;
+  if (window != NULL)
+    outpost_window_show_busy (window, _("Starting the Demo"),
+                              _("A local server with sample data is starting on this computer."));
+  self->demo_server = outpost_demo_server_new ();
+  g_object_set_data (G_OBJECT (self->demo_server), "first-sync", GINT_TO_POINTER (first_sync));
+  g_application_hold (G_APPLICATION (self));
+  outpost_demo_server_start_async (self->demo_server, NULL, demo_started, self);
+}
+
+static void
+welcome_demo (OutpostApplication *self)
+{
+  start_demo (self, TRUE);
+}
+
+static void
+welcome_sign_in (OutpostApplication *self, const char *name, const char *url, gint kind,
+                 const char *user, const char *password)
+{
+  g_autoptr(OutpostAccount) account = outpost_account_new (name, url, (OutpostAuthKind) kind,
+                                                           *user ? user : NULL, NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  OutpostWindow *window = main_window (self);
+
+  g_free (self->password);
+  self->password = g_strdup (password);
+  if (!outpost_account_save (account, TRUE, &error) || !open_account (self, account, &error))
+    {
+      outpost_window_show_welcome (window, error->message);
+      return;
+    }
+  outpost_window_sync (window, NULL);
+}
+
+/* ---- actions ------------------------------------------------------------------------------ */
+
+static void
+sync_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  OutpostWindow *window = main_window (user_data);
+
+  if (window != NULL)
+    outpost_window_sync (window, NULL);
+}
+
+static void
+preferences_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  OutpostApplication *self = user_data;
+  GtkWindow *window = outpost_preferences_window_new (self->settings);
+
+  gtk_window_set_transient_for (window, GTK_WINDOW (main_window (self)));
+  gtk_window_present (window);
+}
+
+static void
+about_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  OutpostApplication *self = user_data;
+  const char *developers[] = { _("The Outpost developers"), NULL };
+
+  adw_show_about_window (GTK_WINDOW (main_window (self)),
+                         "application-name", _("Outpost"),
+                         "application-icon", APPLICATION_ID,
+                         "version", PACKAGE_VERSION,
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         "comments", _("Your CRM records, offline"),
+                         "developers", developers,
+                         NULL);
+}
+
+static void
+quit_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  GtkWindow *window = GTK_WINDOW (main_window (user_data));
+
+  if (window != NULL)
+    gtk_window_destroy (window);
+  g_application_quit (G_APPLICATION (user_data));
+}
+
+static const GActionEntry app_actions[] = {
+  { "sync", sync_action },
+  { "preferences", preferences_action },
+  { "about", about_action },
+  { "quit", quit_action },
+};
+
+/* ---- GApplication -------------------------------------------------------------------------- */
+
+static gboolean
+window_state_save (GtkWindow *window, OutpostApplication *self)
+{
+  gint width, height;
+
+  gtk_window_get_default_size (window, &width, &height);
+  g_settings_set_int (self->settings, "window-width", MAX (width, 360));
+  g_settings_set_int (self->settings, "window-height", MAX (height, 294));
+  g_settings_set_boolean (self->settings, "window-maximized", gtk_window_is_maximized (window));
+  return FALSE;
+}
+
+static OutpostWindow *
+create_window (OutpostApplication *self)
+{
+  OutpostWindow *window = outpost_window_new (self, NULL);
+
+  gtk_window_set_default_size (GTK_WINDOW (window), g_settings_get_int (self->settings, "window-width"),
+                               g_settings_get_int (self->settings, "window-height"));
+  if (g_settings_get_boolean (self->settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (window));
+  g_signal_connect (window, "close-request", G_CALLBACK (window_state_save), self);
+  return window;
+}
+
+static void
+connect_welcome (OutpostApplication *self, OutpostWindow *window)
+{
+  GtkWidget *page = g_object_get_data (G_OBJECT (window), "welcome-page");
+
+  if (page == NULL)
+    return;
+  g_signal_connect_swapped (page, "demo", G_CALLBACK (welcome_demo), self);
+  g_signal_connect_swapped (page, "sign-in", G_CALLBACK (welcome_sign_in), self);
+}
+
 static void
 outpost_application_activate (GApplication *app)
 {
-  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
+  OutpostApplication *self = OUTPOST_APPLICATION (app);
+  OutpostWindow *window = main_window (self);
+  g_autoptr(OutpostAccount) account = NULL;
+  g_autoptr(GError) error = NULL;
 
-  if (window == NULL)
-    window = GTK_WINDOW (outpost_window_new (OUTPOST_APPLICATION (app)));
-  gtk_window_present (window);
+  if (window != NULL)
+    {
+      gtk_window_present (GTK_WINDOW (window));
+      return;
+    }
+  window = create_window (self);
+  connect_welcome (self, window);
+  gtk_window_present (GTK_WINDOW (window));
+  account = self->demo_requested ? NULL : default_account (self);
+  if (self->demo_requested)
+    start_demo (self, TRUE);
+  else if (account != NULL && g_strcmp0 (outpost_account_get_name (account), OUTPOST_DEMO_ACCOUNT) == 0)
+    start_demo (self, FALSE);   /* the demo account needs its server again */
+  else if (account != NULL && !open_account (self, account, &error))
+    outpost_window_show_welcome (window, error->message);
+}
+
+static gint
+outpost_application_handle_local_options (GApplication *app, GVariantDict *options)
+{
+  OutpostApplication *self = OUTPOST_APPLICATION (app);
+
+  if (g_variant_dict_contains (options, "demo"))
+    self->demo_requested = TRUE;
+  return -1;
+}
+
+/* SIGTERM and SIGINT quit cleanly, so the store is closed and the demo server stopped. */
+static gboolean
+quit_on_signal (gpointer user_data)
+{
+  g_application_quit (G_APPLICATION (user_data));
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+outpost_application_startup (GApplication *app)
+{
+  OutpostApplication *self = OUTPOST_APPLICATION (app);
+  static const char *sync_accels[] = { "F5", "<Control>r", NULL };
+  static const char *quit_accels[] = { "<Control>q", NULL };
+  static const char *pref_accels[] = { "<Control>comma", NULL };
+
+  G_APPLICATION_CLASS (outpost_application_parent_class)->startup (app);
+  g_unix_signal_add (SIGTERM, quit_on_signal, app);
+  g_unix_signal_add (SIGINT, quit_on_signal, app);
+  self->settings = g_settings_new (APPLICATION_ID);
+  g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions), app);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.sync", sync_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.preferences", pref_accels);
+}
+
+static void
+outpost_application_shutdown (GApplication *app)
+{
+  OutpostApplication *self = OUTPOST_APPLICATION (app);
+  GList *windows;
+
+  /* Closing the windows releases the store (its worker finishes queued saves first). */
+  while ((windows = gtk_application_get_windows (GTK_APPLICATION (app))) != NULL)
+    gtk_window_destroy (windows->data);
+  /* The demo server is our child: it never outlives the app. */
+  if (self->demo_server != NULL)
+    outpost_demo_server_stop (self->demo_server);
+  g_clear_object (&self->demo_server);
+  G_APPLICATION_CLASS (outpost_application_parent_class)->shutdown (app);
+}
+
+static void
+outpost_application_finalize (GObject *object)
+{
+  OutpostApplication *self = OUTPOST_APPLICATION (object);
+
+  g_clear_object (&self->settings);
+  g_free (self->password);
+  G_OBJECT_CLASS (outpost_application_parent_class)->finalize (object);
 }
 
 static void
 outpost_application_class_init (OutpostApplicationClass *klass)
 {
-  G_APPLICATION_CLASS (klass)->activate = outpost_application_activate;
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->finalize = outpost_application_finalize;
+  app_class->activate = outpost_application_activate;
+  app_class->startup = outpost_application_startup;
+  app_class->shutdown = outpost_application_shutdown;
+  app_class->handle_local_options = outpost_application_handle_local_options;
 }
 
 static void
 outpost_application_init (OutpostApplication *self)
 {
+  static const GOptionEntry options[] = {
+    { "demo", 0, 0, G_OPTION_ARG_NONE, NULL,
+      N_("Start the demo: a local server with sample data"), NULL },
+    { NULL }
+  };
+
+  g_application_add_main_option_entries (G_APPLICATION (self), options);
 }
 
 OutpostApplication *

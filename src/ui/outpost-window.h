@@ -1,14 +1,35 @@
+/* outpost-window.h: the main window: entities in the sidebar, the paged record list, the
+ * record form; the first-run page until an account exists. */
 #pragma once
 
 #include <adwaita.h>
 
 #include "outpost-application.h"
+#include "outpost-context.h"
 
 G_BEGIN_DECLS
 
 #define OUTPOST_TYPE_WINDOW (outpost_window_get_type ())
 G_DECLARE_FINAL_TYPE (OutpostWindow, outpost_window, OUTPOST, WINDOW, AdwApplicationWindow)
 
-OutpostWindow *outpost_window_new (OutpostApplication *application);
+OutpostWindow  *outpost_window_new          (OutpostApplication *application,
+                                             OutpostContext     *context);
+OutpostContext *outpost_window_get_context  (OutpostWindow *self);
+/* NULL shows the first-run page. */
+void            outpost_window_set_context  (OutpostWindow *self,
+                                             OutpostContext *context);
+/* A page with a spinner and @message (plain text), e.g. while the demo server starts. */
+void            outpost_window_show_busy    (OutpostWindow *self,
+                                             const char    *title,
+                                             const char    *message);
+void            outpost_window_show_welcome (OutpostWindow *self,
+                                             const char    *error);
+/* Plain text (escaped here: toast titles are markup). */
+void            outpost_window_toast        (OutpostWindow *self,
+                                             const char    *message);
+/* Starts a synchronization (foreground or background as the settings say). @entities:
+ * NULL = incremental, else a forced full sync of those. */
+void            outpost_window_sync         (OutpostWindow *self,
+                                             const char * const *entities);
 
 G_END_DECLS

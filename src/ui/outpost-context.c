@@ -1,0 +1,105 @@
+/* outpost-context.c: the service container. */
+#include "config.h"
+
+#include "outpost-context.h"
+
+struct _OutpostContext
+{
+  GObject             parent_instance;
+  OutpostAccount     *account;
+  OutpostStoreClient *client;
+  OutpostSyncEngine  *engine;
+  GSettings          *settings;
+};
+
+G_DEFINE_FINAL_TYPE (OutpostContext, outpost_context, G_TYPE_OBJECT)
+
+static void
+outpost_context_finalize (GObject *object)
+{
+  OutpostContext *self = OUTPOST_CONTEXT (object);
+
+  g_clear_object (&self->engine);
+  g_clear_object (&self->client);
+  g_clear_object (&self->settings);
+  g_clear_object (&self->account);
+  G_OBJECT_CLASS (outpost_context_parent_class)->finalize (object);
+}
+
+static void
+outpost_context_class_init (OutpostContextClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = outpost_context_finalize;
+}
+
+static void
+outpost_context_init (OutpostContext *self)
+{
+}
+
+static OutpostAuthProvider *
+make_auth (OutpostAccount *account, const char *password)
+{
+  if (outpost_account_get_auth_kind (account) == OUTPOST_AUTH_KIND_BASIC && password != NULL)
+    return outpost_auth_basic_new (outpost_account_get_user (account), password);
+  return NULL;
+}
+
+OutpostContext *
+outpost_context_new (OutpostAccount *account, GSettings *settings, const char *password,
+                     GError **error)
+{
+  g_autoptr(OutpostContext) self = g_object_new (OUTPOST_TYPE_CONTEXT, NULL);
+  g_autoptr(OutpostAuthProvider) auth = make_auth (account, password);
+  OutpostStore *store;
+
+  store = outpost_account_open_store (account, error);
+  if (store == NULL)
+    return NULL;
+  self->engine = outpost_account_create_engine (account, auth, error);
+  if (self->engine == NULL)
+    {
+      g_object_unref (store);
+      return NULL;
+    }
+  self->account = g_object_ref (account);
+  self->settings = g_object_ref (settings);
+  self->client = outpost_store_client_new (store);
+  return g_steal_pointer (&self);
+}
+
+OutpostAccount *
+outpost_context_get_account (OutpostContext *self)
+{
+  return self->account;
+}
+
+OutpostStoreClient *
+outpost_context_get_client (OutpostContext *self)
+{
+  return self->client;
+}
+
+OutpostSyncEngine *
+outpost_context_get_engine (OutpostContext *self)
+{
+  return self->engine;
+}
+
+GSettings *
+outpost_context_get_settings (OutpostContext *self)
+{
+  return self->settings;
+}
+
+OutpostProfile *
+outpost_context_get_profile (OutpostContext *self)
+{
+  return outpost_store_client_get_profile (self->client);
+}
+
+void
+outpost_context_shutdown (OutpostContext *self)
+{
+  outpost_store_client_shutdown (self->client);
+}

@@ -1,0 +1,825 @@
+/* outpost-record-form.c: the generated record form. */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "outpost-field-editor.h"
+#include "outpost-record-form.h"
+#include "outpost-store-jobs.h"
+#include "outpost-ui-format.h"
+
+struct _OutpostRecordForm
+{
+  GtkBox          parent_instance;
+  OutpostContext *context;
+
+  AdwWindowTitle *title;
+  GtkWidget      *back_button;
+  GtkWidget      *stack;
+  GtkWidget      *state_icon;
+  GtkLabel       *state_label;
+  GtkLabel       *form_error;
+  GtkWidget      *fields_box;
+  GtkWidget      *related_box;
+
+  OutpostEntity  *entity;      /* from the profile */
+  char           *id;          /* NULL for a new record */
+  OutpostRecord  *record;      /* as loaded (NULL for a new record) */
+  GPtrArray      *editors;     /* OutpostFieldEditor* */
+  gboolean        dirty;
+  gboolean        saving;
+  guint           validate_source;
+  GCancellable   *cancellable; /* reads for the record shown */
+};
+
+enum { PROP_0, PROP_CONTEXT, PROP_DIRTY, N_PROPS };
+static GParamSpec *properties[N_PROPS];
+enum { SIGNAL_SAVED, SIGNAL_DELETED, SIGNAL_OPEN_RECORD, SIGNAL_BACK, SIGNAL_TOAST, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (OutpostRecordForm, outpost_record_form, GTK_TYPE_BOX)
+
+static void related_load (OutpostRecordForm *self);
+
+static OutpostStoreClient *
+client_of (OutpostRecordForm *self)
+{
+  return outpost_context_get_client (self->context);
+}
+
+static void
+set_dirty (OutpostRecordForm *self, gboolean dirty)
+{
+  if (self->dirty == dirty)
+    return;
+  self->dirty = dirty;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DIRTY]);
+}
+
+static void
+update_actions (OutpostRecordForm *self)
+{
+  gboolean shown = self->entity != NULL;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "form.save", shown && self->dirty && !self->saving);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "form.revert", shown && self->dirty && !self->saving);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "form.delete", shown && self->id != NULL && !self->saving);
+}
+
+static void
+show_form_error (OutpostRecordForm *self, const char *message)
+{
+  gtk_label_set_text (self->form_error, message != NULL ? message : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->form_error), message != NULL);
+}
+
+static void
+update_state (OutpostRecordForm *self)
+{
+  const char *icon = "emblem-ok-symbolic";
+  const char *text = _("Not saved yet");
+
+  if (self->record != NULL)
+    {
+      text = outpost_row_state_label (self->record);
+      icon = outpost_row_state_icon (self->record) ?: "emblem-ok-symbolic";
+    }
+  gtk_image_set_from_icon_name (GTK_IMAGE (self->state_icon), icon);
+  gtk_label_set_text (self->state_label, text);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->state_label),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, _("Sync state"), -1);
+}
+
+static void
+update_title (OutpostRecordForm *self)
+{
+  g_autofree char *name = NULL;
+
+  if (self->entity == NULL)
+    {
+      adw_window_title_set_title (self->title, "");
+      adw_window_title_set_subtitle (self->title, "");
+      return;
+    }
+  name = self->record != NULL ? outpost_record_title (self->record, self->entity)
+                              : g_strdup_printf (_("New %s"), self->entity->display_name);
+  /* AdwWindowTitle shows plain text: a name like "<b>" is not markup. */
+  adw_window_title_set_title (self->title, name);
+  adw_window_title_set_subtitle (self->title, self->entity->display_name);
+}
+
+/* ---- building the fields ------------------------------------------------------------------ */
+
+static void
+clear_box (GtkWidget *box)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (box)) != NULL)
+    gtk_box_remove (GTK_BOX (box), child);
+}
+
+static void editor_changed (OutpostRecordForm *self);
+
+static void
+build_editors (OutpostRecordForm *self)
+{
+  clear_box (self->fields_box);
+  g_ptr_array_set_size (self->editors, 0);
+  for (guint i = 0; i < self->entity->fields->len; i++)
+    {
+      OutpostField *field = g_ptr_array_index (self->entity->fields, i);
+      GtkWidget *editor;
+
+      /* A new record has no server-computed values to show. */
+      if (self->id == NULL && field->read_only)
+        continue;
+      editor = outpost_field_editor_new (field, client_of (self));
+      g_signal_connect_swapped (editor, "changed", G_CALLBACK (editor_changed), self);
+      g_ptr_array_add (self->editors, editor);
+      gtk_box_append (GTK_BOX (self->fields_box), editor);
+    }
+}
+
+static void
+load_editors (OutpostRecordForm *self, OutpostRecord *record)
+{
+  for (guint i = 0; i < self->editors->len; i++)
+    outpost_field_editor_load (g_ptr_array_index (self->editors, i), record);
+  show_form_error (self, NULL);
+  set_dirty (self, FALSE);
+  update_actions (self);
+}
+
+/* ---- collecting and validating ------------------------------------------------------------ */
+
+/* The values to save (all editable fields for a create, the changed ones for an update), or
+ * NULL when a field cannot be read (its editor then shows why). */
+static JsonObject *
+collect_values (OutpostRecordForm *self, gboolean only_changed)
+{
+  g_autoptr(JsonObject) values = json_object_new ();
+  gboolean ok = TRUE;
+
+  for (guint i = 0; i < self->editors->len; i++)
+    {
+      OutpostFieldEditor *editor = g_ptr_array_index (self->editors, i);
+      OutpostField *field = outpost_field_editor_get_field (editor);
+      g_autofree char *message = NULL;
+      JsonNode *value;
+
+      if (!outpost_field_editor_is_editable (editor))
+        continue;
+      value = outpost_field_editor_get_value (editor, &message);
+      if (value == NULL)
+        {
+          outpost_field_editor_set_error (editor, message);
+          ok = FALSE;
+          continue;
+        }
+      if (only_changed && self->record != NULL
+          && outpost_ui_value_equal (value, json_object_get_member (self->record->values, field->name)))
+        {
+          json_node_unref (value);
+          continue;
+        }
+      if (only_changed && self->record == NULL && JSON_NODE_HOLDS_NULL (value))
+        {
+          json_node_unref (value);
+          continue;
+        }
+      json_object_set_member (values, field->name, value);
+      if (outpost_field_editor_get_target (editor) != NULL && field->targets != NULL
+          && field->targets[0] != NULL && field->targets[1] != NULL)
+        {
+          g_autofree char *key = g_strconcat (field->name, "@target", NULL);
+          json_object_set_string_member (values, key, outpost_field_editor_get_target (editor));
+        }
+    }
+  return ok ? g_steal_pointer (&values) : NULL;
+}
+
+/* The store's message starts with the field's label: show it under that field. */
+static OutpostFieldEditor *
+editor_for_message (OutpostRecordForm *self, const char *message)
+{
+  OutpostFieldEditor *best = NULL;
+  gsize best_len = 0;
+
+  for (guint i = 0; i < self->editors->len; i++)
+    {
+      OutpostFieldEditor *editor = g_ptr_array_index (self->editors, i);
+      OutpostField *field = outpost_field_editor_get_field (editor);
+      const char *label = field->label != NULL ? field->label : field->name;
+
+      if (g_str_has_prefix (message, label) && strlen (label) > best_len)
+        {
+          best = editor;
+          best_len = strlen (label);
+        }
+      else if (g_str_has_prefix (message, field->name) && strlen (field->name) > best_len)
+        {
+          best = editor;
+          best_len = strlen (field->name);
+        }
+    }
+  return best;
+}
+
+static void
+clear_field_errors (OutpostRecordForm *self)
+{
+  for (guint i = 0; i < self->editors->len; i++)
+    outpost_field_editor_set_error (g_ptr_array_index (self->editors, i), NULL);
+  show_form_error (self, NULL);
+}
+
+static void
+show_validation_error (OutpostRecordForm *self, const GError *error)
+{
+  OutpostFieldEditor *editor = editor_for_message (self, error->message);
+
+  if (editor != NULL)
+    outpost_field_editor_set_error (editor, error->message);
+  else
+    show_form_error (self, error->message);
+}
+
+static void
+validate_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  OutpostRecordForm *self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (outpost_jobs_finish (result, &error) != NULL)
+    return;
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  show_validation_error (self, error);
+}
+
+static gboolean
+validate_now (gpointer data)
+{
+  OutpostRecordForm *self = data;
+  g_autoptr(JsonObject) values = NULL;
+
+  self->validate_source = 0;
+  clear_field_errors (self);
+  values = collect_values (self, self->id != NULL);
+  if (values != NULL && self->entity != NULL)
+    outpost_jobs_validate (client_of (self), self->entity->logical_name, values, self->id == NULL,
+                           self->cancellable, validate_done, self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+editor_changed (OutpostRecordForm *self)
+{
+  set_dirty (self, TRUE);
+  update_actions (self);
+  g_clear_handle_id (&self->validate_source, g_source_remove);
+  self->validate_source = g_timeout_add (300, validate_now, self);
+}
+
+/* ---- loading ------------------------------------------------------------------------------ */
+
+static void
+reset_cancellable (OutpostRecordForm *self)
+{
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+}
+
+static void
+record_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  OutpostRecordForm *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OutpostRecord) record = outpost_jobs_finish (result, &error);
+
+  if (record == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      outpost_record_form_clear (self);
+      g_signal_emit (self, signals[SIGNAL_TOAST], 0, error->message);
+      return;
+    }
+  g_clear_pointer (&self->record, outpost_record_unref);
+  self->record = g_steal_pointer (&record);
+  load_editors (self, self->record);
+  update_title (self);
+  update_state (self);
+  gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "form");
+  related_load (self);
+}
+
+static gboolean
+set_entity (OutpostRecordForm *self, const char *entity, const char *id)
+{
+  OutpostEntity *e = outpost_profile_lookup_entity (outpost_context_get_profile (self->context), entity);
+
+  if (e == NULL)
+    return FALSE;
+  reset_cancellable (self);
+  g_clear_handle_id (&self->validate_source, g_source_remove);
+  g_clear_pointer (&self->record, outpost_record_unref);
+  g_free (self->id);
+  self->id = g_strdup (id);
+  self->entity = e;
+  self->saving = FALSE;
+  build_editors (self);
+  clear_box (self->related_box);
+  return TRUE;
+}
+
+void
+outpost_record_form_show (OutpostRecordForm *self, const char *entity, const char *id)
+{
+  g_return_if_fail (OUTPOST_IS_RECORD_FORM (self));
+  if (!set_entity (self, entity, id))
+    return;
+  set_dirty (self, FALSE);
+  update_actions (self);
+  outpost_jobs_get_record (client_of (self), entity, id, self->cancellable, record_loaded, self);
+}
+
+void
+outpost_record_form_reload (OutpostRecordForm *self)
+{
+  g_return_if_fail (OUTPOST_IS_RECORD_FORM (self));
+  /* Never overwrite what the user is typing. */
+  if (self->id == NULL || self->dirty || self->saving)
+    return;
+  reset_cancellable (self);
+  outpost_jobs_get_record (client_of (self), self->entity->logical_name, self->id,
+                           self->cancellable, record_loaded, self);
+}
+
+void
+outpost_record_form_new_record (OutpostRecordForm *self, const char *entity, OutpostRecord *preset)
+{
+  g_return_if_fail (OUTPOST_IS_RECORD_FORM (self));
+  if (!set_entity (self, entity, NULL))
+    return;
+  load_editors (self, preset);
+  set_dirty (self, preset != NULL);
+  update_actions (self);
+  update_title (self);
+  update_state (self);
+  gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "form");
+  if (self->editors->len > 0)
+    gtk_widget_child_focus (g_ptr_array_index (self->editors, 0), GTK_DIR_TAB_FORWARD);
+}
+
+void
+outpost_record_form_clear (OutpostRecordForm *self)
+{
+  g_return_if_fail (OUTPOST_IS_RECORD_FORM (self));
+  reset_cancellable (self);
+  g_clear_handle_id (&self->validate_source, g_source_remove);
+  g_clear_pointer (&self->record, outpost_record_unref);
+  g_clear_pointer (&self->id, g_free);
+  self->entity = NULL;
+  set_dirty (self, FALSE);
+  update_actions (self);
+  update_title (self);
+  gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "empty");
+}
+
+/* ---- save, revert, delete ------------------------------------------------------------------ */
+
+typedef struct {
+  OutpostRecordForm *form;
+  char              *entity;
+} SaveData;
+
+static void
+save_data_free (SaveData *data)
+{
+  g_object_unref (data->form);
+  g_free (data->entity);
+  g_free (data);
+}
+
+static void
+save_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  SaveData *data = user_data;
+  OutpostRecordForm *self = data->form;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = outpost_jobs_finish (result, &error);
+  gboolean same = self->entity != NULL && g_strcmp0 (self->entity->logical_name, data->entity) == 0;
+
+  self->saving = FALSE;
+  if (id == NULL)
+    {
+      if (same)
+        show_validation_error (self, error);
+      update_actions (self);
+      save_data_free (data);
+      return;
+    }
+  g_signal_emit (self, signals[SIGNAL_SAVED], 0, data->entity, id);
+  /* The user may have moved on while the save waited: only reload what is still shown. */
+  if (same && (self->id == NULL || g_strcmp0 (self->id, id) == 0))
+    {
+      g_free (self->id);
+      self->id = g_strdup (id);
+      set_dirty (self, FALSE);
+      outpost_record_form_show (self, data->entity, id);
+    }
+  save_data_free (data);
+}
+
+static void
+form_save (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  OutpostRecordForm *self = OUTPOST_RECORD_FORM (widget);
+  g_autoptr(JsonObject) values = NULL;
+  SaveData *data;
+
+  if (self->entity == NULL || !self->dirty || self->saving)
+    return;
+  g_clear_handle_id (&self->validate_source, g_source_remove);
+  clear_field_errors (self);
+  values = collect_values (self, TRUE);
+  if (values == NULL)
+    return;
+  data = g_new0 (SaveData, 1);
+  data->form = g_object_ref (self);
+  data->entity = g_strdup (self->entity->logical_name);
+  self->saving = TRUE;
+  update_actions (self);
+  outpost_jobs_save (client_of (self), data->entity, self->id, values, save_done, data);
+}
+
+static void
+form_revert (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  OutpostRecordForm *self = OUTPOST_RECORD_FORM (widget);
+
+  if (self->entity == NULL)
+    return;
+  if (self->id == NULL)
+    {
+      outpost_record_form_clear (self);
+      g_signal_emit (self, signals[SIGNAL_BACK], 0);
+      return;
+    }
+  g_clear_handle_id (&self->validate_source, g_source_remove);
+  load_editors (self, self->record);
+}
+
+static void
+delete_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  SaveData *data = user_data;
+  OutpostRecordForm *self = data->form;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = g_strdup (self->id);
+
+  self->saving = FALSE;
+  if (outpost_jobs_finish (result, &error) == NULL)
+    {
+      show_form_error (self, error->message);
+      update_actions (self);
+    }
+  else
+    {
+      outpost_record_form_clear (self);
+      g_signal_emit (self, signals[SIGNAL_DELETED], 0, data->entity, id);
+    }
+  save_data_free (data);
+}
+
+static void
+delete_response (AdwMessageDialog *dialog, const char *response, OutpostRecordForm *self)
+{
+  SaveData *data;
+
+  if (g_strcmp0 (response, "delete") != 0 || self->id == NULL)
+    return;
+  data = g_new0 (SaveData, 1);
+  data->form = g_object_ref (self);
+  data->entity = g_strdup (self->entity->logical_name);
+  self->saving = TRUE;
+  update_actions (self);
+  outpost_jobs_delete (client_of (self), data->entity, self->id, delete_done, data);
+}
+
+static void
+form_delete (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  OutpostRecordForm *self = OUTPOST_RECORD_FORM (widget);
+  g_autofree char *name = NULL;
+  GtkWidget *dialog;
+
+  if (self->id == NULL || self->record == NULL)
+    return;
+  name = outpost_record_title (self->record, self->entity);
+  dialog = adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (widget)),
+                                   _("Delete Record?"), NULL);
+  /* The body is plain text (body-use-markup is off): the name comes from the server. */
+  adw_message_dialog_format_body (ADW_MESSAGE_DIALOG (dialog),
+                                  _("“%s” will be deleted here and, at the next synchronization, on the server."),
+                                  name);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"), "delete", _("_Delete"), NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "delete",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (delete_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* ---- related records ------------------------------------------------------------------------ */
+
+typedef struct {
+  OutpostRecordForm *form;
+  GtkWidget         *list;
+} RelatedData;
+
+static void
+related_row_activated (GtkListBox *list, GtkListBoxRow *row, OutpostRecordForm *self)
+{
+  g_signal_emit (self, signals[SIGNAL_OPEN_RECORD], 0,
+                 g_object_get_data (G_OBJECT (row), "entity"),
+                 g_object_get_data (G_OBJECT (row), "id"));
+}
+
+static GtkWidget *
+related_row (OutpostRecord *record, OutpostEntity *entity)
+{
+  g_autofree char *title = outpost_record_title (record, entity);
+  GtkWidget *row = gtk_list_box_row_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *label = gtk_label_new (NULL);
+  const char *icon = outpost_row_state_icon (record);
+
+  gtk_label_set_text (GTK_LABEL (label), title);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_widget_set_hexpand (label, TRUE);
+  gtk_box_append (GTK_BOX (box), label);
+  if (icon != NULL)
+    {
+      GtkWidget *image = gtk_image_new_from_icon_name (icon);
+
+      gtk_widget_set_tooltip_text (image, outpost_row_state_label (record));
+      gtk_box_append (GTK_BOX (box), image);
+    }
+  gtk_widget_set_margin_start (box, 12);
+  gtk_widget_set_margin_end (box, 12);
+  gtk_widget_set_margin_top (box, 10);
+  gtk_widget_set_margin_bottom (box, 10);
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
+  g_object_set_data_full (G_OBJECT (row), "entity", g_strdup (record->entity), g_free);
+  g_object_set_data_full (G_OBJECT (row), "id", g_strdup (record->id), g_free);
+  return row;
+}
+
+static void
+related_ready (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  RelatedData *data = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) rows = outpost_jobs_finish (result, &error);
+
+  if (rows != NULL)
+    {
+      OutpostProfile *profile = outpost_context_get_profile (data->form->context);
+
+      for (guint i = 0; i < rows->len; i++)
+        {
+          OutpostRecord *record = g_ptr_array_index (rows, i);
+
+          gtk_list_box_append (GTK_LIST_BOX (data->list),
+                               related_row (record, outpost_profile_lookup_entity (profile, record->entity)));
+        }
+      gtk_widget_set_visible (gtk_widget_get_parent (data->list), rows->len > 0);
+    }
+  g_object_unref (data->list);
+  g_free (data);
+}
+
+static GtkWidget *
+related_section (OutpostRecordForm *self, OutpostEntity *other, OutpostField *field)
+{
+  GtkWidget *section = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  GtkWidget *heading = gtk_label_new (NULL);
+  GtkWidget *list = gtk_list_box_new ();
+  g_autofree char *text = g_strdup_printf (_("%s (%s)"), other->display_plural,
+                                           field->label != NULL ? field->label : field->name);
+
+  gtk_label_set_text (GTK_LABEL (heading), text);
+  gtk_label_set_xalign (GTK_LABEL (heading), 0);
+  gtk_widget_add_css_class (heading, "heading");
+  gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
+  gtk_widget_add_css_class (list, "boxed-list");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (list), GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
+  g_signal_connect_object (list, "row-activated", G_CALLBACK (related_row_activated), self, 0);
+  gtk_box_append (GTK_BOX (section), heading);
+  gtk_box_append (GTK_BOX (section), list);
+  gtk_widget_set_visible (section, FALSE);   /* shown when it has rows */
+  return list;
+}
+
+static gboolean
+field_targets (OutpostField *field, const char *entity)
+{
+  return field->type == OUTPOST_FIELD_LOOKUP && field->targets != NULL
+         && g_strv_contains ((const char * const *) field->targets, entity);
+}
+
+/* Every lookup of every entity that can point at this record gives a section. */
+static void
+related_load (OutpostRecordForm *self)
+{
+  OutpostProfile *profile = outpost_context_get_profile (self->context);
+
+  clear_box (self->related_box);
+  for (guint i = 0; i < outpost_profile_get_n_entities (profile); i++)
+    {
+      OutpostEntity *other = outpost_profile_get_entity_at (profile, i);
+
+      for (guint j = 0; j < other->fields->len; j++)
+        {
+          OutpostField *field = g_ptr_array_index (other->fields, j);
+          RelatedData *data;
+          GtkWidget *list;
+
+          if (!field_targets (field, self->entity->logical_name))
+            continue;
+          list = related_section (self, other, field);
+          gtk_box_append (GTK_BOX (self->related_box), gtk_widget_get_parent (list));
+          data = g_new0 (RelatedData, 1);
+          data->form = self;
+          data->list = g_object_ref (list);
+          outpost_jobs_query (client_of (self), other->logical_name, field->name, self->id,
+                              NULL, 50, self->cancellable, related_ready, data);
+        }
+    }
+}
+
+/* ---- GObject ------------------------------------------------------------------------------- */
+
+static void
+back_clicked (OutpostRecordForm *self)
+{
+  g_signal_emit (self, signals[SIGNAL_BACK], 0);
+}
+
+void
+outpost_record_form_set_show_back (OutpostRecordForm *self, gboolean show)
+{
+  gtk_widget_set_visible (self->back_button, show);
+}
+
+const char *
+outpost_record_form_get_entity (OutpostRecordForm *self)
+{
+  return self->entity != NULL ? self->entity->logical_name : NULL;
+}
+
+const char *
+outpost_record_form_get_id (OutpostRecordForm *self)
+{
+  return self->id;
+}
+
+gboolean
+outpost_record_form_get_dirty (OutpostRecordForm *self)
+{
+  return self->dirty;
+}
+
+static void
+outpost_record_form_dispose (GObject *object)
+{
+  OutpostRecordForm *self = OUTPOST_RECORD_FORM (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->validate_source, g_source_remove);
+  gtk_widget_dispose_template (GTK_WIDGET (self), OUTPOST_TYPE_RECORD_FORM);
+  G_OBJECT_CLASS (outpost_record_form_parent_class)->dispose (object);
+}
+
+static void
+outpost_record_form_finalize (GObject *object)
+{
+  OutpostRecordForm *self = OUTPOST_RECORD_FORM (object);
+
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->record, outpost_record_unref);
+  g_clear_pointer (&self->editors, g_ptr_array_unref);
+  g_free (self->id);
+  g_clear_object (&self->context);
+  G_OBJECT_CLASS (outpost_record_form_parent_class)->finalize (object);
+}
+
+static void
+outpost_record_form_set_property (GObject *object, guint prop_id, const GValue *value,
+                                  GParamSpec *pspec)
+{
+  OutpostRecordForm *self = OUTPOST_RECORD_FORM (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONTEXT:
+      self->context = g_value_dup_object (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+outpost_record_form_get_property (GObject *object, guint prop_id, GValue *value,
+                                  GParamSpec *pspec)
+{
+  OutpostRecordForm *self = OUTPOST_RECORD_FORM (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONTEXT:
+      g_value_set_object (value, self->context);
+      break;
+    case PROP_DIRTY:
+      g_value_set_boolean (value, self->dirty);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+add_signals (GObjectClass *object_class)
+{
+  GType type = G_TYPE_FROM_CLASS (object_class);
+
+  signals[SIGNAL_SAVED] = g_signal_new ("saved", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                        G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  signals[SIGNAL_DELETED] = g_signal_new ("deleted", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                          G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  signals[SIGNAL_OPEN_RECORD] = g_signal_new ("open-record", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                                              NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  signals[SIGNAL_BACK] = g_signal_new ("back", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                       G_TYPE_NONE, 0);
+  signals[SIGNAL_TOAST] = g_signal_new ("toast", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                        G_TYPE_NONE, 1, G_TYPE_STRING);
+}
+
+static void
+outpost_record_form_class_init (OutpostRecordFormClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = outpost_record_form_dispose;
+  object_class->finalize = outpost_record_form_finalize;
+  object_class->set_property = outpost_record_form_set_property;
+  object_class->get_property = outpost_record_form_get_property;
+  properties[PROP_CONTEXT] =
+    g_param_spec_object ("context", NULL, NULL, OUTPOST_TYPE_CONTEXT,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_DIRTY] =
+    g_param_spec_boolean ("dirty", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+  add_signals (object_class);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/outpostcrm/Outpost/outpost-record-form.ui");
+  gtk_widget_class_bind_template_child (widget_class, OutpostRecordForm, title);
+  gtk_widget_class_bind_template_child (widget_class, OutpostRecordForm, back_button);
+  gtk_widget_class_bind_template_child (widget_class, OutpostRecordForm, stack);
+  gtk_widget_class_bind_template_child (widget_class, OutpostRecordForm, state_icon);
+  gtk_widget_class_bind_template_child (widget_class, OutpostRecordForm, state_label);
+  gtk_widget_class_bind_template_child (widget_class, OutpostRecordForm, form_error);
+  gtk_widget_class_bind_template_child (widget_class, OutpostRecordForm, fields_box);
+  gtk_widget_class_bind_template_child (widget_class, OutpostRecordForm, related_box);
+  gtk_widget_class_bind_template_callback (widget_class, back_clicked);
+  gtk_widget_class_install_action (widget_class, "form.save", NULL, form_save);
+  gtk_widget_class_install_action (widget_class, "form.revert", NULL, form_revert);
+  gtk_widget_class_install_action (widget_class, "form.delete", NULL, form_delete);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "form.save", NULL);
+}
+
+static void
+outpost_record_form_init (OutpostRecordForm *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->editors = g_ptr_array_new ();
+  self->cancellable = g_cancellable_new ();
+  update_actions (self);
+}
+
+GtkWidget *
+outpost_record_form_new (OutpostContext *context)
+{
+  return g_object_new (OUTPOST_TYPE_RECORD_FORM, "context", context, NULL);
+}

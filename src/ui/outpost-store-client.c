@@ -1,0 +1,249 @@
+/* outpost-store-client.c: one worker thread owns the UI's SQLite connection. */
+#include "config.h"
+
+#include "outpost-store-client.h"
+
+struct _OutpostStoreClient
+{
+  GObject        parent_instance;
+  OutpostStore  *store;          /* touched only by the worker after construction */
+  OutpostProfile *profile;       /* immutable, shared */
+  char          *path;
+  GAsyncQueue   *queue;          /* Job*, sorted by priority then arrival */
+  GThread       *worker;
+  GMainContext  *main_context;
+  guint64        next_seq;
+  guint          pending;        /* main thread only */
+};
+
+typedef struct {
+  OutpostJobPriority  priority;
+  guint64             seq;
+  OutpostStoreJobFunc func;
+  GDestroyNotify      result_free;
+  GTask              *task;      /* NULL: the stop marker */
+} Job;
+
+enum { SIGNAL_BUSY, SIGNAL_IDLE, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (OutpostStoreClient, outpost_store_client, G_TYPE_OBJECT)
+
+static void
+job_free (Job *job)
+{
+  g_clear_object (&job->task);
+  g_free (job);
+}
+
+static gint
+job_compare (gconstpointer a, gconstpointer b, gpointer user_data)
+{
+  const Job *ja = a, *jb = b;
+
+  if (ja->priority != jb->priority)
+    return ja->priority < jb->priority ? -1 : 1;
+  return ja->seq < jb->seq ? -1 : (ja->seq > jb->seq ? 1 : 0);
+}
+
+static gboolean
+emit_busy_idle (gpointer data)
+{
+  OutpostStoreClient *self = data;
+
+  g_signal_emit (self, signals[SIGNAL_BUSY], 0);
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs in the worker, while the write waits on the lock: tell the main thread. */
+static void
+store_busy_cb (OutpostStore *store, gpointer user_data)
+{
+  OutpostStoreClient *self = user_data;
+
+  g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT, emit_busy_idle,
+                              g_object_ref (self), g_object_unref);
+}
+
+static gboolean
+job_done_idle (gpointer data)
+{
+  OutpostStoreClient *self = data;
+
+  g_assert (self->pending > 0);
+  if (--self->pending == 0)
+    g_signal_emit (self, signals[SIGNAL_IDLE], 0);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+run_job (OutpostStoreClient *self, Job *job)
+{
+  GCancellable *cancellable = g_task_get_cancellable (job->task);
+  GError *error = NULL;
+  gpointer result;
+
+  if (g_task_return_error_if_cancelled (job->task))
+    return;
+  result = job->func (self->store, g_task_get_task_data (job->task), cancellable, &error);
+  if (error != NULL)
+    g_task_return_error (job->task, error);
+  else
+    g_task_return_pointer (job->task, result, job->result_free);
+}
+
+static gpointer
+worker_main (gpointer data)
+{
+  OutpostStoreClient *self = data;
+
+  for (;;)
+    {
+      Job *job = g_async_queue_pop (self->queue);
+
+      if (job->task == NULL)
+        {
+          job_free (job);
+          break;
+        }
+      /* The ref handed to job_done_idle is taken before the task drops its own, so the
+       * client's last reference is never released here (finalize joins this thread). The
+       * task's callback is queued before job_done_idle, so "idle" follows the results. */
+      gpointer ref = g_object_ref (self);
+
+      run_job (self, job);
+      job_free (job);
+      g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT, job_done_idle,
+                                  ref, g_object_unref);
+    }
+  return NULL;
+}
+
+void
+outpost_store_client_shutdown (OutpostStoreClient *self)
+{
+  Job *stop;
+
+  g_return_if_fail (OUTPOST_IS_STORE_CLIENT (self));
+  if (self->worker == NULL)
+    return;
+  stop = g_new0 (Job, 1);
+  stop->priority = G_MAXINT;
+  stop->seq = G_MAXUINT64;
+  g_async_queue_push_sorted (self->queue, stop, job_compare, NULL);
+  g_thread_join (self->worker);
+  self->worker = NULL;
+}
+
+static void
+outpost_store_client_finalize (GObject *object)
+{
+  OutpostStoreClient *self = OUTPOST_STORE_CLIENT (object);
+
+  /* The worker holds no reference of its own, so finalize never runs in it. */
+  outpost_store_client_shutdown (self);
+  g_clear_object (&self->store);
+  g_clear_pointer (&self->profile, outpost_profile_unref);
+  g_clear_pointer (&self->queue, g_async_queue_unref);
+  g_clear_pointer (&self->main_context, g_main_context_unref);
+  g_free (self->path);
+  G_OBJECT_CLASS (outpost_store_client_parent_class)->finalize (object);
+}
+
+static void
+outpost_store_client_class_init (OutpostStoreClientClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = outpost_store_client_finalize;
+
+  /* A save waits for the synchronization's write lock; it will complete. */
+  signals[SIGNAL_BUSY] = g_signal_new ("busy", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                       0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_IDLE] = g_signal_new ("idle", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                       0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+outpost_store_client_init (OutpostStoreClient *self)
+{
+  self->queue = g_async_queue_new ();
+  self->main_context = g_main_context_ref_thread_default ();
+}
+
+OutpostStoreClient *
+outpost_store_client_new (OutpostStore *store)
+{
+  OutpostStoreClient *self;
+
+  g_return_val_if_fail (OUTPOST_IS_STORE (store), NULL);
+  self = g_object_new (OUTPOST_TYPE_STORE_CLIENT, NULL);
+  self->store = store;
+  self->profile = outpost_profile_ref (outpost_store_get_profile (store));
+  self->path = g_strdup (outpost_store_get_path (store));
+  outpost_store_set_busy_func (store, store_busy_cb, self);
+  self->worker = g_thread_new ("outpost-store", worker_main, self);
+  return self;
+}
+
+OutpostProfile *
+outpost_store_client_get_profile (OutpostStoreClient *self)
+{
+  g_return_val_if_fail (OUTPOST_IS_STORE_CLIENT (self), NULL);
+  return self->profile;
+}
+
+const char *
+outpost_store_client_get_path (OutpostStoreClient *self)
+{
+  g_return_val_if_fail (OUTPOST_IS_STORE_CLIENT (self), NULL);
+  return self->path;
+}
+
+guint
+outpost_store_client_get_pending (OutpostStoreClient *self)
+{
+  g_return_val_if_fail (OUTPOST_IS_STORE_CLIENT (self), 0);
+  return self->pending;
+}
+
+void
+outpost_store_client_run_async (OutpostStoreClient  *self,
+                                OutpostJobPriority   priority,
+                                OutpostStoreJobFunc  func,
+                                gpointer             data,
+                                GDestroyNotify       data_free,
+                                GDestroyNotify       result_free,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  Job *job;
+
+  g_return_if_fail (OUTPOST_IS_STORE_CLIENT (self));
+  g_return_if_fail (self->worker != NULL);
+  job = g_new0 (Job, 1);
+  job->priority = priority;
+  job->seq = self->next_seq++;
+  job->func = func;
+  job->result_free = result_free;
+  job->task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (job->task, outpost_store_client_run_async);
+  g_task_set_task_data (job->task, data, data_free);
+  self->pending++;
+  g_async_queue_push_sorted (self->queue, job, job_compare, NULL);
+}
+
+gpointer
+outpost_store_client_run_finish (OutpostStoreClient  *self,
+                                 GAsyncResult        *result,
+                                 GError             **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+gpointer
+outpost_store_client_job_data (GAsyncResult *result)
+{
+  g_return_val_if_fail (G_IS_TASK (result), NULL);
+  return g_task_get_task_data (G_TASK (result));
+}

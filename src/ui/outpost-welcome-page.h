@@ -1,0 +1,18 @@
+/* outpost-welcome-page.h: the first-run page: sign in to an organization, or try the demo. */
+#pragma once
+
+#include <adwaita.h>
+
+#include "outpost-account.h"
+
+G_BEGIN_DECLS
+
+#define OUTPOST_TYPE_WELCOME_PAGE (outpost_welcome_page_get_type ())
+G_DECLARE_FINAL_TYPE (OutpostWelcomePage, outpost_welcome_page, OUTPOST, WELCOME_PAGE, GtkBox)
+
+/* Signals: "demo" (); "sign-in" (name, url, OutpostAuthKind as int, user, password). */
+void outpost_welcome_page_set_error (OutpostWelcomePage *self,
+                                     const char         *message);
+void outpost_welcome_page_reset     (OutpostWelcomePage *self);
+
+G_END_DECLS

@@ -1,0 +1,71 @@
+/* outpost-window-private.h: shared between outpost-window.c and outpost-window-sync.c. */
+#pragma once
+
+#include "outpost-record-form.h"
+#include "outpost-record-list-model.h"
+#include "outpost-window.h"
+
+G_BEGIN_DECLS
+
+struct _OutpostWindow
+{
+  AdwApplicationWindow    parent_instance;
+  OutpostContext         *context;
+
+  /* template */
+  AdwToastOverlay        *toast_overlay;
+  GtkStack               *main_stack;
+  GtkWidget              *welcome_page;
+  AdwStatusPage          *busy_page;
+  GtkSpinner             *busy_spinner;
+  GtkLabel               *busy_label;
+  AdwLeaflet             *leaflet;
+  AdwWindowTitle         *account_title;
+  GtkListBox             *entity_list;
+  GtkWidget              *sync_state_button;
+  GtkImage               *sync_state_icon;
+  GtkLabel               *sync_state_label;
+  AdwWindowTitle         *list_title;
+  GtkWidget              *sync_button;
+  GtkToggleButton        *search_button;
+  GtkRevealer            *progress_revealer;
+  GtkLabel               *progress_label;
+  GtkProgressBar         *progress_bar;
+  GtkSearchBar           *search_bar;
+  GtkSearchEntry         *search_entry;
+  GtkToggleButton        *filter_changed;
+  GtkToggleButton        *filter_issues;
+  GtkSpinner             *list_spinner;
+  GtkStack               *list_stack;
+  AdwStatusPage          *empty_page;
+  GtkColumnView          *column_view;
+  GtkWidget              *form_pane;
+
+  /* state */
+  OutpostRecordForm      *form;
+  OutpostRecordListModel *model;
+  GtkSingleSelection     *selection;
+  char                   *entity;          /* logical name shown */
+  GHashTable             *sidebar_rows;    /* logical name -> GtkListBoxRow */
+  const char             *probe_hit;       /* sort probe, see sort_changed */
+  guint                   refresh_source;
+  gint64                  unsynced;
+  gint64                  issues;
+  gboolean                counting;
+  gboolean                count_again;
+
+  /* sync */
+  GCancellable           *sync_cancellable;
+  AdwMessageDialog       *sync_dialog;
+  GtkProgressBar         *sync_dialog_bar;
+  GtkLabel               *sync_dialog_label;
+  gulong                  engine_handlers[3];
+};
+
+void outpost_window_refresh_counts   (OutpostWindow *self);
+void outpost_window_refresh_list     (OutpostWindow *self);
+void outpost_window_sync_attach      (OutpostWindow *self);
+void outpost_window_sync_detach      (OutpostWindow *self);
+void outpost_window_update_sync_state (OutpostWindow *self);
+
+G_END_DECLS

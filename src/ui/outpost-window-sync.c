@@ -1,0 +1,338 @@
+/* outpost-window-sync.c: synchronization as the window shows it: the Sync button, progress
+ * in the header or in a modal dialog (foreground mode), the sync state indicator, refreshes
+ * when the sync changed rows, and notifications when the window is not looked at. */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "outpost-issues-window.h"
+#include "outpost-log-window.h"
+#include "outpost-setup-window.h"
+#include "outpost-window-private.h"
+
+void outpost_window_class_init_sync (GtkWidgetClass *widget_class);
+
+static gboolean
+engine_running (OutpostWindow *self)
+{
+  return self->context != NULL && outpost_sync_engine_get_running (outpost_context_get_engine (self->context));
+}
+
+void
+outpost_window_update_sync_state (OutpostWindow *self)
+{
+  g_autofree char *text = NULL;
+  const char *icon = "emblem-ok-symbolic";
+
+  if (engine_running (self))
+    {
+      text = g_strdup (_("Synchronizing…"));
+      icon = "emblem-synchronizing-symbolic";
+    }
+  else if (self->unsynced > 0)
+    {
+      text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%" G_GINT64_FORMAT " unsynced change",
+                                           "%" G_GINT64_FORMAT " unsynced changes", (gulong) self->unsynced),
+                              self->unsynced);
+      icon = "document-edit-symbolic";
+    }
+  else
+    text = g_strdup (_("All changes synced"));
+  gtk_label_set_text (self->sync_state_label, text);
+  gtk_image_set_from_icon_name (self->sync_state_icon, icon);
+  gtk_widget_set_tooltip_text (self->sync_state_button, text);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->sync_state_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
+}
+
+/* ---- progress ------------------------------------------------------------------------------ */
+
+static char *
+progress_text (OutpostWindow *self, const OutpostSyncProgress *p)
+{
+  OutpostEntity *entity = p->entity != NULL
+                          ? outpost_profile_lookup_entity (outpost_context_get_profile (self->context), p->entity)
+                          : NULL;
+  const char *name = entity != NULL ? entity->display_plural : p->entity;
+
+  switch (p->phase)
+    {
+    case OUTPOST_SYNC_PHASE_CONNECT:
+      return g_strdup (_("Connecting…"));
+    case OUTPOST_SYNC_PHASE_UPLOAD:
+      return g_strdup_printf (_("Uploading changes: %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT),
+                              p->done, MAX (p->total, p->done));
+    case OUTPOST_SYNC_PHASE_DOWNLOAD:
+      if (p->total >= 0)
+        return g_strdup_printf (_("Downloading %s: %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT),
+                                name != NULL ? name : "", p->done, p->total);
+      return g_strdup_printf (_("Downloading %s: %" G_GINT64_FORMAT),
+                              name != NULL ? name : "", p->done);
+    case OUTPOST_SYNC_PHASE_DONE:
+    default:
+      return g_strdup (_("Finishing…"));
+    }
+}
+
+static void
+set_progress (GtkProgressBar *bar, const OutpostSyncProgress *p)
+{
+  if (p->total > 0)
+    gtk_progress_bar_set_fraction (bar, CLAMP ((gdouble) p->done / (gdouble) p->total, 0.0, 1.0));
+  else
+    gtk_progress_bar_pulse (bar);
+}
+
+static void
+engine_progress (OutpostSyncEngine *engine, const OutpostSyncProgress *p, OutpostWindow *self)
+{
+  g_autofree char *text = progress_text (self, p);
+
+  gtk_label_set_text (self->progress_label, text);
+  set_progress (self->progress_bar, p);
+  if (self->sync_dialog != NULL)
+    {
+      gtk_label_set_text (self->sync_dialog_label, text);
+      set_progress (self->sync_dialog_bar, p);
+    }
+}
+
+static gboolean
+refresh_timeout (gpointer data)
+{
+  OutpostWindow *self = data;
+
+  self->refresh_source = 0;
+  outpost_window_refresh_list (self);
+  if (self->form != NULL)
+    outpost_record_form_reload (self->form);
+  return G_SOURCE_REMOVE;
+}
+
+/* Many pages arrive in a second: refresh at most a few times a second. */
+static void
+engine_records_changed (OutpostSyncEngine *engine, const char *entity, OutpostWindow *self)
+{
+  if (self->refresh_source == 0)
+    self->refresh_source = g_timeout_add (400, refresh_timeout, self);
+}
+
+static void
+engine_running_changed (OutpostWindow *self)
+{
+  gboolean running = engine_running (self);
+
+  gtk_revealer_set_reveal_child (self->progress_revealer, running);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-sync", running);
+  if (running)
+    {
+      gtk_label_set_text (self->progress_label, _("Connecting…"));
+      gtk_progress_bar_set_fraction (self->progress_bar, 0);
+    }
+  outpost_window_update_sync_state (self);
+}
+
+void
+outpost_window_sync_attach (OutpostWindow *self)
+{
+  OutpostSyncEngine *engine = outpost_context_get_engine (self->context);
+
+  self->engine_handlers[0] = g_signal_connect (engine, "progress", G_CALLBACK (engine_progress), self);
+  self->engine_handlers[1] = g_signal_connect (engine, "records-changed",
+                                               G_CALLBACK (engine_records_changed), self);
+  self->engine_handlers[2] = g_signal_connect_swapped (engine, "notify::running",
+                                                       G_CALLBACK (engine_running_changed), self);
+  engine_running_changed (self);
+}
+
+void
+outpost_window_sync_detach (OutpostWindow *self)
+{
+  OutpostSyncEngine *engine = outpost_context_get_engine (self->context);
+
+  for (guint i = 0; i < G_N_ELEMENTS (self->engine_handlers); i++)
+    g_clear_signal_handler (&self->engine_handlers[i], engine);
+  g_cancellable_cancel (self->sync_cancellable);
+}
+
+/* ---- foreground dialog -------------------------------------------------------------------- */
+
+static void
+sync_dialog_response (AdwMessageDialog *dialog, const char *response, OutpostWindow *self)
+{
+  if (g_strcmp0 (response, "cancel") == 0)
+    g_cancellable_cancel (self->sync_cancellable);
+}
+
+static void
+open_sync_dialog (OutpostWindow *self)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Synchronizing"),
+                                              _("Your records are being synchronized with the server."));
+
+  self->sync_dialog_label = GTK_LABEL (gtk_label_new (_("Connecting…")));
+  gtk_label_set_ellipsize (self->sync_dialog_label, PANGO_ELLIPSIZE_END);
+  self->sync_dialog_bar = GTK_PROGRESS_BAR (gtk_progress_bar_new ());
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->sync_dialog_bar),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Synchronization Progress"), -1);
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->sync_dialog_label));
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->sync_dialog_bar));
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), box);
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"));
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect (dialog, "response", G_CALLBACK (sync_dialog_response), self);
+  self->sync_dialog = ADW_MESSAGE_DIALOG (dialog);
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->sync_dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+close_sync_dialog (OutpostWindow *self)
+{
+  if (self->sync_dialog == NULL)
+    return;
+  g_signal_handlers_disconnect_by_func (self->sync_dialog, sync_dialog_response, self);
+  gtk_window_destroy (GTK_WINDOW (self->sync_dialog));
+}
+
+/* ---- running ------------------------------------------------------------------------------ */
+
+static void
+notify_user (OutpostWindow *self, const char *id, const char *title, const char *body)
+{
+  GApplication *app = G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+  g_autoptr(GNotification) notification = NULL;
+
+  if (app == NULL || gtk_window_is_active (GTK_WINDOW (self)))
+    return;
+  notification = g_notification_new (title);
+  g_notification_set_body (notification, body);
+  g_notification_set_default_action (notification, "app.activate");
+  g_application_send_notification (app, id, notification);
+}
+
+static void
+report_result (OutpostWindow *self, OutpostSyncResult *result)
+{
+  g_autofree char *text = NULL;
+
+  if (result->manual_conflicts > 0 || result->errors > 0)
+    {
+      text = g_strdup_printf (_("Synchronized with %" G_GINT64_FORMAT " conflicts and %" G_GINT64_FORMAT " errors"),
+                              result->manual_conflicts, result->errors);
+      notify_user (self, "sync-issues", _("Synchronization needs your attention"), text);
+    }
+  else
+    {
+      text = g_strdup_printf (_("Synchronized: %" G_GINT64_FORMAT " downloaded, %" G_GINT64_FORMAT " uploaded"),
+                              result->downloaded, result->uploaded);
+      notify_user (self, "sync-done", _("Synchronization finished"), text);
+    }
+  outpost_window_toast (self, text);
+}
+
+static void
+sync_done (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(OutpostWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OutpostSyncResult) result = outpost_sync_engine_run_finish (OUTPOST_SYNC_ENGINE (source),
+                                                                        res, &error);
+
+  close_sync_dialog (self);
+  g_clear_object (&self->sync_cancellable);
+  if (result == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        outpost_window_toast (self, _("Synchronization cancelled"));
+      else
+        {
+          g_autofree char *msg = g_strdup_printf (_("Synchronization failed: %s"), error->message);
+
+          outpost_window_toast (self, msg);
+          notify_user (self, "sync-failed", _("Synchronization failed"), error->message);
+        }
+    }
+  else
+    report_result (self, result);
+  if (self->context != NULL)
+    {
+      g_clear_handle_id (&self->refresh_source, g_source_remove);
+      refresh_timeout (self);
+    }
+}
+
+static gboolean
+foreground_mode (OutpostWindow *self)
+{
+  GSettings *settings = outpost_context_get_settings (self->context);
+
+  return g_settings_get_boolean (settings, "sync-login")
+         || !g_settings_get_boolean (settings, "background-sync");
+}
+
+void
+outpost_window_sync (OutpostWindow *self, const char * const *entities)
+{
+  GSettings *settings;
+  OutpostSyncOptions options = { 0 };
+
+  g_return_if_fail (OUTPOST_IS_WINDOW (self));
+  if (self->context == NULL || engine_running (self))
+    return;
+  settings = outpost_context_get_settings (self->context);
+  options.kind = entities != NULL ? OUTPOST_SYNC_ENTITIES : OUTPOST_SYNC_INCREMENTAL;
+  options.entities = entities;
+  options.max_connections = (guint) g_settings_get_int (settings, "download-connections");
+  options.batch_size = (guint) g_settings_get_int (settings, "upload-batch-size");
+  self->sync_cancellable = g_cancellable_new ();
+  if (foreground_mode (self))
+    open_sync_dialog (self);
+  outpost_sync_engine_run_async (outpost_context_get_engine (self->context), &options,
+                                 self->sync_cancellable, sync_done, g_object_ref (self));
+}
+
+/* ---- actions ------------------------------------------------------------------------------ */
+
+static void
+cancel_sync_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  g_cancellable_cancel (OUTPOST_WINDOW (widget)->sync_cancellable);
+}
+
+static void
+show_issues_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  OutpostWindow *self = OUTPOST_WINDOW (widget);
+
+  if (self->context != NULL)
+    gtk_window_present (GTK_WINDOW (outpost_issues_window_new (GTK_WINDOW (self), self->context)));
+}
+
+static void
+show_log_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  OutpostWindow *self = OUTPOST_WINDOW (widget);
+
+  if (self->context != NULL)
+    gtk_window_present (GTK_WINDOW (outpost_log_window_new (GTK_WINDOW (self), self->context)));
+}
+
+static void
+show_setup_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  OutpostWindow *self = OUTPOST_WINDOW (widget);
+
+  if (self->context != NULL)
+    gtk_window_present (GTK_WINDOW (outpost_setup_window_new (self, self->context)));
+}
+
+void
+outpost_window_class_init_sync (GtkWidgetClass *widget_class)
+{
+  gtk_widget_class_install_action (widget_class, "win.cancel-sync", NULL, cancel_sync_action);
+  gtk_widget_class_install_action (widget_class, "win.show-issues", NULL, show_issues_action);
+  gtk_widget_class_install_action (widget_class, "win.show-log", NULL, show_log_action);
+  gtk_widget_class_install_action (widget_class, "win.show-setup", NULL, show_setup_action);
+}
