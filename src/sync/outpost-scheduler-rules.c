@@ -315,6 +315,14 @@ outpost_scheduler_on_connectivity (OutpostScheduler *self)
 {
   gboolean now = outpost_connectivity_get_online (self->connectivity);
 
+  if (!outpost_connectivity_get_network_online (self->connectivity) && self->holding_online)
+    {
+      /* Offline by choice, waiting for a sync or an answer, and now the network is gone too:
+       * nothing can sync any more. */
+      self->holding_online = FALSE;
+      self->awaiting_reply = FALSE;
+      outpost_scheduler_update_state (self);
+    }
   if (now == self->conn_online)
     return;
   self->conn_online = now;
