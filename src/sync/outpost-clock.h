@@ -1,4 +1,4 @@
-/* outpost-clock.h: the time source of the scheduler and the sign-in poller.
+/* outpost-clock.h: the time source of the automatic sync scheduler.
  *
  * An interface so tests can inject a fake clock whose time only moves when the test says so
  * (tests/auto/outpost-fake-clock.h). Timeouts are one-shot: the callback runs once, after
