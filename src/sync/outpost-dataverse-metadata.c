@@ -203,6 +203,21 @@ apply_attributes (OutpostEntity *entity, JsonObject *root, gboolean options)
     }
 }
 
+/* A dropped field must leave the list columns too, or the refined profile no longer parses. */
+static void
+drop_list_column (OutpostEntity *entity, const char *name)
+{
+  g_autoptr(GStrvBuilder) kept = g_strv_builder_new ();
+
+  if (entity->list_columns == NULL || !g_strv_contains ((const char * const *) entity->list_columns, name))
+    return;
+  for (guint i = 0; entity->list_columns[i] != NULL; i++)
+    if (!g_str_equal (entity->list_columns[i], name))
+      g_strv_builder_add (kept, entity->list_columns[i]);
+  g_strfreev (entity->list_columns);
+  entity->list_columns = g_strv_builder_end (kept);
+}
+
 /* Fields the server does not have would break every $select: drop them, loudly. */
 static void
 drop_unknown_fields (OutpostEntity *entity, JsonObject *root)
@@ -226,6 +241,7 @@ drop_unknown_fields (OutpostEntity *entity, JsonObject *root)
       if (!g_hash_table_contains (known, f->name) && !g_str_equal (f->name, entity->primary_name))
         {
           g_warning ("The server has no field %s.%s: it is not synchronized", entity->logical_name, f->name);
+          drop_list_column (entity, f->name);
           g_ptr_array_remove_index (entity->fields, i);
         }
     }
