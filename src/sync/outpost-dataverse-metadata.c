@@ -243,7 +243,7 @@ drop_unknown_fields (OutpostEntity *entity, JsonObject *root)
 
       if (!g_hash_table_contains (known, f->name) && !g_str_equal (f->name, entity->primary_name))
         {
-          g_warning ("The server has no field %s.%s: it is not synchronized", entity->logical_name, f->name);
+          g_message ("The server has no field %s.%s: it is not synchronized", entity->logical_name, f->name);
           drop_list_column (entity, f->name);
           g_ptr_array_remove_index (entity->fields, i);
         }

@@ -1,0 +1,52 @@
+/* outpost-test-server.h: starts the real outpost-server for a test (port 0, a temporary data
+ * directory) and talks to it as "another user" through its Web API and its admin endpoint. */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "outpost-profile.h"
+#include "outpost-sync-engine.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  GSubprocess *process;
+  char        *dir;        /* temporary directory: server data in dir/server, client in dir/client */
+  char        *base_url;   /* http://127.0.0.1:PORT/ */
+  char        *api_root;   /* base_url + api/data/v9.2/ */
+  char        *db_path;    /* dir/client/outpost.db */
+  char        *seed;
+  char        *auth;
+  guint        starts;
+} OutpostTestServer;
+
+/* @seed: "demo", "accounts=100", or NULL; @auth: NULL = "none". Aborts the test on failure. */
+OutpostTestServer *outpost_test_server_start    (const char *seed, const char *auth);
+/* Stops the server (SIGTERM) but keeps the data; start it again with _restart. */
+void               outpost_test_server_stop     (OutpostTestServer *self);
+void               outpost_test_server_restart  (OutpostTestServer *self);
+/* Stops the server and removes the temporary directory. */
+void               outpost_test_server_free     (OutpostTestServer *self);
+
+/* A Web API call as another client: @path relative to the API root; @body JSON or NULL.
+ * Returns the parsed JSON body (or NULL when empty) and the status in @status. */
+JsonNode          *outpost_test_server_api      (OutpostTestServer *self, const char *method,
+                                                 const char *path, const char *body,
+                                                 guint *status);
+/* POST to the admin endpoint (base_url + "admin/" + @path) with a JSON body; returns the
+ * status, asserting nothing. */
+guint              outpost_test_server_admin    (OutpostTestServer *self, const char *path,
+                                                 const char *body);
+/* The number of rows of an entity set on the server ($count). */
+gint64             outpost_test_server_count    (OutpostTestServer *self, const char *query);
+
+/* The default profile, and an engine for this server and the client database. */
+OutpostProfile    *outpost_test_profile         (void);
+OutpostSyncEngine *outpost_test_engine          (OutpostTestServer *self, OutpostProfile *profile);
+/* Runs a sync of @kind and asserts it succeeded. */
+OutpostSyncResult *outpost_test_sync            (OutpostSyncEngine *engine, OutpostSyncKind kind);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OutpostTestServer, outpost_test_server_free)
+
+G_END_DECLS
