@@ -182,7 +182,7 @@ parse_http_part (GBytes *part)
   OutpostUploadResult *result = g_new0 (OutpostUploadResult, 1);
   guint status = 0;
 
-  if (end == NULL || !soup_headers_parse_response (data, end - data + 2, headers, NULL, &status, NULL))
+  if (end == NULL || !soup_headers_parse_response (data, end - data + 4, headers, NULL, &status, NULL))
     {
       result->error = g_error_new_literal (OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_PROTOCOL,
                                            _("The server sent an unreadable batch answer"));
@@ -224,7 +224,15 @@ collect_parts (SoupMessageHeaders *headers, GBytes *body, GPtrArray *out, guint 
       ct = soup_message_headers_get_content_type (ph, NULL);
       if (ct != NULL && g_ascii_strcasecmp (ct, "multipart/mixed") == 0)
         {
-          if (!collect_parts (ph, pb, out, depth + 1))
+          /* a nested part ends at its closing delimiter without the CRLF that libsoup's
+           * parser wants after it (that CRLF belongs to the outer delimiter) */
+          g_autoptr(GByteArray) copy = g_byte_array_sized_new (g_bytes_get_size (pb) + 2);
+          g_autoptr(GBytes) nested = NULL;
+
+          g_byte_array_append (copy, g_bytes_get_data (pb, NULL), g_bytes_get_size (pb));
+          g_byte_array_append (copy, (const guint8 *) "\r\n", 2);
+          nested = g_byte_array_free_to_bytes (g_steal_pointer (&copy));
+          if (!collect_parts (ph, nested, out, depth + 1))
             return FALSE;
         }
       else

@@ -223,46 +223,57 @@ download_full (Download *d, EntityTask *task, GError **error)
     }
 }
 
-/* Rows of a filtered table that changed: those the filter no longer matches become removals. */
+/* Filtered tracked tables keep an ids-only delta link (their full sync reads it without
+ * rows). The ids that changed are fetched again WITH the filter, by id: rows that come back
+ * are the new versions, rows that do not have left the filter (or were deleted) and become
+ * removals, which keep rows with local changes. */
 static gboolean
-check_membership (Download *d, EntityTask *task, OutpostPage *page, GError **error)
+fetch_changed_in_filter (Download *d, EntityTask *task, OutpostPage *page, GError **error)
 {
-  g_autoptr(GPtrArray) ids = g_ptr_array_new ();
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) outpost_server_row_free);
+  guint i = 0;
 
-  for (guint i = 0; i < page->rows->len; i++)
-    if (!((OutpostServerRow *) g_ptr_array_index (page->rows, i))->deleted)
-      g_ptr_array_add (ids, ((OutpostServerRow *) g_ptr_array_index (page->rows, i))->id);
-  for (guint start = 0; start < ids->len; start += MEMBERSHIP_CHUNK)
+  while (i < page->rows->len)
     {
       g_autoptr(GPtrArray) chunk = g_ptr_array_new ();
-      g_autoptr(GHashTable) in = g_hash_table_new (g_str_hash, g_str_equal);
+      g_autoptr(GHashTable) fresh = g_hash_table_new (g_str_hash, g_str_equal);
       g_autoptr(OutpostPage) answer = NULL;
+      guint first = i;
 
-      for (guint i = start; i < MIN (ids->len, start + MEMBERSHIP_CHUNK); i++)
-        g_ptr_array_add (chunk, g_ptr_array_index (ids, i));
+      for (; i < page->rows->len && chunk->len < MEMBERSHIP_CHUNK; i++)
+        if (!((OutpostServerRow *) g_ptr_array_index (page->rows, i))->deleted)
+          g_ptr_array_add (chunk, ((OutpostServerRow *) g_ptr_array_index (page->rows, i))->id);
       g_ptr_array_add (chunk, NULL);
-      {
-        OutpostDownloadRequest req = { OUTPOST_DOWNLOAD_IDS, NULL, FALSE, TRUE, NULL,
-                                       (const char * const *) chunk->pdata, 0 };
-        if ((answer = fetch (d, task, &req, error)) == NULL)
-          return FALSE;
-      }
-      for (guint i = 0; i < answer->rows->len; i++)
-        g_hash_table_add (in, ((OutpostServerRow *) g_ptr_array_index (answer->rows, i))->id);
-      for (guint i = 0; i < page->rows->len; i++)
+      if (chunk->len > 1)
         {
-          OutpostServerRow *row = g_ptr_array_index (page->rows, i);
-          gboolean in_chunk = FALSE;
-
-          for (guint j = 0; chunk->pdata[j] && !in_chunk; j++)
-            in_chunk = chunk->pdata[j] == row->id;
-          if (in_chunk && !g_hash_table_contains (in, row->id))
+          OutpostDownloadRequest req = { OUTPOST_DOWNLOAD_FULL, NULL, FALSE, TRUE, NULL,
+                                         (const char * const *) chunk->pdata, 0 };
+          if ((answer = fetch (d, task, &req, error)) == NULL)
+            return FALSE;
+          for (guint j = 0; j < answer->rows->len; j++)
             {
-              row->deleted = TRUE;   /* left the filter: removed like a server delete */
-              g_clear_pointer (&row->values, json_object_unref);
+              OutpostServerRow *row = g_ptr_array_index (answer->rows, j);
+              g_hash_table_insert (fresh, row->id, row);
             }
         }
+      for (guint j = first; j < i; j++)
+        {
+          OutpostServerRow *row = g_ptr_array_index (page->rows, j);
+          OutpostServerRow *now = row->deleted ? NULL : g_hash_table_lookup (fresh, row->id);
+          OutpostServerRow *out = g_new0 (OutpostServerRow, 1);
+
+          out->id = g_strdup (row->id);
+          out->deleted = now == NULL;
+          if (now != NULL)
+            {
+              out->etag = g_strdup (now->etag);
+              out->values = json_object_ref (now->values);
+            }
+          g_ptr_array_add (rows, out);
+        }
     }
+  g_ptr_array_unref (page->rows);
+  page->rows = g_steal_pointer (&rows);
   return TRUE;
 }
 
@@ -291,7 +302,7 @@ download_delta (Download *d, EntityTask *task, GError **error)
         }
       if (page == NULL)
         return (g_propagate_error (error, g_steal_pointer (&local)), FALSE);
-      if (task->filtered && !check_membership (d, task, page, error))
+      if (task->filtered && !fetch_changed_in_filter (d, task, page, error))
         return (outpost_page_free (page), FALSE);
       more = page->next_link != NULL;
       /* an empty answer means "no changes": the old delta link stays valid */

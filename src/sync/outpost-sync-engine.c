@@ -423,6 +423,7 @@ run_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *canc
   g_autoptr(GError) error = NULL;
   g_autoptr(OutpostStore) log_store = NULL;
   gint64 start = g_get_monotonic_time ();
+  guint64 requests_before = outpost_connector_get_request_count (job->connector);
 
   /* the log connection uses the profile as given: it exists before metadata is read */
   log_store = outpost_store_open (self->db_path, self->profile, &error);
@@ -437,7 +438,7 @@ run_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *canc
   job->store = g_object_ref (log_store);
   if (!job_body (job, &error))
     normalize_error (&error);
-  job->result->requests = outpost_connector_get_request_count (job->connector);
+  job->result->requests = outpost_connector_get_request_count (job->connector) - requests_before;
   job->result->seconds = (g_get_monotonic_time () - start) / 1e6;
   g_clear_object (&job->store);
   job_log_end (job, log_store, error);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "outpost-dataverse-connector.h"
+#include "outpost-store.h"
 #include "outpost-test-server.h"
 
 /* The server's stdout goes to a file (a pipe nobody drains could fill up and block it). */
@@ -189,13 +190,16 @@ outpost_test_server_api (OutpostTestServer *self, const char *method, const char
 }
 
 guint
-outpost_test_server_admin (OutpostTestServer *self, const char *path, const char *body)
+outpost_test_server_admin (OutpostTestServer *self, const char *method, const char *path,
+                           const char *body, JsonNode **out)
 {
-  g_autofree char *url = g_strconcat (self->base_url, "admin/", path, NULL);
+  g_autofree char *url = g_strconcat (self->base_url, "_admin/", path, NULL);
   g_autoptr(JsonNode) node = NULL;
   guint status = 0;
 
-  node = send ("POST", url, body ? body : "{}", NULL, &status);
+  node = send (method, url, body, NULL, &status);
+  if (out != NULL)
+    *out = g_steal_pointer (&node);
   return status;
 }
 
@@ -244,4 +248,33 @@ outpost_test_sync (OutpostSyncEngine *engine, OutpostSyncKind kind)
   g_assert_no_error (error);
   g_assert_nonnull (result);
   return result;
+}
+
+GStrv
+outpost_test_server_ids (OutpostTestServer *self, const char *entity_set, const char *primary_id,
+                         const char *filter, guint n)
+{
+  g_autofree char *escaped = filter ? g_uri_escape_string (filter, NULL, FALSE) : NULL;
+  g_autofree char *path = g_strdup_printf ("%s?$select=%s&$top=%u%s%s", entity_set, primary_id, n,
+                                           escaped ? "&$filter=" : "", escaped ? escaped : "");
+  guint status = 0;
+  g_autoptr(JsonNode) node = outpost_test_server_api (self, "GET", path, NULL, &status);
+  g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
+  JsonArray *value;
+
+  g_assert_cmpuint (status, ==, 200);
+  value = json_object_get_array_member (json_node_get_object (node), "value");
+  for (guint i = 0; i < json_array_get_length (value); i++)
+    g_strv_builder_add (b, json_object_get_string_member (json_array_get_object_element (value, i), primary_id));
+  return g_strv_builder_end (b);
+}
+
+OutpostStore *
+outpost_test_open_store (OutpostTestServer *self, OutpostProfile *profile)
+{
+  g_autoptr(GError) error = NULL;
+  OutpostStore *store = outpost_store_open (self->db_path, profile, &error);
+
+  g_assert_no_error (error);
+  return store;
 }

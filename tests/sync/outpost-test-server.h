@@ -34,10 +34,11 @@ void               outpost_test_server_free     (OutpostTestServer *self);
 JsonNode          *outpost_test_server_api      (OutpostTestServer *self, const char *method,
                                                  const char *path, const char *body,
                                                  guint *status);
-/* POST to the admin endpoint (base_url + "admin/" + @path) with a JSON body; returns the
- * status, asserting nothing. */
-guint              outpost_test_server_admin    (OutpostTestServer *self, const char *path,
-                                                 const char *body);
+/* A call to the admin endpoint (base_url + "_admin/" + @path) with a JSON body (or NULL);
+ * returns the status, asserting nothing; @out (may be NULL) receives the parsed answer. */
+guint              outpost_test_server_admin    (OutpostTestServer *self, const char *method,
+                                                 const char *path, const char *body,
+                                                 JsonNode **out);
 /* The number of rows of an entity set on the server ($count). */
 gint64             outpost_test_server_count    (OutpostTestServer *self, const char *query);
 
@@ -46,6 +47,14 @@ OutpostProfile    *outpost_test_profile         (void);
 OutpostSyncEngine *outpost_test_engine          (OutpostTestServer *self, OutpostProfile *profile);
 /* Runs a sync of @kind and asserts it succeeded. */
 OutpostSyncResult *outpost_test_sync            (OutpostSyncEngine *engine, OutpostSyncKind kind);
+
+/* Ids of the first @n rows of a query (e.g. "accounts?$filter=statecode eq 0"), as a
+ * NULL-terminated vector. */
+GStrv              outpost_test_server_ids      (OutpostTestServer *self, const char *entity_set,
+                                                 const char *primary_id, const char *filter,
+                                                 guint n);
+/* A second store connection on the client database (as the UI would have). */
+struct _OutpostStore *outpost_test_open_store   (OutpostTestServer *self, OutpostProfile *profile);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OutpostTestServer, outpost_test_server_free)
 

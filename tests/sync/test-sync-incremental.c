@@ -1,0 +1,218 @@
+/* test-sync-incremental.c: incremental download: change tracking with deletes, nothing
+ * changed, an expired delta token, ID reconciliation (no change tracking) and sync filters. */
+#include "config.h"
+
+#include "outpost-store-sync.h"
+#include "outpost-test-server.h"
+
+typedef struct {
+  OutpostTestServer *srv;
+  OutpostProfile    *profile;
+  OutpostSyncEngine *engine;
+  OutpostStore      *store;    /* the "UI's" connection */
+} Fixture;
+
+static void
+setup (Fixture *f, gconstpointer data)
+{
+  g_autoptr(OutpostSyncResult) r = NULL;
+
+  f->srv = outpost_test_server_start ("demo", NULL);
+  f->profile = outpost_test_profile ();
+  f->engine = outpost_test_engine (f->srv, f->profile);
+  r = outpost_test_sync (f->engine, OUTPOST_SYNC_INCREMENTAL);   /* the first sync is full */
+  g_assert_cmpint (r->downloaded, >, 0);
+  f->store = outpost_test_open_store (f->srv, f->profile);
+}
+
+static void
+teardown (Fixture *f, gconstpointer data)
+{
+  g_clear_object (&f->store);
+  g_clear_object (&f->engine);
+  g_clear_pointer (&f->profile, outpost_profile_unref);
+  g_clear_pointer (&f->srv, outpost_test_server_free);
+}
+
+static OutpostRecord *
+get (Fixture *f, const char *entity, const char *id)
+{
+  g_autoptr(GError) error = NULL;
+  OutpostRecord *r = outpost_store_get (f->store, entity, id, &error);
+
+  if (r == NULL)
+    g_assert_error (error, OUTPOST_STORE_ERROR, OUTPOST_STORE_ERROR_NOT_FOUND);
+  return r;
+}
+
+static void
+api (Fixture *f, const char *method, const char *path, const char *body, guint expect)
+{
+  guint status = 0;
+  g_autoptr(JsonNode) node = outpost_test_server_api (f->srv, method, path, body, &status);
+
+  if (status != expect && node != NULL)
+    g_test_message ("%s %s: %s", method, path, json_to_string (node, FALSE));
+  g_assert_cmpuint (status, ==, expect);
+}
+
+static void
+local_update (Fixture *f, const char *entity, const char *id, const char *field, const char *value)
+{
+  g_autoptr(JsonObject) changes = json_object_new ();
+  g_autoptr(GError) error = NULL;
+
+  json_object_set_string_member (changes, field, value);
+  g_assert_true (outpost_store_update (f->store, entity, id, changes, &error));
+  g_assert_no_error (error);
+}
+
+/* Another user changes, creates and deletes; the delta link brings all three. */
+static void
+test_delta_with_deletes (Fixture *f, gconstpointer data)
+{
+  g_auto(GStrv) accounts = outpost_test_server_ids (f->srv, "accounts", "accountid", "statecode eq 0", 2);
+  g_auto(GStrv) contacts = outpost_test_server_ids (f->srv, "contacts", "contactid", "statecode eq 0", 1);
+  g_autofree char *patch = g_strdup_printf ("accounts(%s)", accounts[0]);
+  g_autofree char *del = g_strdup_printf ("contacts(%s)", contacts[0]);
+  const char *new_id = "0d5c8f6e-1111-4a2b-9c3d-000000000001";
+  g_autofree char *create = g_strdup_printf ("{\"accountid\":\"%s\",\"name\":\"Delta Newcomer\"}", new_id);
+  g_autoptr(OutpostSyncResult) r = NULL;
+  g_autoptr(OutpostRecord) changed = NULL, gone = NULL, added = NULL;
+
+  g_assert_nonnull (get (f, "contact", contacts[0]));
+  api (f, "PATCH", patch, "{\"telephone1\":\"+1 555 0199\"}", 204);
+  api (f, "DELETE", del, NULL, 204);
+  api (f, "POST", "accounts", create, 204);
+
+  r = outpost_test_sync (f->engine, OUTPOST_SYNC_INCREMENTAL);
+  changed = get (f, "account", accounts[0]);
+  gone = get (f, "contact", contacts[0]);
+  added = get (f, "account", new_id);
+  g_assert_nonnull (changed);
+  g_assert_cmpstr (outpost_record_get_string (changed, "telephone1"), ==, "+1 555 0199");
+  g_assert_null (gone);
+  g_assert_nonnull (added);
+  g_assert_cmpstr (outpost_record_get_string (added, "name"), ==, "Delta Newcomer");
+  g_assert_cmpint (r->removed, >=, 1);
+  g_assert_cmpint (r->downloaded, >=, 2);
+}
+
+/* Nothing changed: at most one request per entity, and nothing written. */
+static void
+test_nothing_changed (Fixture *f, gconstpointer data)
+{
+  g_autoptr(OutpostSyncResult) r = outpost_test_sync (f->engine, OUTPOST_SYNC_INCREMENTAL);
+
+  g_test_message ("requests %" G_GUINT64_FORMAT ", %.3f s", r->requests, r->seconds);
+  g_assert_cmpint (r->downloaded, ==, 0);
+  g_assert_cmpint (r->removed, ==, 0);
+  g_assert_cmpuint (r->requests, <=, outpost_profile_get_n_entities (f->profile));
+}
+
+/* Expired delta tokens (ExpiredVersionStamp): a full sync of those tables; local changes kept. */
+static void
+test_expired_token (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) contacts = outpost_test_server_ids (f->srv, "contacts", "contactid", "statecode eq 0", 2);
+  g_autofree char *del = g_strdup_printf ("contacts(%s)", contacts[1]);
+  g_autoptr(OutpostSyncResult) r = NULL;
+  g_autoptr(OutpostRecord) mine = NULL;
+  g_autoptr(OutpostTableState) before = outpost_store_get_table_state (f->store, "contact", &error);
+  gboolean contact_full = FALSE;
+
+  g_assert_nonnull (before->delta_link);
+  g_assert_cmpuint (outpost_test_server_admin (f->srv, "POST", "expire-delta-tokens", "{}", NULL), ==, 200);
+  local_update (f, "contact", contacts[0], "jobtitle", "Kept through the resync");
+  api (f, "DELETE", del, NULL, 204);
+
+  r = outpost_test_sync (f->engine, OUTPOST_SYNC_INCREMENTAL);
+  for (guint i = 0; i < r->entities->len; i++)
+    {
+      OutpostSyncEntityResult *e = g_ptr_array_index (r->entities, i);
+      if (g_str_equal (e->entity, "contact"))
+        contact_full = e->full;
+    }
+  g_assert_true (contact_full);
+  mine = get (f, "contact", contacts[0]);
+  g_assert_cmpstr (outpost_record_get_string (mine, "jobtitle"), ==, "Kept through the resync");
+  g_assert_null (get (f, "contact", contacts[1]));   /* swept by the full sync */
+  {
+    g_autoptr(OutpostTableState) after = outpost_store_get_table_state (f->store, "contact", &error);
+    g_assert_nonnull (after->delta_link);
+    g_assert_cmpstr (after->delta_link, !=, before->delta_link);
+    g_assert_null (after->checkpoint);
+    g_assert_false (after->full_sync_owed);
+  }
+  /* and the new token works: the next incremental sync is not full */
+  {
+    g_autoptr(OutpostSyncResult) again = outpost_test_sync (f->engine, OUTPOST_SYNC_INCREMENTAL);
+    for (guint i = 0; i < again->entities->len; i++)
+      g_assert_false (((OutpostSyncEntityResult *) g_ptr_array_index (again->entities, i))->full &&
+                      g_str_equal (((OutpostSyncEntityResult *) g_ptr_array_index (again->entities, i))->entity, "contact"));
+  }
+}
+
+/* annotation has no change tracking: modifiedon + ID reconciliation removes server deletes,
+ * never a row with local changes. */
+static void
+test_id_reconciliation (Fixture *f, gconstpointer data)
+{
+  g_auto(GStrv) notes = outpost_test_server_ids (f->srv, "annotations", "annotationid", NULL, 3);
+  g_autofree char *del0 = g_strdup_printf ("annotations(%s)", notes[0]);
+  g_autofree char *del1 = g_strdup_printf ("annotations(%s)", notes[1]);
+  g_autofree char *patch2 = g_strdup_printf ("annotations(%s)", notes[2]);
+  g_autoptr(OutpostSyncResult) r = NULL;
+  g_autoptr(OutpostRecord) kept = NULL, changed = NULL;
+
+  local_update (f, "annotation", notes[1], "subject", "Edited offline");
+  api (f, "DELETE", del0, NULL, 204);
+  api (f, "DELETE", del1, NULL, 204);
+  g_usleep (1100 * 1000);   /* modifiedon has second precision */
+  api (f, "PATCH", patch2, "{\"subject\":\"Changed by a colleague\"}", 204);
+
+  r = outpost_test_sync (f->engine, OUTPOST_SYNC_INCREMENTAL);
+  g_assert_null (get (f, "annotation", notes[0]));
+  kept = get (f, "annotation", notes[1]);
+  g_assert_nonnull (kept);   /* the local change is never dropped by a server delete */
+  changed = get (f, "annotation", notes[2]);
+  g_assert_cmpstr (outpost_record_get_string (changed, "subject"), ==, "Changed by a colleague");
+}
+
+/* Rows that leave the profile's filter (statecode eq 0) are removed, unless changed here. */
+static void
+test_filter (Fixture *f, gconstpointer data)
+{
+  g_auto(GStrv) accounts = outpost_test_server_ids (f->srv, "accounts", "accountid", "statecode eq 0", 2);
+  g_autofree char *p0 = g_strdup_printf ("accounts(%s)", accounts[0]);
+  g_autofree char *p1 = g_strdup_printf ("accounts(%s)", accounts[1]);
+  g_autoptr(OutpostSyncResult) r = NULL;
+
+  /* a local change the server refuses (a parent that does not exist) stays local */
+  local_update (f, "account", accounts[1], "telephone2", "+1 555 0142");
+  local_update (f, "account", accounts[1], "parentaccountid", "0d5c8f6e-2222-4a2b-9c3d-00000000dead");
+  api (f, "PATCH", p0, "{\"statecode\":1,\"statuscode\":2}", 204);
+  api (f, "PATCH", p1, "{\"statecode\":1,\"statuscode\":2}", 204);
+
+  r = outpost_test_sync (f->engine, OUTPOST_SYNC_INCREMENTAL);
+  g_assert_cmpint (r->errors, ==, 1);
+  g_assert_null (get (f, "account", accounts[0]));
+  {
+    g_autoptr(OutpostRecord) kept = get (f, "account", accounts[1]);
+    g_assert_nonnull (kept);
+    g_assert_cmpstr (outpost_record_get_string (kept, "telephone2"), ==, "+1 555 0142");
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add ("/sync/incremental/delta-with-deletes", Fixture, NULL, setup, test_delta_with_deletes, teardown);
+  g_test_add ("/sync/incremental/nothing-changed", Fixture, NULL, setup, test_nothing_changed, teardown);
+  g_test_add ("/sync/incremental/expired-token", Fixture, NULL, setup, test_expired_token, teardown);
+  g_test_add ("/sync/incremental/id-reconciliation", Fixture, NULL, setup, test_id_reconciliation, teardown);
+  g_test_add ("/sync/incremental/filter", Fixture, NULL, setup, test_filter, teardown);
+  return g_test_run ();
+}
