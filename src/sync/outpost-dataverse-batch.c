@@ -179,26 +179,35 @@ parse_http_part (GBytes *part)
   const char *data = g_bytes_get_data (part, &len);
   const char *end = data ? g_strstr_len (data, len, "\r\n\r\n") : NULL;
   g_autoptr(SoupMessageHeaders) headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_RESPONSE);
+  g_autofree char *head = NULL;
   OutpostUploadResult *result = g_new0 (OutpostUploadResult, 1);
+  g_autoptr(GBytes) body = NULL;
   guint status = 0;
 
-  if (end == NULL || !soup_headers_parse_response (data, end - data + 4, headers, NULL, &status, NULL))
+  /* a part without a body (204) may end right after its last header line */
+  if (end != NULL)
+    head = g_strndup (data, end - data + 4);
+  else
+    {
+      g_autofree char *all = g_strndup (data ? data : "", len);
+      head = g_strconcat (all, g_str_has_suffix (all, "\r\n") ? "\r\n" : "\r\n\r\n", NULL);
+    }
+  if (!soup_headers_parse_response (head, strlen (head), headers, NULL, &status, NULL))
     {
       result->error = g_error_new_literal (OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_PROTOCOL,
                                            _("The server sent an unreadable batch answer"));
       return result;
     }
   result->status = status;
+  body = end ? g_bytes_new (end + 4, len - (end + 4 - data)) : g_bytes_new (NULL, 0);
   if (status >= 400)
     {
-      g_autoptr(GBytes) body = g_bytes_new (end + 4, len - (end + 4 - data));
       result->error = outpost_dv_error_from_body (status, body);
       return result;
     }
   result->etag = g_strdup (soup_message_headers_get_one (headers, "ETag"));
-  if (result->etag == NULL && len > (gsize) (end + 4 - data))
+  if (result->etag == NULL && g_bytes_get_size (body) > 0)
     {
-      g_autoptr(GBytes) body = g_bytes_new (end + 4, len - (end + 4 - data));
       g_autoptr(JsonObject) obj = outpost_dv_parse_object (body, NULL);
       if (obj != NULL)
         result->etag = g_strdup (json_object_get_string_member_with_default (obj, "@odata.etag", NULL));
@@ -266,6 +275,11 @@ handle_answer (OutpostDataverseConnector *self, GPtrArray *ops, guint first, gui
   OutpostUploadResult *failed = NULL;
 
   for (guint i = 0; i < parts->len; i++)
+    g_debug ("batch [%u+%u] part %u: %u %s", first, n, i,
+             ((OutpostUploadResult *) g_ptr_array_index (parts, i))->status,
+             ((OutpostUploadResult *) g_ptr_array_index (parts, i))->error ?
+             ((OutpostUploadResult *) g_ptr_array_index (parts, i))->error->message : "ok");
+  for (guint i = 0; i < parts->len; i++)
     if (((OutpostUploadResult *) g_ptr_array_index (parts, i))->error != NULL)
       failed = g_ptr_array_index (parts, i);
   if (failed == NULL && parts->len == n)
@@ -278,6 +292,13 @@ handle_answer (OutpostDataverseConnector *self, GPtrArray *ops, guint first, gui
     {
       g_set_error (error, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_PROTOCOL,
                    _("The server answered %u of %u batch operations"), parts->len, n);
+      return FALSE;
+    }
+  if (failed->status == 0)
+    {
+      /* we could not read the answer: the set may have been applied, so it must not be sent
+       * again as it is (the engine re-sends creates in their "create once" form) */
+      g_set_error_literal (error, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_NETWORK, failed->error->message);
       return FALSE;
     }
   if (n == 1)
@@ -299,7 +320,7 @@ send_range (OutpostDataverseConnector *self, GPtrArray *ops, guint first, guint 
   g_autofree char *url = g_strconcat (self->api_root, "$batch", NULL);
   OutpostDvRequest r = { .method = "POST", .url = url, .content_type = content_type,
                          .body = body, .prefer = "odata.continue-on-error",
-                         .keep_error_body = TRUE };
+                         .keep_error_body = TRUE, .not_idempotent = TRUE };
   g_autoptr(OutpostDvResponse) response = outpost_dv_send (self, &r, cancellable, error);
   g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func ((GDestroyNotify) outpost_upload_result_free);
   const char *ct;

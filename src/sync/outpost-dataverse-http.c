@@ -106,8 +106,8 @@ backoff_ms (OutpostDataverseConnector *self, guint attempt)
 typedef enum { SEND_DONE, SEND_RETRY, SEND_FAILED } SendOutcome;
 
 static SendOutcome
-classify_transport_error (OutpostDataverseConnector *self, GError *local, guint attempt,
-                          GCancellable *cancellable, GError **error)
+classify_transport_error (OutpostDataverseConnector *self, const OutpostDvRequest *request,
+                          GError *local, guint attempt, GCancellable *cancellable, GError **error)
 {
   if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
@@ -121,7 +121,7 @@ classify_transport_error (OutpostDataverseConnector *self, GError *local, guint 
                    _("The server’s certificate is not trusted: %s"), local->message);
       return SEND_FAILED;
     }
-  if (attempt < self->max_retries &&
+  if (!request->not_idempotent && attempt < self->max_retries &&
       wait_ms (backoff_ms (self, attempt), cancellable, NULL))
     return SEND_RETRY;
   if (g_cancellable_is_cancelled (cancellable))
@@ -153,7 +153,7 @@ send_once (OutpostDataverseConnector *self, const OutpostDvRequest *request, gui
   body = soup_session_send_and_read (session, msg, cancellable, &local);
   g_async_queue_push (self->sessions, session);
   if (body == NULL)
-    return classify_transport_error (self, local, attempt, cancellable, error);
+    return classify_transport_error (self, request, local, attempt, cancellable, error);
 
   status = soup_message_get_status (msg);
   if (status == SOUP_STATUS_UNAUTHORIZED && !*refreshed)

@@ -35,6 +35,7 @@ typedef struct {
   const char *if_match;
   const char *if_none_match;   /* NULL = "null", as A1 asks */
   gboolean    keep_error_body; /* 4xx (not 401/429) come back as a response, not an error */
+  gboolean    not_idempotent;  /* a dropped connection may have executed it: never re-send */
 } OutpostDvRequest;
 
 typedef struct {

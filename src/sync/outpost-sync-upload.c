@@ -239,6 +239,30 @@ resolve_update_conflict (OutpostSyncJob *job, Item *item, GError **error)
   return outpost_sync_merge_row (job, item->op.entity, row->id, row->values, row->etag, error);
 }
 
+/* The batch may or may not have been executed when the connection dropped: re-send it with
+ * creates as "create once", so nothing is created twice. */
+static GPtrArray *
+send_with_retries (OutpostSyncJob *job, GPtrArray *items, GPtrArray *ops, GError **error)
+{
+  for (guint attempt = 0;; attempt++)
+    {
+      g_autoptr(GError) local = NULL;
+      GPtrArray *results = outpost_connector_upload_batch (job->connector, ops, job->cancellable, &local);
+
+      if (results != NULL)
+        return results;
+      if (attempt >= 3 || !g_error_matches (local, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_NETWORK))
+        return (g_propagate_error (error, g_steal_pointer (&local)), NULL);
+      for (guint i = 0; i < items->len; i++)
+        {
+          Item *item = g_ptr_array_index (items, i);
+          if (item->op.kind == OUTPOST_UPLOAD_CREATE)
+            item->op.kind = OUTPOST_UPLOAD_CREATE_ONCE;
+        }
+      g_usleep (G_USEC_PER_SEC / 4 << attempt);
+    }
+}
+
 static gboolean
 send_batch (OutpostSyncJob *job, GPtrArray *items, guint *n_conflicts, GError **error)
 {
@@ -249,9 +273,9 @@ send_batch (OutpostSyncJob *job, GPtrArray *items, guint *n_conflicts, GError **
     g_ptr_array_add (ops, &((Item *) g_ptr_array_index (items, i))->op);
   if (!mark_in_flight (job, items, error))
     return FALSE;
-  results = outpost_connector_upload_batch (job->connector, ops, job->cancellable, error);
+  results = send_with_retries (job, items, ops, error);
   if (results == NULL)
-    return FALSE;   /* entries stay IN_FLIGHT: the next attempt cannot duplicate them */
+    return FALSE;   /* entries stay IN_FLIGHT: the next sync cannot duplicate them either */
   if (!outpost_store_begin (job->store, error))
     return FALSE;
   for (guint i = 0; i < items->len; i++)

@@ -1,0 +1,220 @@
+/* test-sync-upload.c: the journal goes up: creates in dependency order with client GUIDs,
+ * updates and deletes; one bad record in a batch; a create whose answer was lost. */
+#include "config.h"
+
+#include "outpost-store-sync.h"
+#include "outpost-test-server.h"
+
+typedef struct {
+  OutpostTestServer *srv;
+  OutpostProfile    *profile;
+  OutpostSyncEngine *engine;
+  OutpostStore      *store;
+} Fixture;
+
+static void
+setup (Fixture *f, gconstpointer data)
+{
+  g_autoptr(OutpostSyncResult) r = NULL;
+
+  f->srv = outpost_test_server_start ("demo", NULL);
+  f->profile = outpost_test_profile ();
+  f->engine = outpost_test_engine (f->srv, f->profile);
+  r = outpost_test_sync (f->engine, OUTPOST_SYNC_FULL);
+  f->store = outpost_test_open_store (f->srv, f->profile);
+}
+
+static void
+teardown (Fixture *f, gconstpointer data)
+{
+  g_clear_object (&f->store);
+  g_clear_object (&f->engine);
+  g_clear_pointer (&f->profile, outpost_profile_unref);
+  g_clear_pointer (&f->srv, outpost_test_server_free);
+}
+
+static JsonObject *
+server_row (Fixture *f, const char *set, const char *id, guint *status)
+{
+  g_autofree char *path = g_strdup_printf ("%s(%s)", set, id);
+  g_autoptr(JsonNode) node = outpost_test_server_api (f->srv, "GET", path, NULL, status);
+
+  return node && JSON_NODE_HOLDS_OBJECT (node) ? json_object_ref (json_node_get_object (node)) : NULL;
+}
+
+static char *
+create (Fixture *f, const char *entity, const char *json)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  char *id;
+
+  g_assert_true (json_parser_load_from_data (parser, json, -1, NULL));
+  id = outpost_store_create (f->store, entity, json_node_get_object (json_parser_get_root (parser)), &error);
+  g_assert_no_error (error);
+  return id;
+}
+
+static gint64
+count_named (Fixture *f, const char *set, const char *field, const char *value)
+{
+  g_autofree char *q = g_strdup_printf ("%s?$filter=%s eq '%s'", set, field, value);
+  g_autofree char *escaped = g_uri_escape_string (q, "?=$/", FALSE);
+
+  return outpost_test_server_count (f->srv, escaped);
+}
+
+/* A child created before its parent (the parent's GUID given up front): the upload creates the
+ * parent first; an update sends only its field with If-Match; a delete removes the row. */
+static void
+test_create_update_delete (Fixture *f, gconstpointer data)
+{
+  const char *parent = "6a1f0c2e-3b4d-4e5f-8a9b-0c1d2e3f4a5b";
+  g_autofree char *child_json = g_strdup_printf ("{\"firstname\":\"Ada\",\"lastname\":\"Child\","
+                                                 "\"parentcustomerid\":\"%s\",\"parentcustomerid@target\":\"account\"}", parent);
+  g_autofree char *parent_json = g_strdup_printf ("{\"accountid\":\"%s\",\"name\":\"Parent Works\"}", parent);
+  g_autofree char *child = create (f, "contact", child_json);
+  g_autofree char *made = create (f, "account", parent_json);
+  g_auto(GStrv) accounts = outpost_test_server_ids (f->srv, "accounts", "accountid", "statecode eq 0", 1);
+  g_auto(GStrv) tasks = outpost_test_server_ids (f->srv, "tasks", "activityid", "statecode eq 0", 1);
+  g_autoptr(JsonObject) changes = json_object_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OutpostSyncResult) r = NULL;
+  g_autoptr(JsonObject) c = NULL, a = NULL, t = NULL;
+  guint status = 0;
+
+  g_assert_cmpstr (made, ==, parent);
+  json_object_set_string_member (changes, "telephone1", "+44 20 7946 0000");
+  g_assert_true (outpost_store_update (f->store, "account", accounts[0], changes, &error));
+  g_assert_true (outpost_store_delete (f->store, "task", tasks[0], &error));
+  g_assert_cmpint (outpost_store_count_unsynced (f->store, NULL, &error), ==, 4);
+
+  r = outpost_test_sync (f->engine, OUTPOST_SYNC_INCREMENTAL);
+  {
+    g_autoptr(GPtrArray) errs = outpost_store_list_errors (f->store, NULL);
+    for (guint i = 0; errs && i < errs->len; i++)
+      g_test_message ("error: %s", ((OutpostSyncErrorRow *) g_ptr_array_index (errs, i))->message);
+  }
+  g_assert_cmpint (r->uploaded, ==, 4);
+  g_assert_cmpint (r->errors, ==, 0);
+  c = server_row (f, "contacts", child, &status);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_cmpstr (json_object_get_string_member (c, "_parentcustomerid_value"), ==, parent);
+  a = server_row (f, "accounts", accounts[0], &status);
+  g_assert_cmpstr (json_object_get_string_member (a, "telephone1"), ==, "+44 20 7946 0000");
+  t = server_row (f, "tasks", tasks[0], &status);
+  g_assert_cmpuint (status, ==, 404);
+  g_assert_cmpint (outpost_store_count_unsynced (f->store, NULL, &error), ==, 0);
+  {
+    g_autoptr(OutpostRecord) rec = outpost_store_get (f->store, "contact", child, &error);
+    g_assert_cmpint (rec->state, ==, OUTPOST_ROW_SYNCED);
+    g_assert_nonnull (rec->etag);
+  }
+}
+
+/* One record the server refuses: the others go through, it becomes a sync error with the
+ * server's message, and it is not sent again (no duplicates) until Retry. */
+static void
+test_batch_one_bad (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OutpostSyncResult) r = NULL, again = NULL;
+  g_autoptr(GPtrArray) errors = NULL;
+  OutpostSyncErrorRow *row;
+
+  for (guint i = 0; i < 7; i++)
+    {
+      g_autofree char *json = i == 3
+        ? g_strdup ("{\"name\":\"Batch Bad\",\"parentaccountid\":\"6a1f0c2e-0000-4e5f-8a9b-00000000dead\"}")
+        : g_strdup_printf ("{\"name\":\"Batch Good %u\"}", i);
+      g_autofree char *id = create (f, "account", json);
+    }
+  r = outpost_test_sync (f->engine, OUTPOST_SYNC_UPLOAD_ONLY);
+  g_assert_cmpint (r->uploaded, ==, 6);
+  g_assert_cmpint (r->errors, ==, 1);
+  for (guint i = 0; i < 7; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("Batch Good %u", i);
+      g_assert_cmpint (count_named (f, "accounts", "name", name), ==, i == 3 ? 0 : 1);
+    }
+  g_assert_cmpint (count_named (f, "accounts", "name", "Batch Bad"), ==, 0);
+  errors = outpost_store_list_errors (f->store, &error);
+  g_assert_cmpuint (errors->len, ==, 1);
+  row = g_ptr_array_index (errors, 0);
+  g_test_message ("sync error: %s", row->message);
+  g_assert_nonnull (strstr (row->message, "Does Not Exist"));
+
+  again = outpost_test_sync (f->engine, OUTPOST_SYNC_UPLOAD_ONLY);
+  g_assert_cmpint (again->uploaded, ==, 0);
+  g_assert_cmpint (again->errors, ==, 0);
+  /* Ignore keeps the local row and stops retrying */
+  g_assert_true (outpost_store_error_ignore (f->store, row->id, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (count_named (f, "accounts", "name", "Batch Good 0"), ==, 1);
+}
+
+/* The create reached the server but its answer was lost (the entry is still IN_FLIGHT): the
+ * retry must not create a second row nor report an error. */
+static void
+test_lost_create (Fixture *f, gconstpointer data)
+{
+  const char *id = "6a1f0c2e-3b4d-4e5f-8a9b-0c1d2e3f4a77";
+  g_autofree char *json = g_strdup_printf ("{\"accountid\":\"%s\",\"name\":\"Lost Answer Ltd\"}", id);
+  g_autofree char *made = create (f, "account", json);
+  g_autoptr(GPtrArray) journal = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OutpostSyncResult) r = NULL;
+  guint status = 0;
+  g_autoptr(JsonNode) posted = NULL;
+
+  journal = outpost_store_journal_list (f->store, &error);
+  g_assert_cmpuint (journal->len, ==, 1);
+  g_assert_true (outpost_store_journal_mark_in_flight (f->store,
+                 ((OutpostJournalEntry *) g_ptr_array_index (journal, 0))->seq, &error));
+  /* what the first attempt did on the server before the connection dropped */
+  posted = outpost_test_server_api (f->srv, "POST", "accounts", json, &status);
+  g_assert_cmpuint (status, ==, 204);
+
+  r = outpost_test_sync (f->engine, OUTPOST_SYNC_INCREMENTAL);
+  g_assert_cmpint (r->errors, ==, 0);
+  g_assert_cmpint (count_named (f, "accounts", "name", "Lost Answer Ltd"), ==, 1);
+  g_assert_cmpint (outpost_store_count_unsynced (f->store, NULL, &error), ==, 0);
+}
+
+/* The same, for real: the server executes the batch and drops the connection before the
+ * answer; the client re-sends safely. */
+static void
+test_dropped_batch_answer (Fixture *f, gconstpointer data)
+{
+  g_autofree char *a = create (f, "account", "{\"name\":\"Dropped Answer One\"}");
+  g_autofree char *b = create (f, "account", "{\"name\":\"Dropped Answer Two\"}");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OutpostSyncResult) r = NULL;
+
+  g_assert_cmpuint (outpost_test_server_admin (f->srv, "POST", "faults",
+      "{\"kind\":\"drop\",\"path_prefix\":\"/api/data/v9.2/$batch\",\"count\":1,\"bytes\":10}", NULL), ==, 200);
+  r = outpost_test_sync (f->engine, OUTPOST_SYNC_UPLOAD_ONLY);
+  g_assert_cmpint (r->errors, ==, 0);
+  {
+    g_autoptr(JsonNode) faults = NULL;
+    JsonArray *list;
+
+    outpost_test_server_admin (f->srv, "GET", "faults", NULL, &faults);
+    list = json_object_get_array_member (json_node_get_object (faults), "value");
+    g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (list, 0), "fired"), ==, 1);
+  }
+  g_assert_cmpint (count_named (f, "accounts", "name", "Dropped Answer One"), ==, 1);
+  g_assert_cmpint (count_named (f, "accounts", "name", "Dropped Answer Two"), ==, 1);
+  g_assert_cmpint (outpost_store_count_unsynced (f->store, NULL, &error), ==, 0);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add ("/sync/upload/create-update-delete", Fixture, NULL, setup, test_create_update_delete, teardown);
+  g_test_add ("/sync/upload/batch-one-bad-record", Fixture, NULL, setup, test_batch_one_bad, teardown);
+  g_test_add ("/sync/upload/lost-create-answer", Fixture, NULL, setup, test_lost_create, teardown);
+  g_test_add ("/sync/upload/dropped-batch-answer", Fixture, NULL, setup, test_dropped_batch_answer, teardown);
+  return g_test_run ();
+}
