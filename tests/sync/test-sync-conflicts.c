@@ -1,0 +1,219 @@
+/* test-sync-conflicts.c: a local change meets a server change since its base. Three-way merge
+ * of non-overlapping fields, then each entity policy for the overlapping ones. */
+#include "config.h"
+
+#include "outpost-store-sync.h"
+#include "outpost-test-server.h"
+
+typedef struct {
+  OutpostTestServer *srv;
+  OutpostProfile    *profile;
+  OutpostSyncEngine *engine;
+  OutpostStore      *store;
+} Fixture;
+
+static void
+setup (Fixture *f, gconstpointer data)
+{
+  g_autoptr(OutpostSyncResult) r = NULL;
+
+  f->srv = outpost_test_server_start ("demo", NULL);
+  f->profile = outpost_test_profile ();
+  f->engine = outpost_test_engine (f->srv, f->profile);
+  r = outpost_test_sync (f->engine, OUTPOST_SYNC_FULL);
+  f->store = outpost_test_open_store (f->srv, f->profile);
+}
+
+static void
+teardown (Fixture *f, gconstpointer data)
+{
+  g_clear_object (&f->store);
+  g_clear_object (&f->engine);
+  g_clear_pointer (&f->profile, outpost_profile_unref);
+  g_clear_pointer (&f->srv, outpost_test_server_free);
+}
+
+static void
+local_set (Fixture *f, const char *entity, const char *id, const char *field, const char *value)
+{
+  g_autoptr(JsonObject) changes = json_object_new ();
+  g_autoptr(GError) error = NULL;
+
+  json_object_set_string_member (changes, field, value);
+  g_assert_true (outpost_store_update (f->store, entity, id, changes, &error));
+  g_assert_no_error (error);
+}
+
+/* "another user" changes the row on the server */
+static void
+server_set (Fixture *f, const char *set, const char *id, const char *json)
+{
+  g_autofree char *path = g_strdup_printf ("%s(%s)", set, id);
+  guint status = 0;
+  g_autoptr(JsonNode) n = outpost_test_server_api (f->srv, "PATCH", path, json, &status);
+
+  g_assert_cmpuint (status, ==, 204);
+}
+
+static char *
+server_get (Fixture *f, const char *set, const char *id, const char *field)
+{
+  g_autofree char *path = g_strdup_printf ("%s(%s)", set, id);
+  guint status = 0;
+  g_autoptr(JsonNode) n = outpost_test_server_api (f->srv, "GET", path, NULL, &status);
+
+  g_assert_cmpuint (status, ==, 200);
+  return g_strdup (json_object_get_string_member_with_default (json_node_get_object (n), field, NULL));
+}
+
+static char *
+local_get (Fixture *f, const char *entity, const char *id, const char *field)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OutpostRecord) r = outpost_store_get (f->store, entity, id, &error);
+
+  g_assert_no_error (error);
+  return g_strdup (outpost_record_get_string (r, field));
+}
+
+static char *
+first_id (Fixture *f, const char *set, const char *pk)
+{
+  g_auto(GStrv) ids = outpost_test_server_ids (f->srv, set, pk, "statecode eq 0", 1);
+  return g_strdup (ids[0]);
+}
+
+#define ASSERT_BOTH(set, entity, id, field, value) G_STMT_START { \
+    g_autofree char *s_ = server_get (f, set, id, field); \
+    g_autofree char *l_ = local_get (f, entity, id, field); \
+    g_assert_cmpstr (s_, ==, value); \
+    g_assert_cmpstr (l_, ==, value); \
+  } G_STMT_END
+
+/* Different fields on each side: both survive, no conflict. */
+static void
+test_three_way_merge (Fixture *f, gconstpointer data)
+{
+  g_autofree char *id = first_id (f, "accounts", "accountid");
+  g_autoptr(OutpostSyncResult) r = NULL;
+
+  local_set (f, "account", id, "telephone1", "+1 555 0101");
+  server_set (f, "accounts", id, "{\"fax\":\"+1 555 0202\"}");
+  r = outpost_test_sync (f->engine, OUTPOST_SYNC_INCREMENTAL);
+  g_assert_cmpint (r->conflicts, ==, 0);
+  g_assert_cmpint (r->errors, ==, 0);
+  ASSERT_BOTH ("accounts", "account", id, "telephone1", "+1 555 0101");
+  ASSERT_BOTH ("accounts", "account", id, "fax", "+1 555 0202");
+}
+
+/* account: ClientWinsChangedFields — the local field wins, the server's other change stays. */
+static void
+test_client_wins_changed_fields (Fixture *f, gconstpointer data)
+{
+  g_autofree char *id = first_id (f, "accounts", "accountid");
+  g_autoptr(OutpostSyncResult) r = NULL;
+
+  local_set (f, "account", id, "telephone1", "local phone");
+  server_set (f, "accounts", id, "{\"telephone1\":\"server phone\",\"fax\":\"server fax\"}");
+  r = outpost_test_sync (f->engine, OUTPOST_SYNC_INCREMENTAL);
+  g_assert_cmpint (r->conflicts, ==, 1);
+  ASSERT_BOTH ("accounts", "account", id, "telephone1", "local phone");
+  ASSERT_BOTH ("accounts", "account", id, "fax", "server fax");
+}
+
+/* task: ClientWinsFull — the whole local version wins, the server's other change is undone. */
+static void
+test_client_wins_full (Fixture *f, gconstpointer data)
+{
+  g_autofree char *id = first_id (f, "tasks", "activityid");
+  g_autofree char *before = local_get (f, "task", id, "description");
+  g_autoptr(OutpostSyncResult) r = NULL;
+
+  local_set (f, "task", id, "subject", "local subject");
+  server_set (f, "tasks", id, "{\"subject\":\"server subject\",\"description\":\"server description\"}");
+  r = outpost_test_sync (f->engine, OUTPOST_SYNC_INCREMENTAL);
+  g_assert_cmpint (r->conflicts, ==, 1);
+  ASSERT_BOTH ("tasks", "task", id, "subject", "local subject");
+  ASSERT_BOTH ("tasks", "task", id, "description", before);
+}
+
+/* email: ServerWins — the server's value stays; the lost local value is in the sync log. */
+static void
+test_server_wins (Fixture *f, gconstpointer data)
+{
+  g_auto(GStrv) ids = outpost_test_server_ids (f->srv, "emails", "activityid", NULL, 1);
+  g_autoptr(OutpostSyncResult) r = NULL;
+  g_autoptr(GPtrArray) messages = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean logged = FALSE;
+
+  local_set (f, "email", ids[0], "subject", "my lost subject");
+  server_set (f, "emails", ids[0], "{\"subject\":\"server subject\"}");
+  r = outpost_test_sync (f->engine, OUTPOST_SYNC_INCREMENTAL);
+  g_assert_cmpint (r->conflicts, ==, 1);
+  ASSERT_BOTH ("emails", "email", ids[0], "subject", "server subject");
+  messages = outpost_store_list_run_messages (f->store, r->run_id, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < messages->len; i++)
+    logged |= strstr (g_ptr_array_index (messages, i), "my lost subject") != NULL;
+  g_assert_true (logged);
+}
+
+/* lead: Manual — stored with local, server and base values; nothing overwritten on either side
+ * until the user resolves; then the chosen value goes up. */
+static void
+test_manual (Fixture *f, gconstpointer data)
+{
+  g_autofree char *id = first_id (f, "leads", "leadid");
+  g_autofree char *base = local_get (f, "lead", id, "jobtitle");
+  g_autoptr(OutpostSyncResult) r = NULL, again = NULL;
+  g_autoptr(GPtrArray) conflicts = NULL;
+  g_autoptr(GError) error = NULL;
+  OutpostConflict *c;
+  g_autoptr(JsonObject) chosen = json_object_new ();
+
+  local_set (f, "lead", id, "jobtitle", "Local Title");
+  server_set (f, "leads", id, "{\"jobtitle\":\"Server Title\",\"companyname\":\"Server Co\"}");
+  r = outpost_test_sync (f->engine, OUTPOST_SYNC_INCREMENTAL);
+  g_assert_cmpint (r->conflicts, ==, 1);
+  g_assert_cmpint (r->manual_conflicts, ==, 1);
+  conflicts = outpost_store_list_conflicts (f->store, &error);
+  g_assert_cmpuint (conflicts->len, ==, 1);
+  c = g_ptr_array_index (conflicts, 0);
+  g_assert_cmpstr (json_object_get_string_member (c->local, "jobtitle"), ==, "Local Title");
+  g_assert_cmpstr (json_object_get_string_member (c->server, "jobtitle"), ==, "Server Title");
+  g_assert_cmpstr (json_object_get_string_member_with_default (c->base, "jobtitle", NULL), ==, base);
+  {
+    g_autofree char *s = server_get (f, "leads", id, "jobtitle");
+    g_autofree char *l = local_get (f, "lead", id, "jobtitle");
+    g_assert_cmpstr (s, ==, "Server Title");   /* not uploaded while unresolved */
+    g_assert_cmpstr (l, ==, "Local Title");    /* not overwritten either */
+  }
+  ASSERT_BOTH ("leads", "lead", id, "companyname", "Server Co");   /* the non-overlapping part merged */
+
+  /* the next sync leaves it alone */
+  again = outpost_test_sync (f->engine, OUTPOST_SYNC_INCREMENTAL);
+  {
+    g_autofree char *s = server_get (f, "leads", id, "jobtitle");
+    g_assert_cmpstr (s, ==, "Server Title");
+  }
+  json_object_set_string_member (chosen, "jobtitle", "Agreed Title");
+  g_assert_true (outpost_store_resolve_conflict (f->store, c->id, chosen, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&again, outpost_sync_result_free);
+  again = outpost_test_sync (f->engine, OUTPOST_SYNC_INCREMENTAL);
+  ASSERT_BOTH ("leads", "lead", id, "jobtitle", "Agreed Title");
+  ASSERT_BOTH ("leads", "lead", id, "companyname", "Server Co");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add ("/sync/conflicts/three-way-merge", Fixture, NULL, setup, test_three_way_merge, teardown);
+  g_test_add ("/sync/conflicts/client-wins-changed-fields", Fixture, NULL, setup, test_client_wins_changed_fields, teardown);
+  g_test_add ("/sync/conflicts/client-wins-full", Fixture, NULL, setup, test_client_wins_full, teardown);
+  g_test_add ("/sync/conflicts/server-wins", Fixture, NULL, setup, test_server_wins, teardown);
+  g_test_add ("/sync/conflicts/manual", Fixture, NULL, setup, test_manual, teardown);
+  return g_test_run ();
+}
