@@ -17,6 +17,7 @@
 #include "outpost-auth.h"
 #include "outpost-connector.h"
 #include "outpost-profile.h"
+#include "outpost-sync-error.h"
 
 G_BEGIN_DECLS
 
