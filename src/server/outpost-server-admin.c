@@ -267,6 +267,8 @@ os_faults_after (OsServer *server, SoupServerMessage *msg, const char *path, OsR
       g_timeout_add (f->ms, unpause_cb, g_object_ref (msg));
       break;
     case FAULT_TRUNCATE:
+      /* set_response appends to a body already set */
+      soup_message_body_truncate (soup_server_message_get_response_body (msg));
       soup_server_message_set_response (msg, resp->content_type ? resp->content_type : "application/json",
                                         SOUP_MEMORY_COPY, resp->body->str, MIN (f->bytes, resp->body->len));
       break;
@@ -344,7 +346,8 @@ write_full_record (OsServer *server, GString *out, const OsEntity *e, const char
       g_string_append_printf (sql, " AND \"%s\" = ?", e->primary_id);
       g_ptr_array_add (values, os_value_text (where_id));
     }
-  g_hash_table_iter_init (&iter, query);
+  if (query)
+    g_hash_table_iter_init (&iter, query);
   while (query && g_hash_table_iter_next (&iter, &k, &v))
     {
       const OsAttribute *a = os_schema_attr (e, k);
