@@ -1,12 +1,20 @@
 /* bench-store: N account rows of the default profile's shape through the store API
  * (apply_server_row, as sync does, and the user create API), against a bare prepared INSERT of
- * the same rows into a plain table in the same run; then FTS search and keyset paging.
- * Usage: bench-store [rows] (default 1000000). Not part of the test suite. */
+ * the same rows in the same run; then FTS search and keyset paging on the synced store.
+ *
+ * Fairness of the bare baseline: a table with the same columns as the store's account table and
+ * the GUID as PRIMARY KEY, one prepared INSERT, the same connection settings as the store (WAL,
+ * synchronous=NORMAL, page cache, mmap), the same transaction size. Rows are generated
+ * deterministically, one batch at a time, outside the timed sections (memory stays flat).
+ *
+ * Usage: bench-store [rows [phases]]: rows default 1000000; phases (for profiling one part) is a
+ * comma list of bare,sync,user,read (default all). Not part of the test suite. */
 #include "config.h"
 
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #include "outpost-store.h"
 #include "outpost-store-sync.h"
@@ -20,19 +28,22 @@ static const char *const words[] = {
 };
 static const char *const cities[] = { "Oslo", "Bern", "Lyon", "Porto", "Graz", "Turku", "Ghent", "Cork" };
 
-/* Deterministic row i: "<word> <word> <n> Ltd" names (~900 distinct word pairs) */
+/* Deterministic row i: "<word> <word> <i> Ltd" (900 word pairs), one of 8 cities, a per-row
+ * e-mail domain; every row shares "com", "info" and "ltd" (the worst case for a search). */
 static JsonObject *
 make_row (guint i, char **id)
 {
   JsonObject *o = json_object_new ();
   guint32 h = g_int_hash (&i) * 2654435761u;
-  g_autofree char *name = g_strdup_printf ("%s %s %u Ltd", words[h % 30], words[(h / 30) % 30], i);
+  const char *w1 = words[h % 30], *w2 = words[(h / 30) % 30];
+  g_autofree char *name = g_strdup_printf ("%s %s %u Ltd", w1, w2, i);
+  g_autofree char *mail = g_strdup_printf ("info@%s%s%u.com", w1, w2, i % 977);
 
   *id = g_strdup_printf ("%08x-%04x-4%03x-8%03x-%012x", h, i & 0xffff, (i >> 4) & 0xfff, h & 0xfff, i);
   json_object_set_string_member (o, "name", name);
   json_object_set_string_member (o, "accountnumber", *id + 24);
   json_object_set_string_member (o, "telephone1", "+47 555 0100");
-  json_object_set_string_member (o, "emailaddress1", "info@example.com");
+  json_object_set_string_member (o, "emailaddress1", mail);
   json_object_set_string_member (o, "websiteurl", "https://example.com");
   json_object_set_string_member (o, "address1_line1", "Main Street 1");
   json_object_set_string_member (o, "address1_city", cities[h % 8]);
@@ -49,88 +60,201 @@ make_row (guint i, char **id)
   return o;
 }
 
+typedef struct {
+  guint       first;
+  guint       n;
+  JsonObject *rows[BATCH];
+  char       *ids[BATCH];
+} Batch;
+
+/* Fills @b with rows first .. first+n-1; @user drops the fields a user cannot set. */
+static void
+batch_fill (Batch *b, guint first, guint n, gboolean user)
+{
+  b->first = first;
+  b->n = n;
+  for (guint k = 0; k < n; k++)
+    {
+      b->rows[k] = make_row (first + k, &b->ids[k]);
+      if (user)
+        {
+          json_object_remove_member (b->rows[k], "modifiedon");
+          json_object_remove_member (b->rows[k], "statecode");
+        }
+    }
+}
+
+static void
+batch_clear (Batch *b)
+{
+  for (guint k = 0; k < b->n; k++)
+    {
+      json_object_unref (b->rows[k]);
+      g_free (b->ids[k]);
+    }
+  b->n = 0;
+}
+
 static gdouble
 now_s (void)
 {
   return g_get_monotonic_time () / 1e6;
 }
 
-/* The bare baseline: same columns, TEXT primary key, one prepared INSERT, same batching. */
-static gdouble
-bare_insert (const char *path, guint n, GPtrArray *rows, GPtrArray *ids)
-{
-  static const char *const cols[] = { "name", "accountnumber", "telephone1", "emailaddress1",
-    "websiteurl", "address1_line1", "address1_city", "address1_postalcode", "address1_country",
-    "industrycode", "revenue", "numberofemployees", "description", "creditonhold", "statecode",
-    "statuscode", "modifiedon" };
-  sqlite3 *db;
-  sqlite3_stmt *st;
-  gdouble t0;
+/* ---- bare baseline ------------------------------------------------------------------------------ */
 
-  sqlite3_open (path, &db);
-  sqlite3_exec (db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                "CREATE TABLE plain (id TEXT PRIMARY KEY, name TEXT, accountnumber TEXT, telephone1 TEXT,"
-                " emailaddress1 TEXT, websiteurl TEXT, address1_line1 TEXT, address1_city TEXT,"
-                " address1_postalcode TEXT, address1_country TEXT, industrycode INTEGER, revenue REAL,"
-                " numberofemployees INTEGER, description TEXT, creditonhold INTEGER, statecode INTEGER,"
-                " statuscode INTEGER, modifiedon TEXT)", NULL, NULL, NULL);
-  sqlite3_prepare_v2 (db, "INSERT INTO plain VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &st, NULL);
-  t0 = now_s ();
-  for (guint i = 0; i < n; i++)
+static void
+bare_bind (sqlite3_stmt *st, int idx, JsonNode *v)
+{
+  GType t;
+
+  if (v == NULL)
     {
-      JsonObject *o = rows->pdata[i % rows->len];
-      if (i % BATCH == 0)
-        sqlite3_exec (db, "BEGIN", NULL, NULL, NULL);
-      sqlite3_bind_text (st, 1, ids->pdata[i], -1, SQLITE_STATIC);
-      for (guint c = 0; c < G_N_ELEMENTS (cols); c++)
-        {
-          JsonNode *v = json_object_get_member (o, cols[c]);
-          GType t = json_node_get_value_type (v);
-          if (t == G_TYPE_STRING)
-            sqlite3_bind_text (st, (int) c + 2, json_node_get_string (v), -1, SQLITE_STATIC);
-          else if (t == G_TYPE_DOUBLE)
-            sqlite3_bind_double (st, (int) c + 2, json_node_get_double (v));
-          else if (t == G_TYPE_BOOLEAN)
-            sqlite3_bind_int (st, (int) c + 2, json_node_get_boolean (v));
-          else
-            sqlite3_bind_int64 (st, (int) c + 2, json_node_get_int (v));
-        }
-      sqlite3_step (st);
-      sqlite3_reset (st);
-      if (i % BATCH == BATCH - 1 || i == n - 1)
-        sqlite3_exec (db, "COMMIT", NULL, NULL, NULL);
+      sqlite3_bind_null (st, idx);
+      return;
     }
-  t0 = now_s () - t0;
-  sqlite3_finalize (st);
-  sqlite3_close (db);
-  return n / t0;
+  t = json_node_get_value_type (v);
+  if (t == G_TYPE_STRING)
+    sqlite3_bind_text (st, idx, json_node_get_string (v), -1, SQLITE_STATIC);
+  else if (t == G_TYPE_DOUBLE)
+    sqlite3_bind_double (st, idx, json_node_get_double (v));
+  else if (t == G_TYPE_BOOLEAN)
+    sqlite3_bind_int (st, idx, json_node_get_boolean (v));
+  else
+    sqlite3_bind_int64 (st, idx, json_node_get_int (v));
+}
+
+static sqlite3_stmt *
+bare_open (const char *path, OutpostEntity *e, sqlite3 **db)
+{
+  g_autoptr(GString) sql = g_string_new ("CREATE TABLE plain (id TEXT PRIMARY KEY, etag TEXT,"
+                                         " state INTEGER, issues INTEGER, generation INTEGER, base TEXT");
+  g_autoptr(GString) ins = g_string_new ("INSERT INTO plain VALUES (?,?,?,?,?,?");
+  sqlite3_stmt *st;
+
+  for (guint c = 0; c < e->fields->len; c++)
+    {
+      OutpostField *f = e->fields->pdata[c];
+      g_string_append_printf (sql, ", \"%s\"", f->name);
+      g_string_append (ins, ",?");
+      if (f->type == OUTPOST_FIELD_LOOKUP)
+        {
+          g_string_append_printf (sql, ", \"t_%s\"", f->name);
+          g_string_append (ins, ",?");
+        }
+    }
+  g_string_append (sql, ")");
+  g_string_append (ins, ")");
+  sqlite3_open (path, db);
+  sqlite3_exec (*db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY;"
+                " PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456", NULL, NULL, NULL);
+  if (sqlite3_exec (*db, sql->str, NULL, NULL, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2 (*db, ins->str, -1, &st, NULL) != SQLITE_OK)
+    g_error ("bare: %s", sqlite3_errmsg (*db));
+  return st;
+}
+
+static void
+bare_batch (sqlite3 *db, sqlite3_stmt *st, OutpostEntity *e, Batch *b)
+{
+  sqlite3_exec (db, "BEGIN", NULL, NULL, NULL);
+  for (guint k = 0; k < b->n; k++)
+    {
+      JsonObject *o = b->rows[k];
+      int idx = 7;
+
+      sqlite3_bind_text (st, 1, b->ids[k], -1, SQLITE_STATIC);
+      sqlite3_bind_text (st, 2, "W/\"1\"", -1, SQLITE_STATIC);
+      sqlite3_bind_int (st, 3, 0);
+      sqlite3_bind_int (st, 4, 0);
+      sqlite3_bind_int64 (st, 5, 1);
+      sqlite3_bind_null (st, 6);
+      for (guint c = 0; c < e->fields->len; c++)
+        {
+          OutpostField *f = e->fields->pdata[c];
+          bare_bind (st, idx++, json_object_get_member (o, f->name));
+          if (f->type == OUTPOST_FIELD_LOOKUP)
+            sqlite3_bind_null (st, idx++);
+        }
+      if (sqlite3_step (st) != SQLITE_DONE)
+        g_error ("bare: %s", sqlite3_errmsg (db));
+      sqlite3_reset (st);
+    }
+  sqlite3_exec (db, "COMMIT", NULL, NULL, NULL);
 }
 
 static gdouble
-api_insert (OutpostStore *store, guint n, GPtrArray *rows, GPtrArray *ids, gboolean user)
+bare_insert (const char *path, OutpostEntity *e, guint n)
+{
+  sqlite3 *db;
+  sqlite3_stmt *st = bare_open (path, e, &db);
+  Batch *b = g_new0 (Batch, 1);
+  gdouble spent = 0;
+
+  for (guint i = 0; i < n; i += BATCH)
+    {
+      gdouble t0;
+      batch_fill (b, i, MIN (BATCH, n - i), FALSE);
+      t0 = now_s ();
+      bare_batch (db, st, e, b);
+      spent += now_s () - t0;
+      batch_clear (b);
+    }
+  sqlite3_finalize (st);
+  sqlite3_close (db);
+  g_free (b);
+  return n / spent;
+}
+
+/* ---- through the store ------------------------------------------------------------------------------ */
+
+typedef enum { PATH_SYNC, PATH_USER } InsertPath;
+
+static void
+api_batch (OutpostStore *store, Batch *b, InsertPath path)
 {
   g_autoptr(GError) error = NULL;
-  gdouble t0 = now_s ();
 
-  for (guint i = 0; i < n; i++)
+  if (!outpost_store_begin (store, &error))
+    g_error ("%s", error->message);
+  for (guint k = 0; k < b->n; k++)
     {
-      JsonObject *o = rows->pdata[i];
-      if (i % BATCH == 0 && !outpost_store_begin (store, &error))
-        g_error ("%s", error->message);
-      if (user)
+      if (path == PATH_USER)
         {
-          g_autofree char *id = outpost_store_create (store, "account", o, &error);
+          g_autofree char *id = outpost_store_create (store, "account", b->rows[k], &error);
           if (id == NULL)
             g_error ("%s", error->message);
         }
-      else if (outpost_store_apply_server_row (store, "account", ids->pdata[i], o, "W/\"1\"", 1,
+      else if (outpost_store_apply_server_row (store, "account", b->ids[k], b->rows[k], "W/\"1\"", 1,
                                                &error) != OUTPOST_APPLY_WRITTEN)
         g_error ("apply: %s", error ? error->message : "not written");
-      if ((i % BATCH == BATCH - 1 || i == n - 1) && !outpost_store_commit (store, &error))
-        g_error ("%s", error->message);
     }
-  return n / (now_s () - t0);
+  if (!outpost_store_commit (store, &error))
+    g_error ("%s", error->message);
 }
+
+static gdouble
+api_insert (OutpostStore *store, guint n, InsertPath path)
+{
+  Batch *b = g_new0 (Batch, 1);
+  gdouble spent = 0;
+
+  for (guint i = 0; i < n; i += BATCH)
+    {
+      gdouble t0;
+      batch_fill (b, i, MIN (BATCH, n - i), path == PATH_USER);
+      t0 = now_s ();
+      api_batch (store, b, path);
+      spent += now_s () - t0;
+      if (g_getenv ("BENCH_VERBOSE") && (i / BATCH) % 10 == 0)
+        g_printerr ("  %u rows: batch at %.0f rows/s\n", i, b->n / (now_s () - t0));
+      batch_clear (b);
+    }
+  g_free (b);
+  return n / spent;
+}
+
+/* ---- reading ------------------------------------------------------------------------------------------ */
 
 static int
 cmp_double (const void *a, const void *b)
@@ -143,31 +267,63 @@ static void
 stats (const char *what, GArray *ms)
 {
   g_array_sort (ms, cmp_double);
-  g_print ("| %-34s | %8.2f ms | %8.2f ms |\n", what, g_array_index (ms, gdouble, ms->len / 2),
-           g_array_index (ms, gdouble, (ms->len * 95) / 100));
+  g_print ("| %-38s | %8.2f ms | %8.2f ms | %8.2f ms |\n", what,
+           g_array_index (ms, gdouble, ms->len / 2),
+           g_array_index (ms, gdouble, MIN (ms->len - 1, (ms->len * 95 + 99) / 100)),
+           g_array_index (ms, gdouble, ms->len - 1));
+}
+
+typedef struct {
+  const char *kind;
+  const char *queries[4];
+} QuerySet;
+
+static const QuerySet query_sets[] = {
+  { "common word", { "cedar", "oslo", "ltd", "com" } },
+  { "rare word", { "123457", "cedarharbor17", "nimbus 999999", NULL } },
+  { "two words", { "alpine harbor", "oslo willow", "bern canyon", "quartz redwood" } },
+  { "prefix", { "summ", "a", "gr", "ember fj" } },
+  { "no match", { "nomatch", "zzz", "oslo nomatch", NULL } },
+};
+
+static gdouble
+time_search (OutpostStore *store, const char *text, guint *n_rows)
+{
+  OutpostQuery q = { .search = text, .limit = 100 };
+  gdouble t0 = now_s (), d;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) rows = outpost_store_query (store, "account", &q, &error);
+
+  d = (now_s () - t0) * 1000;
+  g_assert_no_error (error);
+  *n_rows = rows->len;
+  return d;
 }
 
 static void
 bench_search (OutpostStore *store)
 {
-  static const char *const queries[] = { "alpine harbor", "cedar", "summ", "river granite",
-    "falcon 12345", "oslo willow", "orbit", "prairie beacon", "canyon", "ember fj", "nomatch",
-    "juniper kes", "lagoon", "mesa nimbus", "oasis", "quartz redwood", "sierra", "tundra alp",
-    "bern", "glacier horizon" };
-  g_autoptr(GArray) ms = g_array_new (FALSE, FALSE, sizeof (gdouble));
+  g_autoptr(GArray) all = g_array_new (FALSE, FALSE, sizeof (gdouble));
 
-  for (guint r = 0; r < 3; r++)
-    for (guint i = 0; i < G_N_ELEMENTS (queries); i++)
-      {
-        OutpostQuery q = { .search = queries[i], .limit = 100 };
-        gdouble t0 = now_s (), d;
-        g_autoptr(GPtrArray) rows = outpost_store_query (store, "account", &q, NULL);
-        d = (now_s () - t0) * 1000;
-        g_array_append_val (ms, d);
-        if (r == 0 && i < 3)
-          g_printerr ("  search '%s': %u rows on first page\n", queries[i], rows->len);
-      }
-  stats ("search, first page of 100", ms);
+  for (guint s = 0; s < G_N_ELEMENTS (query_sets); s++)
+    {
+      g_autoptr(GArray) ms = g_array_new (FALSE, FALSE, sizeof (gdouble));
+      g_autofree char *label = g_strdup_printf ("search: %s", query_sets[s].kind);
+
+      for (guint r = 0; r < 5; r++)
+        for (guint i = 0; i < 4 && query_sets[s].queries[i]; i++)
+          {
+            guint n;
+            gdouble d = time_search (store, query_sets[s].queries[i], &n);
+            g_array_append_val (ms, d);
+            g_array_append_val (all, d);
+            if (r == 0)
+              g_printerr ("  search '%s': %u rows on the first page, %.2f ms\n",
+                          query_sets[s].queries[i], n, d);
+          }
+      stats (label, ms);
+    }
+  stats ("search: all of the above", all);
 }
 
 static void
@@ -204,69 +360,83 @@ bench_paging (OutpostStore *store, const char *sort)
   stats (label, ms);
 }
 
+/* ---- main ------------------------------------------------------------------------------------------------ */
+
+static void
+remove_db (const char *dir, const char *name)
+{
+  for (const char *const *ext = (const char *const[]) { "", "-wal", "-shm", NULL }; *ext; ext++)
+    {
+      g_autofree char *file = g_strdup_printf ("%s%s", name, *ext);
+      g_autofree char *p = g_build_filename (dir, file, NULL);
+      g_unlink (p);
+    }
+}
+
+static gboolean
+phase (const char *phases, const char *name)
+{
+  g_auto(GStrv) list = g_strsplit (phases, ",", -1);
+  return g_strv_contains ((const char *const *) list, name);
+}
+
+static void
+print_insert (const char *what, gdouble rate, gdouble bare)
+{
+  g_print ("| %-38s | %13.0f | %8.2f |\n", what, rate, rate / bare);
+}
+
 int
 main (int argc, char **argv)
 {
   guint n = argc > 1 ? (guint) atoi (argv[1]) : 1000000;
+  guint n_user = MIN (n, 200000);
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = g_dir_make_tmp ("outpost-bench-XXXXXX", &error);
   g_autofree char *bare = g_build_filename (dir, "bare.db", NULL);
   g_autofree char *api = g_build_filename (dir, "api.db", NULL);
   g_autofree char *user = g_build_filename (dir, "user.db", NULL);
   g_autoptr(OutpostProfile) profile = outpost_profile_new_default (&error);
-  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
-  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(OutpostStore) store = NULL;
-  gdouble r_bare, r_api, r_user = 0;
-  guint n_user = MIN (n, 200000);
+  OutpostEntity *account = outpost_profile_lookup_entity (profile, "account");
+  const char *phases = argc > 2 ? argv[2] : "bare,sync,user,read";
+  gdouble r_bare = 1, r_api = 0, r_user = 0;
+  struct rusage ru;
 
-  for (guint i = 0; i < n; i++)
-    {
-      char *id;
-      g_ptr_array_add (rows, make_row (i, &id));
-      g_ptr_array_add (ids, id);
-    }
-  r_bare = bare_insert (bare, n, rows, ids);
+  g_assert_no_error (error);
+  if (phase (phases, "bare"))
+    r_bare = bare_insert (bare, account, n);
+  remove_db (dir, "bare.db");
   store = outpost_store_open (api, profile, &error);
   g_assert_no_error (error);
-  r_api = api_insert (store, n, rows, ids, FALSE);
-  {
-    g_autoptr(OutpostStore) ustore = outpost_store_open (user, profile, &error);
-    g_autoptr(GPtrArray) urows = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
-    g_assert_no_error (error);
-    /* users cannot set read-only fields */
-    for (guint i = 0; i < n_user; i++)
-      {
-        char *id;
-        JsonObject *o = make_row (i, &id);
-        json_object_remove_member (o, "modifiedon");
-        json_object_remove_member (o, "statecode");
-        g_ptr_array_add (urows, o);
-        g_free (id);
-      }
-    r_user = api_insert (ustore, n_user, urows, ids, TRUE);
-  }
-  g_print ("\n%u account rows (SQLite %s, batches of %d rows per transaction)\n\n", n,
-           sqlite3_libversion (), BATCH);
-  g_print ("| %-34s | %13s | %8s |\n", "insert", "rows/s", "vs bare");
-  g_print ("|------------------------------------|---------------|----------|\n");
-  g_print ("| %-34s | %13.0f | %8s |\n", "bare prepared INSERT (plain table)", r_bare, "1.00");
-  g_print ("| %-34s | %13.0f | %8.2f |\n", "store apply_server_row (sync path)", r_api, r_api / r_bare);
-  g_print ("| %-34s | %13.0f | %8.2f |\n", "store create (user path, +journal)", r_user, r_user / r_bare);
-  g_print ("  (user path measured on %u rows)\n\n", n_user);
-  g_print ("| %-34s | %11s | %11s |\n", "query", "median", "p95");
-  g_print ("|------------------------------------|-------------|-------------|\n");
-  bench_search (store);
-  bench_paging (store, "name");
-  bench_paging (store, "address1_city");
-  g_clear_object (&store);
-  for (const char *const *f = (const char *const[]) { "bare.db", "bare.db-wal", "bare.db-shm", "api.db",
-                                                      "api.db-wal", "api.db-shm", "user.db", "user.db-wal",
-                                                      "user.db-shm", NULL }; *f; f++)
+  if (phase (phases, "sync") || phase (phases, "read"))
+    r_api = api_insert (store, n, PATH_SYNC);
+  if (phase (phases, "user"))
     {
-      g_autofree char *p = g_build_filename (dir, *f, NULL);
-      g_unlink (p);
+      g_autoptr(OutpostStore) ustore = outpost_store_open (user, profile, &error);
+      g_assert_no_error (error);
+      r_user = api_insert (ustore, n_user, PATH_USER);
     }
+  remove_db (dir, "user.db");
+  g_print ("\n%u account rows (SQLite %s, %d rows per transaction)\n\n", n, sqlite3_libversion (), BATCH);
+  g_print ("| %-38s | %13s | %8s |\n", "insert", "rows/s", "vs bare");
+  g_print ("|----------------------------------------|---------------|----------|\n");
+  print_insert ("bare prepared INSERT (same columns)", r_bare, r_bare);
+  print_insert ("store apply_server_row (sync path)", r_api, r_bare);
+  print_insert ("store create (user path, +journal)", r_user, r_bare);
+  g_print ("  (user path measured on %u rows)\n\n", n_user);
+  g_print ("| %-38s | %11s | %11s | %11s |\n", "query", "median", "p95", "max");
+  g_print ("|----------------------------------------|-------------|-------------|-------------|\n");
+  if (phase (phases, "read"))
+    {
+      bench_search (store);
+      bench_paging (store, "name");
+      bench_paging (store, "address1_city");
+    }
+  g_clear_object (&store);
+  remove_db (dir, "api.db");
   g_rmdir (dir);
+  getrusage (RUSAGE_SELF, &ru);
+  g_print ("\npeak RSS: %ld MB\n", ru.ru_maxrss / 1024);
   return 0;
 }
