@@ -16,8 +16,13 @@
  *                 column per profile field, and __target_<f> per lookup (target entity).
  *                 A rowid table with the GUID as a UNIQUE column: inserts append to the b-tree
  *                 instead of landing at random places as a TEXT PRIMARY KEY WITHOUT ROWID would.
- *   "f_<entity>"  FTS5 over the searchable fields (external content = e_<entity>), kept in
- *                 step by triggers so no write path can forget it.
+ *   "f_<entity>"  FTS5 over the searchable fields (external content = e_<entity>). Inserts
+ *                 add their FTS row in the same transaction through outpost_table_insert_row(),
+ *                 the only way the store inserts entity rows; updates and deletes are followed
+ *                 by triggers. (An AFTER INSERT trigger makes every INSERT a multi-write
+ *                 statement with a statement savepoint, and FTS5 in SQLite 3.40 flushes its
+ *                 pending terms to a new segment at every savepoint release: one segment per
+ *                 row, measured 14.6k rows/s with the trigger vs 35k without.)
  * Every name is validated by the profile (^[a-z_][a-z0-9_]*$) and quoted; field names cannot
  * start with "__", so the store's own columns never collide with the profile's. */
 #include "config.h"
@@ -163,15 +168,19 @@ outpost_table_new (OutpostEntity *entity)
       if (f->type == OUTPOST_FIELD_LOOKUP)
         g_ptr_array_add (t->lookups, f);
     }
+  t->target_keys = g_ptr_array_new_with_free_func (g_free);
   for (guint i = 0; i < t->lookups->len; i++)
     {
       OutpostField *f = t->lookups->pdata[i];
+      g_ptr_array_add (t->target_keys, g_strdup_printf ("%s@target", f->name));
       g_string_append_printf (cols, ", \"__target_%s\"", f->name);
       g_string_append_printf (marks, ", ?%u", ++n);
       g_string_append_printf (sets, ", \"__target_%s\" = ?%u", f->name, n);
     }
+  outpost_table_init_fts (t);
   t->select_list = g_strdup (cols->str);
   t->insert_sql = g_strdup_printf ("INSERT INTO %s (%s) VALUES (%s)", t->table, cols->str, marks->str);
+  t->apply_sql = g_strdup_printf ("%s ON CONFLICT (__id) DO NOTHING", t->insert_sql);
   t->replace_sql = g_strdup_printf ("UPDATE %s SET %s WHERE __id = ?1", t->table, sets->str);
   return t;
 }
@@ -184,7 +193,11 @@ outpost_table_free (OutpostTable *t)
   g_free (t->select_list);
   g_free (t->insert_sql);
   g_free (t->replace_sql);
+  g_free (t->apply_sql);
+  g_free (t->fts_insert_sql);
+  g_ptr_array_unref (t->fts_fields);
   g_ptr_array_unref (t->lookups);
+  g_ptr_array_unref (t->target_keys);
   g_free (t);
 }
 
@@ -273,12 +286,18 @@ create_indexes (OutpostStore *self, OutpostTable *t, GError **error)
 
   if (!outpost_store_exec (self, sql, error))
     return FALSE;
-  /* one (column, id) index per list column: sorting and keyset paging without a scan */
+  /* one index per list column: sorting and keyset paging without a scan. The index is on the
+   * column alone, so its key is (column, __rowid): ties are ordered by row number. An index on
+   * (column, __id) would carry the 36-byte GUID in every entry and cost 2.6x as much per insert
+   * (measured: 21 vs 8 us per row for the four list columns of account). Older files had
+   * "e_<entity>__sort_<column>" on (column, __id): replaced here. */
   for (guint i = 0; e->list_columns[i]; i++)
     {
       g_free (sql);
-      sql = g_strdup_printf ("CREATE INDEX IF NOT EXISTS \"e_%s__sort_%s\" ON %s (\"%s\", __id)",
-                             name, e->list_columns[i], t->table, e->list_columns[i]);
+      sql = g_strdup_printf ("DROP INDEX IF EXISTS \"e_%s__sort_%s\";"
+                             "CREATE INDEX IF NOT EXISTS \"e_%s__by_%s\" ON %s (\"%s\")",
+                             name, e->list_columns[i], name, e->list_columns[i], t->table,
+                             e->list_columns[i]);
       if (!outpost_store_exec (self, sql, error))
         return FALSE;
     }
@@ -329,6 +348,11 @@ fts_is_current (OutpostStore *self, OutpostTable *t, const char *cols, GError **
   return same;
 }
 
+/* Stored with the column list: a file with another layout gets its index rebuilt on open.
+ * Layout 2: no AFTER INSERT trigger (the store's row inserts add the FTS row themselves, see
+ * outpost-store-fts.c) and columnsize=0 (no per-row size record: nothing ranks by bm25). */
+#define FTS_LAYOUT " (layout 2)"
+
 static gboolean
 create_fts (OutpostStore *self, OutpostTable *t, GError **error)
 {
@@ -340,15 +364,15 @@ create_fts (OutpostStore *self, OutpostTable *t, GError **error)
   g_autofree char *sql = NULL;
   sqlite3_stmt *stmt;
 
-  if (fts_is_current (self, t, cols->str, NULL))
+  g_autofree char *layout = g_strdup_printf ("%s" FTS_LAYOUT, cols->str);
+
+  if (fts_is_current (self, t, layout, NULL))
     return TRUE;
   sql = g_strdup_printf (
     "DROP TRIGGER IF EXISTS \"f_%s_ai\"; DROP TRIGGER IF EXISTS \"f_%s_ad\";"
     "DROP TRIGGER IF EXISTS \"f_%s_au\"; DROP TABLE IF EXISTS %s;"
     "CREATE VIRTUAL TABLE %s USING fts5 (%s, content=%s, content_rowid='__rowid',"
-    "  tokenize='unicode61 remove_diacritics 2');"
-    "CREATE TRIGGER \"f_%s_ai\" AFTER INSERT ON %s BEGIN"
-    "  INSERT INTO %s (rowid, %s) VALUES (new.__rowid, %s); END;"
+    "  columnsize=0, tokenize='unicode61 remove_diacritics 2');"
     "CREATE TRIGGER \"f_%s_ad\" AFTER DELETE ON %s BEGIN"
     "  INSERT INTO %s (%s, rowid, %s) VALUES ('delete', old.__rowid, %s); END;"
     "CREATE TRIGGER \"f_%s_au\" AFTER UPDATE OF %s ON %s BEGIN"
@@ -357,7 +381,6 @@ create_fts (OutpostStore *self, OutpostTable *t, GError **error)
     "INSERT INTO %s (%s) VALUES ('rebuild');",
     n, n, n, t->fts,
     t->fts, cols->str, t->table,
-    n, t->table, t->fts, cols->str, newc->str,
     n, t->table, t->fts, t->fts, cols->str, oldc->str,
     n, cols->str, t->table, t->fts, t->fts, cols->str, oldc->str, t->fts, cols->str, newc->str,
     t->fts, t->fts);
@@ -368,7 +391,7 @@ create_fts (OutpostStore *self, OutpostTable *t, GError **error)
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, key, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 2, cols->str, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, layout, -1, SQLITE_TRANSIENT);
   return outpost_store_step_done (self, stmt, error);
 }
 

@@ -23,6 +23,12 @@ typedef struct {
   char          *insert_sql;   /* INSERT with all columns, ?1.. in column order */
   char          *replace_sql;  /* UPDATE ... WHERE __id = ?1 with the same binding layout */
   GPtrArray     *lookups;      /* OutpostField* of the lookup fields */
+  GPtrArray     *target_keys;  /* "<lookup>@target" for each of them */
+  char          *apply_sql;    /* insert_sql + ON CONFLICT (__id) DO NOTHING */
+  sqlite3_stmt  *apply_stmt;   /* borrowed from the store's statement cache */
+  GPtrArray     *fts_fields;   /* OutpostField* of the FTS columns, in FTS column order */
+  char          *fts_insert_sql;
+  sqlite3_stmt  *fts_stmt;     /* borrowed from the store's statement cache */
 } OutpostTable;
 
 #define OUTPOST_COL_ID 0
@@ -49,6 +55,8 @@ struct _OutpostStore {
   gpointer              busy_data;
   gint64                busy_started;
   gboolean              busy_notified;
+  guint                 broken_depth;  /* a write failed halfway at this tx depth (0 = none):
+                                        * its changes must not commit (see outpost_store_tx_end) */
 };
 
 /* outpost-store.c */
@@ -74,6 +82,8 @@ void           outpost_bind_json             (sqlite3_stmt *stmt, int idx, JsonN
 JsonNode      *outpost_column_json           (sqlite3_stmt *stmt, int col, OutpostField *field);
 gboolean       outpost_validate_values       (OutpostEntity *entity, JsonObject *values,
                                               gboolean is_create, GError **error);
+/* Like outpost_bind_json, without copying strings: @node must outlive the next step. */
+void           outpost_bind_json_static      (sqlite3_stmt *stmt, int idx, JsonNode *node);
 /* Binds the value columns (fields + lookup targets) of @values from ?@first on. */
 void           outpost_bind_row_values       (OutpostTable *table, sqlite3_stmt *stmt, int first,
                                               JsonObject *values);
@@ -87,6 +97,16 @@ void           outpost_bind_all              (sqlite3_stmt *stmt, GPtrArray *bin
 /* Appends ", "f" = ?n" for each field in @changes (and the lookup targets they imply). */
 void           outpost_table_change_columns  (OutpostTable *table, JsonObject *changes,
                                               GString *sql, GPtrArray *binds);
+
+/* outpost-store-fts.c */
+void           outpost_table_init_fts        (OutpostTable *table);
+/* INSERTs a row (binding layout of insert_sql) and its FTS row, in one transaction. With
+ * @if_new, an existing __id is left alone. Returns 1 inserted, 0 id exists, -1 error. */
+gint           outpost_table_insert_row      (OutpostStore *self, OutpostTable *table,
+                                              const char *id, const char *etag,
+                                              OutpostRowState state, gint64 generation,
+                                              JsonObject *values, gboolean if_new,
+                                              GError **error);
 
 /* outpost-store-journal.c */
 gint64         outpost_journal_append        (OutpostStore *self, OutpostJournalOp op,

@@ -114,24 +114,30 @@ add_filters (OutpostTable *t, const OutpostQuery *q, QueryBuilder *b, GError **e
   return TRUE;
 }
 
-/* Keyset: rows strictly after (after_value, after_id) in (sort, __id) order. NULLs sort first
- * ascending (last descending), which the explicit IS NULL branches follow. */
+/* Keyset: rows strictly after (after_value, the row of after_id) in (sort, __rowid) order: the
+ * sort indexes are on the column alone, so ties are ordered by row number. NULLs sort first
+ * ascending (last descending), which the explicit IS NULL branches follow. When the cursor's
+ * row has gone meanwhile, the page restarts at the first row with after_value (a tied row may
+ * show twice; none is skipped). */
 static void
-add_keyset (const OutpostQuery *q, const char *col, QueryBuilder *b)
+add_keyset (OutpostTable *t, const OutpostQuery *q, const char *col, QueryBuilder *b)
 {
   gboolean after_null = q->after_value == NULL || JSON_NODE_HOLDS_NULL (q->after_value);
   guint n = b->binds->len;
+  guint k = after_null ? n + 1 : n + 2;
+  g_autofree char *row = g_strdup_printf ("coalesce((SELECT __rowid FROM %s WHERE __id = ?%u), %s)",
+                                          t->table, k, q->descending ? "9223372036854775807" : "0");
 
   if (!q->descending && !after_null)
-    g_string_append_printf (b->sql, " AND (%s, __id) > (?%u, ?%u)", col, n + 1, n + 2);
+    g_string_append_printf (b->sql, " AND (%s, __rowid) > (?%u, %s)", col, n + 1, row);
   else if (!q->descending)
-    g_string_append_printf (b->sql, " AND ((%s IS NULL AND __id > ?%u) OR %s IS NOT NULL)",
-                            col, n + 1, col);
+    g_string_append_printf (b->sql, " AND ((%s IS NULL AND __rowid > %s) OR %s IS NOT NULL)",
+                            col, row, col);
   else if (!after_null)
-    g_string_append_printf (b->sql, " AND ((%s, __id) < (?%u, ?%u) OR %s IS NULL)",
-                            col, n + 1, n + 2, col);
+    g_string_append_printf (b->sql, " AND ((%s, __rowid) < (?%u, %s) OR %s IS NULL)",
+                            col, n + 1, row, col);
   else
-    g_string_append_printf (b->sql, " AND %s IS NULL AND __id < ?%u", col, n + 1);
+    g_string_append_printf (b->sql, " AND %s IS NULL AND __rowid < %s", col, row);
   if (!after_null)
     g_ptr_array_add (b->binds, json_node_copy (q->after_value));
   g_ptr_array_add (b->binds, string_node (q->after_id));
@@ -180,8 +186,8 @@ outpost_store_query (OutpostStore *self, const char *entity, const OutpostQuery 
   if (!add_filters (t, q, &b, error))
     return NULL;
   if (q->after_id != NULL)
-    add_keyset (q, col, &b);
-  g_string_append_printf (sql, " ORDER BY %s %s, __id %s LIMIT %u", col,
+    add_keyset (t, q, col, &b);
+  g_string_append_printf (sql, " ORDER BY %s %s, __rowid %s LIMIT %u", col,
                           q->descending ? "DESC" : "ASC", q->descending ? "DESC" : "ASC",
                           q->limit ? q->limit : 100);
   return run_query (self, t, sql->str, binds, error);
@@ -272,16 +278,8 @@ static gboolean
 insert_created (OutpostStore *self, OutpostTable *t, const char *id, JsonObject *values,
                 GError **error)
 {
-  sqlite3_stmt *stmt = outpost_store_prepare (self, t->insert_sql, error);
-
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int (stmt, 3, OUTPOST_ROW_LOCALLY_CREATED);
-  sqlite3_bind_int (stmt, 4, 0);
-  sqlite3_bind_int (stmt, 5, 0);
-  outpost_bind_row_values (t, stmt, OUTPOST_COL_FIRST_FIELD + 1, values);
-  return outpost_store_step_done (self, stmt, error);
+  return outpost_table_insert_row (self, t, id, NULL, OUTPOST_ROW_LOCALLY_CREATED, 0, values,
+                                   FALSE, error) > 0;
 }
 
 char *

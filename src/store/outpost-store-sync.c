@@ -300,24 +300,36 @@ outpost_store_apply_server_row (OutpostStore *self, const char *entity, const ch
   g_autofree char *lid = id ? g_ascii_strdown (id, -1) : NULL;
   g_autofree char *old_etag = NULL;
   sqlite3_stmt *stmt;
-  gint state;
+  gint state, inserted;
 
-  if (t == NULL || (state = server_row_state (self, t, lid, &old_etag, error)) == -2)
+  if (t == NULL || lid == NULL ||
+      (inserted = outpost_table_insert_row (self, t, lid, etag, OUTPOST_ROW_SYNCED, generation,
+                                            values, TRUE, error)) < 0)
+    return OUTPOST_APPLY_UNCHANGED;
+  if (inserted)
+    return OUTPOST_APPLY_WRITTEN;
+  /* the row exists: local changes win, the same etag only moves the generation */
+  if ((state = server_row_state (self, t, lid, &old_etag, error)) == -2)
     return OUTPOST_APPLY_UNCHANGED;
   if (state > 0)
     return OUTPOST_APPLY_LOCAL_CHANGES;
   if (state == 0 && etag != NULL && g_strcmp0 (etag, old_etag) == 0)
     return stamp_generation (self, t, lid, generation, error), OUTPOST_APPLY_UNCHANGED;
-  stmt = outpost_store_prepare (self, state < 0 ? t->insert_sql : t->replace_sql, error);
+  if (state < 0)  /* gone since the insert above found it: cannot happen on one connection */
+    return outpost_table_insert_row (self, t, lid, etag, OUTPOST_ROW_SYNCED, generation, values,
+                                     TRUE, error) < 0 ? OUTPOST_APPLY_UNCHANGED : OUTPOST_APPLY_WRITTEN;
+  stmt = outpost_store_prepare (self, t->replace_sql, error);
   if (stmt == NULL)
     return OUTPOST_APPLY_UNCHANGED;
-  sqlite3_bind_text (stmt, 1, lid, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 2, etag, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 1, lid, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, etag, -1, SQLITE_STATIC);
   sqlite3_bind_int (stmt, 3, OUTPOST_ROW_SYNCED);
   sqlite3_bind_int (stmt, 4, 0);
   sqlite3_bind_int64 (stmt, 5, generation);
+  sqlite3_bind_null (stmt, 6);
   outpost_bind_row_values (t, stmt, OUTPOST_COL_FIRST_FIELD + 1, values);
-  outpost_store_step_done (self, stmt, error);
+  if (!outpost_store_step_done (self, stmt, error))
+    return OUTPOST_APPLY_UNCHANGED;
   return OUTPOST_APPLY_WRITTEN;
 }
 

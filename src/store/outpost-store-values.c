@@ -59,8 +59,10 @@ join_array (JsonArray *array)
   return g_string_free (s, FALSE);
 }
 
-void
-outpost_bind_json (sqlite3_stmt *stmt, int idx, JsonNode *node)
+/* @text_destructor: SQLITE_TRANSIENT, or SQLITE_STATIC when @node outlives the statement's
+ * next step (saves a copy per string). */
+static void
+bind_json (sqlite3_stmt *stmt, int idx, JsonNode *node, sqlite3_destructor_type text_destructor)
 {
   GType type;
 
@@ -81,13 +83,25 @@ outpost_bind_json (sqlite3_stmt *stmt, int idx, JsonNode *node)
     }
   type = json_node_get_value_type (node);
   if (type == G_TYPE_STRING)
-    sqlite3_bind_text (stmt, idx, json_node_get_string (node), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text (stmt, idx, json_node_get_string (node), -1, text_destructor);
   else if (type == G_TYPE_BOOLEAN)
     sqlite3_bind_int (stmt, idx, json_node_get_boolean (node));
   else if (type == G_TYPE_DOUBLE)
     sqlite3_bind_double (stmt, idx, json_node_get_double (node));
   else
     sqlite3_bind_int64 (stmt, idx, json_node_get_int (node));
+}
+
+void
+outpost_bind_json (sqlite3_stmt *stmt, int idx, JsonNode *node)
+{
+  bind_json (stmt, idx, node, SQLITE_TRANSIENT);
+}
+
+void
+outpost_bind_json_static (sqlite3_stmt *stmt, int idx, JsonNode *node)
+{
+  bind_json (stmt, idx, node, SQLITE_STATIC);
 }
 
 JsonNode *
@@ -112,9 +126,12 @@ outpost_column_json (sqlite3_stmt *stmt, int col, OutpostField *field)
 static JsonNode *
 member_or_null (JsonObject *values, const char *key)
 {
-  return json_object_has_member (values, key) ? json_object_get_member (values, key) : NULL;
+  /* one hash lookup: json_object_get_member returns NULL for a missing key */
+  return json_object_get_member (values, key);
 }
 
+/* The strings are bound without a copy: @values must stay alive until the statement has been
+ * stepped (every caller steps right after binding). */
 void
 outpost_bind_row_values (OutpostTable *table, sqlite3_stmt *stmt, int first, JsonObject *values)
 {
@@ -122,19 +139,19 @@ outpost_bind_row_values (OutpostTable *table, sqlite3_stmt *stmt, int first, Jso
   int idx = first;
 
   for (guint i = 0; i < e->fields->len; i++)
-    outpost_bind_json (stmt, idx++, member_or_null (values, ((OutpostField *) e->fields->pdata[i])->name));
+    bind_json (stmt, idx++, member_or_null (values, ((OutpostField *) e->fields->pdata[i])->name),
+               SQLITE_STATIC);
   for (guint i = 0; i < table->lookups->len; i++)
     {
       OutpostField *f = table->lookups->pdata[i];
-      g_autofree char *key = g_strdup_printf ("%s@target", f->name);
-      JsonNode *target = member_or_null (values, key);
+      JsonNode *target = member_or_null (values, table->target_keys->pdata[i]);
       JsonNode *value = member_or_null (values, f->name);
 
       /* a single-target lookup always knows its target */
       if (target == NULL && value != NULL && !JSON_NODE_HOLDS_NULL (value) && f->targets[1] == NULL)
         sqlite3_bind_text (stmt, idx++, f->targets[0], -1, SQLITE_STATIC);
       else
-        outpost_bind_json (stmt, idx++, target);
+        bind_json (stmt, idx++, target, SQLITE_STATIC);
     }
 }
 

@@ -147,11 +147,22 @@ outpost_store_tx_end (OutpostStore *self, gboolean ok, GError **error)
   self->tx_depth--;
   if (self->tx_depth == 0)
     {
+      if (ok && self->broken_depth > 0)
+        {
+          g_set_error (error, OUTPOST_STORE_ERROR, OUTPOST_STORE_ERROR_FAILED,
+                       _("A write in this transaction failed halfway; nothing was saved"));
+          ok = FALSE;
+        }
+      self->broken_depth = 0;
       if (ok && outpost_store_exec (self, "COMMIT", error))
         return TRUE;
       sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
       return FALSE;
     }
+  /* a half-done write inside this savepoint is undone by its rollback, or belongs to the
+   * enclosing level once the savepoint is released */
+  if (self->broken_depth > self->tx_depth)
+    self->broken_depth = ok ? self->tx_depth : 0;
   if (!ok)
     {
       sql = g_strdup_printf ("ROLLBACK TO sp%u", self->tx_depth);

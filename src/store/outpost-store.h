@@ -61,7 +61,9 @@ typedef struct {
   OutpostQueryFlags  flags;
   const char        *where_field;   /* optional equality filter, e.g. a lookup to a parent */
   JsonNode          *where_value;
-  /* Keyset cursor: return rows strictly after this (sort value, id). NULL = from the start. */
+  /* Keyset cursor: return rows strictly after the row @after_id, whose sort value is
+   * @after_value (pass the last row of the previous page). Rows with equal sort values come in
+   * the store's internal row order. NULL = from the start. */
   JsonNode          *after_value;
   const char        *after_id;
   guint              limit;         /* 0 = 100 */
