@@ -7,6 +7,7 @@
 #include "outpost-server-private.h"
 
 #include <string.h>
+#include <time.h>
 
 typedef struct {
   OsServer       *server;
@@ -16,6 +17,7 @@ typedef struct {
   GPtrArray      *ids[16];   /* per entity index: ids created so far */
   gboolean        demo;
   gint64          clock;     /* seconds since 2024-01-01, advanced per row */
+  GHashTable     *params;    /* column name -> parameter index of stmt */
 } Seeder;
 
 static const char *demo_companies[] = {
@@ -86,12 +88,16 @@ seed_guid (GRand *rand)
                           c & 0xffff, d);
 }
 
+/* Plain gmtime arithmetic: GDateTime per row would dominate a million-row seed. */
 static char *
 seed_time (Seeder *s, gint64 offset)
 {
-  g_autoptr(GDateTime) base = g_date_time_new_utc (2024, 1, 1, 8, 0, 0);
-  g_autoptr(GDateTime) t = g_date_time_add_seconds (base, (gdouble) (s->clock + offset));
-  return g_date_time_format (t, "%Y-%m-%dT%H:%M:%SZ");
+  time_t t = (time_t) (1704096000 + s->clock + offset);  /* 2024-01-01T08:00:00Z */
+  struct tm tm;
+  char buf[32];
+  gmtime_r (&t, &tm);
+  strftime (buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return g_strdup (buf);
 }
 
 static int
@@ -125,7 +131,13 @@ begin_entity (Seeder *s, const char *logical)
   g_string_free (vals, TRUE);
   if (s->ids[entity_index (s->entity)] == NULL)
     s->ids[entity_index (s->entity)] = g_ptr_array_new_with_free_func (g_free);
-  return sqlite3_prepare_v2 (s->server->db, sql, -1, &s->stmt, NULL) == SQLITE_OK;
+  if (sqlite3_prepare_v2 (s->server->db, sql, -1, &s->stmt, NULL) != SQLITE_OK)
+    return FALSE;
+  g_clear_pointer (&s->params, g_hash_table_unref);
+  s->params = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (int i = 1; i <= sqlite3_bind_parameter_count (s->stmt); i++)
+    g_hash_table_insert (s->params, g_strdup (sqlite3_bind_parameter_name (s->stmt, i) + 1), GINT_TO_POINTER (i));
+  return TRUE;
 }
 
 static void
@@ -138,9 +150,7 @@ end_entity (Seeder *s)
 static int
 param (Seeder *s, const char *name)
 {
-  char key[80];
-  g_snprintf (key, sizeof key, ":%s", name);
-  return sqlite3_bind_parameter_index (s->stmt, key);
+  return GPOINTER_TO_INT (g_hash_table_lookup (s->params, name));
 }
 
 static void
@@ -501,7 +511,7 @@ os_seed (OsServer *server, const char *spec, GError **error)
                                  "appointments", "emails", "annotations" };
   const char *demo = "accounts=24,contacts=60,leads=16,opportunities=20,tasks=40,phonecalls=24,"
                      "appointments=16,emails=24,annotations=20";
-  Seeder s = { server, g_rand_new_with_seed (20240101), NULL, NULL, { NULL }, FALSE, 0 };
+  Seeder s = { server, g_rand_new_with_seed (20240101), NULL, NULL, { NULL }, FALSE, 0, NULL };
   g_autoptr(GHashTable) counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_auto(GStrv) items = NULL;
   gboolean ok = TRUE;
@@ -522,7 +532,7 @@ os_seed (OsServer *server, const char *spec, GError **error)
         }
       g_hash_table_insert (counts, g_strdup (kv[0]), GUINT_TO_POINTER ((guint) g_ascii_strtoull (kv[1], NULL, 10)));
     }
-  os_sql_exec (server->db, "BEGIN", NULL);
+  os_sql_exec (server->db, "PRAGMA cache_size=-262144; BEGIN", NULL);
   for (guint i = 0; ok && i < G_N_ELEMENTS (order); i++)
     if (g_hash_table_contains (counts, order[i]))
       {
@@ -543,5 +553,6 @@ done:
   for (guint i = 0; i < G_N_ELEMENTS (s.ids); i++)
     g_clear_pointer (&s.ids[i], g_ptr_array_unref);
   g_rand_free (s.rand);
+  g_clear_pointer (&s.params, g_hash_table_unref);
   return ok;
 }
