@@ -5,6 +5,7 @@
  * Built three times: FUZZ_PAGE (download_page), FUZZ_BATCH (upload_batch; the first line of
  * the input is the multipart boundary), FUZZ_METADATA (connect: the same body answers every
  * metadata request). Criticals are fatal, so a g_return_if_fail hit is a finding too. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "outpost-dataverse-connector.h"
@@ -32,7 +33,7 @@ handler (SoupServerMessage *msg, const char *path, gpointer user_data)
   d = g_bytes_get_data (body, &len);
 #ifdef FUZZ_BATCH
   {
-    const char *nl = memchr (d, '\n', len);
+    const char *nl = len ? memchr (d, '\n', len) : NULL;
     g_autofree char *ct = NULL;
 
     if (nl == NULL)
@@ -48,14 +49,24 @@ handler (SoupServerMessage *msg, const char *path, gpointer user_data)
 #endif
 }
 
+/* A critical or an error is a finding: abort() so libFuzzer saves the input (GLib's own
+ * fatal path raises SIGTRAP, which libFuzzer does not catch). */
+static GLogWriterOutput
+abort_on_critical (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer data)
+{
+  if (level & (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_ERROR | G_LOG_FLAG_FATAL))
+    {
+      g_log_writer_standard_streams (level, fields, n_fields, data);
+      abort ();
+    }
+  return G_LOG_WRITER_HANDLED;
+}
+
 static void
 setup (void)
 {
-  g_autofree char *url = NULL;
 
-  g_setenv ("G_DEBUG", "fatal-criticals", TRUE);
-  g_log_set_always_fatal (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_ERROR);
-  g_log_set_writer_func (g_log_writer_default, NULL, NULL);
+  g_log_set_writer_func (abort_on_critical, NULL, NULL);
   g_setenv ("G_MESSAGES_DEBUG", "", TRUE);
   current = g_bytes_new_static ("", 0);
   server = rel_canned_server_new (handler, NULL);
@@ -128,6 +139,8 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
         g_autofree char *refined = outpost_profile_to_json (copy);
         g_autoptr(GError) reparse = NULL;
         g_autoptr(OutpostProfile) again = outpost_profile_new_from_data (refined, -1, &reparse);
+
+        g_assert (again != NULL);
         g_assert_no_error (reparse);
       }
   }
