@@ -321,8 +321,11 @@ sign_in_thread (GTask        *task,
   uc->expires_in = (int) expires_in;
   g_main_context_invoke_full (g_task_get_context (task), G_PRIORITY_DEFAULT, emit_user_code,
                               uc, user_code_free);
+  /* The server says expired_token when the code ran out; the local deadline (with some
+   * slack for clock and network delays) only ends polling when it never says so. */
   if (poll_token (self, device_code, interval,
-                  g_get_monotonic_time () + expires_in * G_USEC_PER_SEC, cancellable, &error))
+                  g_get_monotonic_time () + (expires_in + 2 * interval) * G_USEC_PER_SEC,
+                  cancellable, &error))
     g_task_return_boolean (task, TRUE);
   else
     g_task_return_error (task, error);
