@@ -157,46 +157,36 @@ first_url (OutpostDataverseConnector *self, OutpostEntity *entity,
 
 /* ---- parsing a page --------------------------------------------------------------------- */
 
-static char *
-lookup_field_name (OutpostEntity *entity, const char *key, gsize len)
-{
-  /* "_x_value" -> "x" when x is a lookup of the profile */
-  g_autofree char *name = NULL;
-  OutpostField *f;
-
-  if (len < 8 || key[0] != '_' || strncmp (key + len - 6, "_value", 6) != 0)
-    return NULL;
-  name = g_strndup (key + 1, len - 7);
-  f = outpost_entity_lookup_field (entity, name);
-  return f != NULL && f->type == OUTPOST_FIELD_LOOKUP ? g_steal_pointer (&name) : NULL;
-}
-
+/* The row object itself becomes the values: the store reads only the profile's fields from
+ * it, so the only work per row is adding "<lookup>" and "<lookup>@target" next to the Web
+ * API's "_<lookup>_value" and its annotation (no copy of the other members). */
 static void
-map_member (OutpostEntity *entity, JsonObject *out, const char *key, JsonNode *node)
+map_lookups (OutpostEntity *entity, JsonObject *obj)
 {
-  const char *at = strchr (key, '@');
-  g_autofree char *lookup = NULL;
+  for (guint i = 0; i < entity->fields->len; i++)
+    {
+      OutpostField *f = g_ptr_array_index (entity->fields, i);
+      char key[160];
+      JsonNode *node;
 
-  if (at == NULL)
-    {
-      if ((lookup = lookup_field_name (entity, key, strlen (key))) != NULL)
-        json_object_set_member (out, lookup, json_node_ref (node));
-      else if (outpost_entity_lookup_field (entity, key) != NULL)
-        json_object_set_member (out, key, json_node_ref (node));
-      return;
-    }
-  if (at != key && strcmp (at, LOOKUP_ANNOTATION) == 0 &&
-      (lookup = lookup_field_name (entity, key, at - key)) != NULL)
-    {
-      g_autofree char *target = g_strconcat (lookup, "@target", NULL);
-      json_object_set_member (out, target, json_node_ref (node));
+      if (f->type != OUTPOST_FIELD_LOOKUP)
+        continue;
+      g_snprintf (key, sizeof key, "_%s_value", f->name);
+      if ((node = json_object_get_member (obj, key)) != NULL)
+        json_object_set_member (obj, f->name, json_node_copy (node));
+      g_snprintf (key, sizeof key, "_%s_value" LOOKUP_ANNOTATION, f->name);
+      if ((node = json_object_get_member (obj, key)) != NULL)
+        {
+          char target[160];
+          g_snprintf (target, sizeof target, "%s@target", f->name);
+          json_object_set_member (obj, target, json_node_copy (node));
+        }
     }
 }
 
 static OutpostServerRow *
 parse_row (OutpostEntity *entity, JsonObject *obj, GError **error)
 {
-  g_autoptr(GList) members = NULL;
   OutpostServerRow *row;
   const char *context = json_object_get_string_member_with_default (obj, "@odata.context", "");
   const char *id;
@@ -218,11 +208,8 @@ parse_row (OutpostEntity *entity, JsonObject *obj, GError **error)
   row = g_new0 (OutpostServerRow, 1);
   row->id = g_ascii_strdown (id, -1);
   row->etag = g_strdup (json_object_get_string_member_with_default (obj, "@odata.etag", NULL));
-  row->values = json_object_new ();
-  members = json_object_get_members (obj);
-  for (GList *l = members; l; l = l->next)
-    if (strcmp (l->data, entity->primary_id) != 0)
-      map_member (entity, row->values, l->data, json_object_get_member (obj, l->data));
+  map_lookups (entity, obj);
+  row->values = json_object_ref (obj);
   return row;
 
 bad:
@@ -288,13 +275,17 @@ dv_download_page (OutpostConnector *connector, OutpostEntity *entity,
       request->page_size ? MIN (request->page_size, 5000) : 5000,
       track ? ",odata.track-changes" : "");
   OutpostDvRequest r = { .method = "GET", .url = url, .prefer = prefer };
+  gint64 t0 = g_get_monotonic_time ();
   g_autoptr(OutpostDvResponse) response = outpost_dv_send (self, &r, cancellable, error);
   g_autoptr(GError) local = NULL;
   OutpostPage *page;
+  gint64 t1 = g_get_monotonic_time ();
 
   if (response == NULL)
     return NULL;
   page = parse_page (entity, response->body, &local);
+  g_debug ("%s page: %.1f ms request, %.1f ms parse, %zu bytes", entity->logical_name,
+           (t1 - t0) / 1e3, (g_get_monotonic_time () - t1) / 1e3, g_bytes_get_size (response->body));
   if (page == NULL)
     {
       g_set_error (error, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_PROTOCOL,

@@ -263,7 +263,7 @@ outpost_dv_error_from_body (guint status, GBytes *body)
 JsonObject *
 outpost_dv_parse_object (GBytes *body, GError **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(JsonParser) parser = json_parser_new ();   /* mutable: rows get lookup members */
   g_autoptr(GError) local = NULL;
   gsize len = 0;
   const char *data = g_bytes_get_data (body, &len);

@@ -68,6 +68,8 @@ typedef struct {
   guint           queued;
   guint           max_queued;
   gboolean        abort;
+  gint64          write_us;     /* writer busy time (for the debug log) */
+  gint64          fetch_us;     /* downloaders: request + parse time */
 } Download;
 
 static void
@@ -150,10 +152,12 @@ note_modified (EntityTask *task, OutpostPage *page)
 static OutpostPage *
 fetch (Download *d, EntityTask *task, const OutpostDownloadRequest *req, GError **error)
 {
+  gint64 t0 = g_get_monotonic_time ();
   OutpostPage *page = outpost_connector_download_page (d->job->connector, task->entity, req,
                                                        d->job->cancellable, error);
   if (page != NULL)
     {
+      d->fetch_us += g_get_monotonic_time () - t0;   /* approximate with several downloaders */
       g_mutex_lock (&d->job->lock);
       d->job->result->bytes += page->bytes;
       g_mutex_unlock (&d->job->lock);
@@ -588,6 +592,8 @@ handle_msg (Download *d, Msg *msg, GError **error)
 
   if (msg->kind == MSG_END)
     return TRUE;
+  gint64 t0 = g_get_monotonic_time ();
+
   if (!outpost_store_begin (d->job->store, error))
     return FALSE;
   if (!write_msg (d, msg, pending, error))
@@ -600,6 +606,7 @@ handle_msg (Download *d, Msg *msg, GError **error)
       outpost_store_rollback (d->job->store);
       return FALSE;
     }
+  d->write_us += g_get_monotonic_time () - t0;
   for (guint i = 0; i < pending->len; i++)
     {
       Pending *p = g_ptr_array_index (pending, i);
@@ -726,6 +733,8 @@ outpost_sync_download (OutpostSyncJob *job, GPtrArray *entities, GError **error)
   writer_loop (&d, tasks->len, &first_error);
   for (guint i = 0; i < threads->len; i++)
     g_thread_join (g_ptr_array_index (threads, i));
+  g_debug ("download: writer busy %.3f s, downloaders busy %.3f s",
+           d.write_us / 1e6, d.fetch_us / 1e6);
   g_async_queue_unref (d.tasks);
   g_async_queue_unref (d.msgs);
   g_mutex_clear (&d.lock);
