@@ -548,6 +548,10 @@ os_seed (OsServer *server, const char *spec, GError **error)
       ok = FALSE;
     }
   ok = ok && seed_links (&s, error);
+  if (ok && s.demo)
+    ok = os_sql_exec (server->db, "UPDATE account SET primarycontactid_t = 'contact', primarycontactid = "
+                      "(SELECT contactid FROM contact WHERE parentcustomerid = account.accountid ORDER BY fullname LIMIT 1) "
+                      "WHERE EXISTS (SELECT 1 FROM contact WHERE parentcustomerid = account.accountid)", error);
   os_sql_exec (server->db, ok ? "COMMIT" : "ROLLBACK", NULL);
 done:
   for (guint i = 0; i < G_N_ELEMENTS (s.ids); i++)

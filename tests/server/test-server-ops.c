@@ -4,6 +4,7 @@
 #include "server-helper.h"
 
 #include <string.h>
+#include <glib/gstdio.h>
 
 static const char * const demo[] = { "--seed", "demo", NULL };
 
@@ -280,6 +281,59 @@ test_persistence_and_sigterm (void)
   test_server_free (s);
 }
 
+static void
+test_tls (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("outpost-tls-XXXXXX", NULL);
+  g_autofree char *cert = g_build_filename (dir, "cert.pem", NULL);
+  g_autofree char *key = g_build_filename (dir, "key.pem", NULL);
+  const char *openssl[] = { "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                            "-days", "2", "-subj", "/CN=127.0.0.1", NULL };
+  int status = -1;
+  TestServer *s;
+
+  if (!g_spawn_sync (NULL, (char **) openssl, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
+                     G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL, &status, NULL) || status != 0)
+    {
+      g_test_skip ("openssl is needed to make a test certificate");
+      return;
+    }
+  {
+    const char * const args[] = { "--seed", "demo", "--tls-cert", cert, "--tls-key", key, NULL };
+    s = test_server_start (NULL, args);
+  }
+  g_assert_true (g_str_has_prefix (s->base_url, "https://127.0.0.1:"));
+  {
+    g_autoptr(TestResponse) r = test_get (s, "WhoAmI");
+    g_assert_cmpuint (r->status, ==, 200);
+    g_assert_true (g_str_has_prefix (json_object_get_string_member (test_response_object (r), "@odata.context"), "https://"));
+  }
+  test_server_free (s);
+  g_unlink (cert);
+  g_unlink (key);
+  g_rmdir (dir);
+}
+
+static void
+test_webresource_profile (void)
+{
+  TestServer *s = test_server_start (NULL, NULL);
+  g_autofree char *content = g_base64_encode ((const guchar *) "{\"version\":2}", 13);
+  g_autofree char *body = g_strdup_printf ("{\"name\":\"outpost_/profile.json\",\"webresourcetype\":4,\"content\":\"%s\"}",
+                                           content);
+  g_autoptr(TestResponse) created = test_request (s, "POST", "webresourceset?$select=name,content,modifiedon",
+                                                  (const char *[]) { "Prefer: return=representation", NULL }, NULL, body);
+  g_autoptr(TestResponse) found = test_get (s, "webresourceset?$select=name,content,modifiedon&"
+                                               "$filter=name%20eq%20%27outpost_%2Fprofile.json%27");
+  JsonArray *rows = json_object_get_array_member (test_response_object (found), "value");
+
+  g_assert_cmpuint (created->status, ==, 201);
+  g_assert_cmpuint (json_array_get_length (rows), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (rows, 0), "content"), ==, content);
+  g_assert_nonnull (json_object_get_string_member (json_array_get_object_element (rows, 0), "modifiedon"));
+  test_server_free (s);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -291,5 +345,7 @@ main (int argc, char **argv)
   g_test_add_func ("/server/ops/faults", test_faults);
   g_test_add_func ("/server/ops/other-user-edits", test_other_user_edits);
   g_test_add_func ("/server/ops/persistence-and-sigterm", test_persistence_and_sigterm);
+  g_test_add_func ("/server/ops/tls", test_tls);
+  g_test_add_func ("/server/ops/webresource-profile", test_webresource_profile);
   return g_test_run ();
 }
