@@ -242,6 +242,8 @@ test_unknown_fields (void)
       char *at = strchr (base, '@');
       if (at)
         *at = '\0';
+      if (!outpost_identifier_is_valid (base))
+        g_test_message ("unsafe member name passed on: %s", (const char *) l->data);
       g_assert_true (outpost_identifier_is_valid (base));
     }
   g_assert_false (json_object_has_member (row->values, "new_field"));
