@@ -40,10 +40,126 @@ test_full_sync (void)
     }
 }
 
+typedef struct {
+  guint      progress;
+  guint      downloads;
+  GPtrArray *changed;
+  guint      running_notifies;
+  GThread   *main_thread;
+  gboolean   done;
+  OutpostSyncResult *result;
+  GError    *error;
+} Events;
+
+static void
+on_progress (OutpostSyncEngine *engine, const OutpostSyncProgress *p, Events *ev)
+{
+  g_assert_true (g_thread_self () == ev->main_thread);   /* delivered on the caller's context */
+  ev->progress++;
+  if (p->phase == OUTPOST_SYNC_PHASE_DOWNLOAD && p->entity != NULL)
+    ev->downloads++;
+}
+
+static void
+on_changed (OutpostSyncEngine *engine, const char *entity, Events *ev)
+{
+  g_assert_true (g_thread_self () == ev->main_thread);
+  g_ptr_array_add (ev->changed, g_strdup (entity));
+}
+
+static void
+on_running (GObject *engine, GParamSpec *pspec, Events *ev)
+{
+  ev->running_notifies++;
+}
+
+static void
+run_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  Events *ev = data;
+  ev->result = outpost_sync_engine_run_finish (OUTPOST_SYNC_ENGINE (source), res, &ev->error);
+  ev->done = TRUE;
+}
+
+static void
+busy_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  GError **error = data;
+  g_assert_null (outpost_sync_engine_run_finish (OUTPOST_SYNC_ENGINE (source), res, error));
+}
+
+/* The engine API as the UI uses it: run_async, signals on the main context, "running", a
+ * second run refused while one runs, and the run in the sync log. */
+static void
+test_engine_api (void)
+{
+  g_autoptr(OutpostTestServer) srv = outpost_test_server_start ("demo", NULL);
+  g_autoptr(OutpostProfile) profile = outpost_test_profile ();
+  g_autoptr(OutpostSyncEngine) engine = outpost_test_engine (srv, profile);
+  Events ev = { 0 };
+  g_autoptr(GError) busy = NULL;
+  g_autoptr(GPtrArray) runs = NULL;
+  OutpostSyncRun *run;
+  g_autoptr(OutpostStore) store = NULL;
+
+  ev.changed = g_ptr_array_new_with_free_func (g_free);
+  ev.main_thread = g_thread_self ();
+  g_signal_connect (engine, "progress", G_CALLBACK (on_progress), &ev);
+  g_signal_connect (engine, "records-changed", G_CALLBACK (on_changed), &ev);
+  g_signal_connect (engine, "notify::running", G_CALLBACK (on_running), &ev);
+  outpost_sync_engine_run_async (engine, NULL, NULL, run_done, &ev);
+  g_assert_true (outpost_sync_engine_get_running (engine));
+  outpost_sync_engine_run_async (engine, NULL, NULL, busy_done, &busy);
+  while (!ev.done || busy == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_error (busy, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_BUSY);
+  g_assert_no_error (ev.error);
+  g_assert_false (outpost_sync_engine_get_running (engine));
+  g_assert_cmpuint (ev.running_notifies, ==, 2);
+  g_assert_cmpuint (ev.downloads, >=, outpost_profile_get_n_entities (profile));
+  g_assert_cmpuint (ev.changed->len, ==, outpost_profile_get_n_entities (profile));
+  g_assert_cmpuint (ev.result->entities->len, ==, outpost_profile_get_n_entities (profile));
+
+  store = outpost_store_open (srv->db_path, profile, NULL);
+  runs = outpost_store_list_runs (store, 5, NULL);
+  g_assert_cmpuint (runs->len, ==, 1);
+  run = g_ptr_array_index (runs, 0);
+  g_assert_cmpstr (run->status, ==, "succeeded");
+  g_assert_cmpstr (run->kind, ==, "incremental");
+  g_assert_cmpint (run->downloaded, ==, ev.result->downloaded);
+  g_assert_cmpint (run->ended, >=, run->started);
+  g_ptr_array_unref (ev.changed);
+  outpost_sync_result_free (ev.result);
+}
+
+/* Cancelling at once leaves a consistent store and a "cancelled" run in the log. */
+static void
+test_cancel (void)
+{
+  g_autoptr(OutpostTestServer) srv = outpost_test_server_start ("demo", NULL);
+  g_autoptr(OutpostProfile) profile = outpost_test_profile ();
+  g_autoptr(OutpostSyncEngine) engine = outpost_test_engine (srv, profile);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OutpostSyncResult) r = NULL;
+  OutpostSyncOptions options = { OUTPOST_SYNC_FULL };
+
+  g_cancellable_cancel (cancellable);
+  r = outpost_sync_engine_run (engine, &options, cancellable, &error);
+  g_assert_null (r);
+  g_assert_error (error, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_CANCELLED);
+  g_clear_error (&error);
+  r = outpost_sync_engine_run (engine, &options, NULL, &error);   /* and the next one works */
+  g_assert_no_error (error);
+  g_assert_cmpint (r->downloaded, >, 0);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/sync/download/full", test_full_sync);
+  g_test_add_func ("/sync/engine/api", test_engine_api);
+  g_test_add_func ("/sync/engine/cancel", test_cancel);
   return g_test_run ();
 }
