@@ -10,6 +10,47 @@
 #include "outpost-device-code.h"
 #include "outpost-secrets.h"
 
+/* Every log message of the test process (debug included), to search it for tokens. */
+static GString *all_logs;
+
+static GLogWriterOutput
+log_writer (GLogLevelFlags   level,
+            const GLogField *fields,
+            gsize            n_fields,
+            gpointer         data)
+{
+  for (gsize i = 0; i < n_fields; i++)
+    if (g_str_equal (fields[i].key, "MESSAGE") && fields[i].length < 0)
+      g_string_append_printf (all_logs, "%s\n", (const char *) fields[i].value);
+  return g_log_writer_default (level, fields, n_fields, data);
+}
+
+/* TRUE when @needle is in a file under @dir (recursively). */
+static gboolean
+found_in_files (const char *dir,
+                const char *needle)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autofree char *contents = NULL;
+      gsize length = 0;
+
+      if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+        {
+          if (found_in_files (path, needle))
+            return TRUE;
+        }
+      else if (g_file_get_contents (path, &contents, &length, NULL)
+               && g_strstr_len (contents, (gssize) length, needle) != NULL)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 typedef struct {
   GSubprocess       *server;
   char              *dir;
@@ -296,6 +337,21 @@ test_approved (Fixture *f, gconstpointer data)
   second = saved_refresh_token (f);
   g_assert_nonnull (second);
   g_assert_cmpstr (first, !=, second);   /* the new refresh token replaced the old one */
+  /* Neither token is in any log message or in any file the test's processes wrote. */
+  {
+    g_autofree char *header = outpost_auth_provider_get_authorization (OUTPOST_AUTH_PROVIDER (f->dc),
+                                                                       NULL, NULL);
+    const char *access = header + strlen ("Bearer ");
+
+    g_assert_true (g_str_has_prefix (header, "Bearer "));
+    g_assert_cmpuint (all_logs->len, >, 0);   /* the capture works: the connector logged */
+    g_assert_null (strstr (all_logs->str, access));
+    g_assert_null (strstr (all_logs->str, first));
+    g_assert_null (strstr (all_logs->str, second));
+    g_assert_false (found_in_files (f->dir, access));
+    g_assert_false (found_in_files (f->dir, second));
+    g_assert_false (found_in_files (g_getenv ("HOME"), access));
+  }
   outpost_secrets_free (first);
   outpost_secrets_free (second);
 }
@@ -425,6 +481,9 @@ main (int argc, char **argv)
   setlocale (LC_ALL, "C.UTF-8");
   g_test_init (&argc, &argv, NULL);
   g_test_log_set_fatal_handler (fatal_log_cb, NULL);
+  g_setenv ("G_MESSAGES_DEBUG", "all", TRUE);
+  all_logs = g_string_new (NULL);
+  g_log_set_writer_func (log_writer, NULL, NULL);
 #define ADD(path, func, lifetime) \
   g_test_add ("/auto/device-code/" path, Fixture, lifetime, fixture_setup, func, fixture_teardown)
   ADD ("scope", test_scope, NULL);
