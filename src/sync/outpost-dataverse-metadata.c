@@ -137,11 +137,12 @@ refine_field (OutpostField *field, JsonObject *attr)
   if (type_from_metadata (value_string (attr, "AttributeTypeName"), &type) &&
       (type == OUTPOST_FIELD_LOOKUP) == (field->type == OUTPOST_FIELD_LOOKUP))
     field->type = type;
-  /* The server fills a required field that is not valid for create (statecode): the client
-   * must not demand it of the user. */
-  if (level != NULL)
-    field->required = (g_str_equal (level, "SystemRequired") || g_str_equal (level, "ApplicationRequired")) &&
-                      json_object_get_boolean_member_with_default (attr, "IsValidForCreate", TRUE);
+  /* ApplicationRequired is the business rule a user must follow. SystemRequired fields
+   * (ownerid, statecode, ...) the platform fills itself when a create leaves them out, so
+   * only the profile's own flag can make those required of the user. */
+  if (level != NULL && g_str_equal (level, "ApplicationRequired") &&
+      json_object_get_boolean_member_with_default (attr, "IsValidForCreate", TRUE))
+    field->required = TRUE;
   if (json_object_has_member (attr, "IsValidForCreate") || json_object_has_member (attr, "IsValidForUpdate"))
     field->read_only = !json_object_get_boolean_member_with_default (attr, "IsValidForCreate", FALSE) &&
                        !json_object_get_boolean_member_with_default (attr, "IsValidForUpdate", FALSE);
