@@ -110,11 +110,25 @@ update_title (OutpostRecordForm *self)
 
 /* ---- building the fields ------------------------------------------------------------------ */
 
+/* Removing the focused editor leaves the window to move the focus at its next layout, and
+ * GTK 4.8 then gives the selectable label of a read-only field a stale "previous focus" (a
+ * critical in gtk_label_grab_focus). Letting go of the focus first avoids that. */
+static void
+release_focus_within (GtkWidget *box)
+{
+  GtkRoot *root = gtk_widget_get_root (box);
+  GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+
+  if (focus != NULL && gtk_widget_is_ancestor (focus, box))
+    gtk_root_set_focus (root, NULL);
+}
+
 static void
 clear_box (GtkWidget *box)
 {
   GtkWidget *child;
 
+  release_focus_within (box);
   while ((child = gtk_widget_get_first_child (box)) != NULL)
     gtk_box_remove (GTK_BOX (box), child);
 }

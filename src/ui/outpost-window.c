@@ -478,7 +478,11 @@ detach_context (OutpostWindow *self)
   g_clear_object (&self->model);
   g_clear_pointer (&self->entity, g_free);
   if (self->form != NULL)
-    gtk_box_remove (GTK_BOX (self->form_pane), GTK_WIDGET (self->form));
+    {
+      /* See release_focus_within in outpost-record-form.c: focus never stays in a removed form. */
+      gtk_window_set_focus (GTK_WINDOW (self), NULL);
+      gtk_box_remove (GTK_BOX (self->form_pane), GTK_WIDGET (self->form));
+    }
   self->form = NULL;
   g_clear_object (&self->context);
 }
