@@ -153,11 +153,13 @@ outpost_table_new (OutpostEntity *entity)
   g_autoptr(GString) marks = g_string_new ("?1, ?2, ?3, ?4, ?5, ?6");
   g_autoptr(GString) sets = g_string_new ("__etag = ?2, __state = ?3, __issues = ?4, "
                                           "__generation = ?5, __base = ?6");
+  g_autoptr(GString) excluded = g_string_new ("__etag = excluded.__etag, __generation = excluded.__generation");
   guint n = OUTPOST_COL_FIRST_FIELD;
 
   t->entity = entity;
   t->table = outpost_quote_ident ("e_", entity->logical_name);
   t->fts = outpost_quote_ident ("f_", entity->logical_name);
+  t->staging = outpost_quote_ident ("b_", entity->logical_name);
   t->lookups = g_ptr_array_new ();
   for (guint i = 0; i < entity->fields->len; i++)
     {
@@ -165,6 +167,7 @@ outpost_table_new (OutpostEntity *entity)
       g_string_append_printf (cols, ", \"%s\"", f->name);
       g_string_append_printf (marks, ", ?%u", ++n);
       g_string_append_printf (sets, ", \"%s\" = ?%u", f->name, n);
+      g_string_append_printf (excluded, ", \"%s\" = excluded.\"%s\"", f->name, f->name);
       if (f->type == OUTPOST_FIELD_LOOKUP)
         g_ptr_array_add (t->lookups, f);
     }
@@ -176,11 +179,15 @@ outpost_table_new (OutpostEntity *entity)
       g_string_append_printf (cols, ", \"__target_%s\"", f->name);
       g_string_append_printf (marks, ", ?%u", ++n);
       g_string_append_printf (sets, ", \"__target_%s\" = ?%u", f->name, n);
+      g_string_append_printf (excluded, ", \"__target_%s\" = excluded.\"__target_%s\"", f->name, f->name);
     }
   outpost_table_init_fts (t);
   t->select_list = g_strdup (cols->str);
   t->insert_sql = g_strdup_printf ("INSERT INTO %s (%s) VALUES (%s)", t->table, cols->str, marks->str);
+  t->state_sql = g_strdup_printf ("SELECT __state, __etag FROM %s WHERE __id = ?1", t->table);
   t->apply_sql = g_strdup_printf ("%s ON CONFLICT (__id) DO NOTHING", t->insert_sql);
+  t->bulk_sql = g_strdup_printf ("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (__id) DO UPDATE SET %s",
+                                 t->staging, cols->str, marks->str, excluded->str);
   t->replace_sql = g_strdup_printf ("UPDATE %s SET %s WHERE __id = ?1", t->table, sets->str);
   return t;
 }
@@ -190,6 +197,9 @@ outpost_table_free (OutpostTable *t)
 {
   g_free (t->table);
   g_free (t->fts);
+  g_free (t->staging);
+  g_free (t->bulk_sql);
+  g_free (t->state_sql);
   g_free (t->select_list);
   g_free (t->insert_sql);
   g_free (t->replace_sql);
@@ -204,9 +214,9 @@ outpost_table_free (OutpostTable *t)
 /* ---- bringing entity tables in line with the profile ------------------------------------------ */
 
 static GHashTable *
-existing_columns (OutpostStore *self, OutpostTable *t, GError **error)
+existing_columns (OutpostStore *self, const char *table, GError **error)
 {
-  g_autofree char *sql = g_strdup_printf ("PRAGMA table_info(%s)", t->table);
+  g_autofree char *sql = g_strdup_printf ("PRAGMA table_info(%s)", table);
   g_autoptr(GHashTable) cols = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   sqlite3_stmt *stmt = NULL;
   int rc;
@@ -221,8 +231,9 @@ existing_columns (OutpostStore *self, OutpostTable *t, GError **error)
   return g_steal_pointer (&cols);
 }
 
-static char *
-create_table_sql (OutpostTable *t)
+/* @name: the quoted table name (the entity table, or its bulk-load staging table) */
+char *
+outpost_schema_create_table_sql (OutpostTable *t, const char *name)
 {
   GString *sql = g_string_new (NULL);
   OutpostEntity *e = t->entity;
@@ -230,7 +241,7 @@ create_table_sql (OutpostTable *t)
   g_string_append_printf (sql, "CREATE TABLE %s (__rowid INTEGER PRIMARY KEY,"
                           " __id TEXT NOT NULL UNIQUE, __etag TEXT, __state INTEGER NOT NULL DEFAULT 0,"
                           " __issues INTEGER NOT NULL DEFAULT 0, __generation INTEGER NOT NULL DEFAULT 0,"
-                          " __base TEXT", t->table);
+                          " __base TEXT", name);
   for (guint i = 0; i < e->fields->len; i++)
     {
       OutpostField *f = e->fields->pdata[i];
@@ -244,8 +255,8 @@ create_table_sql (OutpostTable *t)
 }
 
 static gboolean
-add_missing_columns (OutpostStore *self, OutpostTable *t, GHashTable *have, gboolean *added,
-                     GError **error)
+add_missing_columns (OutpostStore *self, OutpostTable *t, const char *table, GHashTable *have,
+                     gboolean *added, GError **error)
 {
   OutpostEntity *e = t->entity;
 
@@ -257,7 +268,7 @@ add_missing_columns (OutpostStore *self, OutpostTable *t, GHashTable *have, gboo
 
       if (!g_hash_table_contains (have, f->name))
         {
-          sql = g_strdup_printf ("ALTER TABLE %s ADD COLUMN \"%s\" %s", t->table, f->name,
+          sql = g_strdup_printf ("ALTER TABLE %s ADD COLUMN \"%s\" %s", table, f->name,
                                  column_type (f));
           if (!outpost_store_exec (self, sql, error))
             return FALSE;
@@ -266,7 +277,7 @@ add_missing_columns (OutpostStore *self, OutpostTable *t, GHashTable *have, gboo
       if (f->type == OUTPOST_FIELD_LOOKUP && !g_hash_table_contains (have, target))
         {
           g_free (sql);
-          sql = g_strdup_printf ("ALTER TABLE %s ADD COLUMN \"%s\" TEXT", t->table, target);
+          sql = g_strdup_printf ("ALTER TABLE %s ADD COLUMN \"%s\" TEXT", table, target);
           if (!outpost_store_exec (self, sql, error))
             return FALSE;
         }
@@ -274,8 +285,8 @@ add_missing_columns (OutpostStore *self, OutpostTable *t, GHashTable *have, gboo
   return TRUE;
 }
 
-static gboolean
-create_indexes (OutpostStore *self, OutpostTable *t, GError **error)
+gboolean
+outpost_schema_create_indexes (OutpostStore *self, OutpostTable *t, GError **error)
 {
   OutpostEntity *e = t->entity;
   const char *name = e->logical_name;
@@ -353,8 +364,8 @@ fts_is_current (OutpostStore *self, OutpostTable *t, const char *cols, GError **
  * outpost-store-fts.c) and columnsize=0 (no per-row size record: nothing ranks by bm25). */
 #define FTS_LAYOUT " (layout 2)"
 
-static gboolean
-create_fts (OutpostStore *self, OutpostTable *t, GError **error)
+gboolean
+outpost_schema_create_fts (OutpostStore *self, OutpostTable *t, GError **error)
 {
   const char *n = t->entity->logical_name;
   g_autoptr(GString) cols = fts_columns (t->entity, "");
@@ -411,24 +422,32 @@ owe_full_sync (OutpostStore *self, const char *entity, GError **error)
 static gboolean
 sync_table (OutpostStore *self, OutpostTable *t, GError **error)
 {
-  g_autoptr(GHashTable) have = existing_columns (self, t, error);
-  gboolean changed = FALSE;
+  g_autoptr(GHashTable) have = existing_columns (self, t->table, error);
+  g_autoptr(GHashTable) staged = NULL;
+  gboolean changed = FALSE, ignored = FALSE;
 
   if (have == NULL)
     return FALSE;
   if (g_hash_table_size (have) == 0)
     {
-      g_autofree char *sql = create_table_sql (t);
+      g_autofree char *sql = outpost_schema_create_table_sql (t, t->table);
       if (!outpost_store_exec (self, sql, error))
         return FALSE;
       changed = TRUE;
     }
-  else if (!add_missing_columns (self, t, have, &changed, error))
+  else if (!add_missing_columns (self, t, t->table, have, &changed, error))
+    return FALSE;
+  /* a bulk load in progress (outpost-store-bulk.c) resumes into a staging table of the same
+   * shape; its rows came from the server, so new columns there change nothing else */
+  if ((staged = existing_columns (self, t->staging, error)) == NULL)
+    return FALSE;
+  if (g_hash_table_size (staged) > 0 &&
+      !add_missing_columns (self, t, t->staging, staged, &ignored, error))
     return FALSE;
   /* new columns are empty until the server fills them: a full sync is owed */
   if (changed && !owe_full_sync (self, t->entity->logical_name, error))
     return FALSE;
-  return create_indexes (self, t, error) && create_fts (self, t, error);
+  return outpost_schema_create_indexes (self, t, error) && outpost_schema_create_fts (self, t, error);
 }
 
 gboolean

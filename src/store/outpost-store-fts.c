@@ -36,13 +36,27 @@ outpost_table_init_fts (OutpostTable *t)
                                        cols->str, marks->str);
 }
 
-static sqlite3_stmt *
-cached (OutpostStore *self, sqlite3_stmt **slot, const char *sql, GError **error)
+sqlite3_stmt *
+outpost_store_prepare_cached (OutpostStore *self, sqlite3_stmt **slot, const char *sql,
+                              GError **error)
 {
   /* kept on the table: no hashing of the long SQL text per row */
   if (*slot == NULL)
     *slot = outpost_store_prepare (self, sql, error);
   return *slot;
+}
+
+void
+outpost_table_bind_row (OutpostTable *t, sqlite3_stmt *stmt, const char *id, const char *etag,
+                        OutpostRowState state, gint64 generation, JsonObject *values)
+{
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, etag, -1, SQLITE_STATIC);
+  sqlite3_bind_int (stmt, 3, state);
+  sqlite3_bind_int (stmt, 4, 0);
+  sqlite3_bind_int64 (stmt, 5, generation);
+  sqlite3_bind_null (stmt, 6);
+  outpost_bind_row_values (t, stmt, OUTPOST_COL_FIRST_FIELD + 1, values);
 }
 
 static gint
@@ -62,7 +76,7 @@ step_insert (OutpostStore *self, sqlite3_stmt *stmt, GError **error)
 static gboolean
 insert_fts (OutpostStore *self, OutpostTable *t, gint64 rowid, JsonObject *values, GError **error)
 {
-  sqlite3_stmt *stmt = cached (self, &t->fts_stmt, t->fts_insert_sql, error);
+  sqlite3_stmt *stmt = outpost_store_prepare_cached (self, &t->fts_stmt, t->fts_insert_sql, error);
 
   if (stmt == NULL)
     return FALSE;
@@ -78,19 +92,13 @@ insert_both (OutpostStore *self, OutpostTable *t, const char *id, const char *et
              OutpostRowState state, gint64 generation, JsonObject *values, gboolean if_new,
              GError **error)
 {
-  sqlite3_stmt *stmt = if_new ? cached (self, &t->apply_stmt, t->apply_sql, error)
+  sqlite3_stmt *stmt = if_new ? outpost_store_prepare_cached (self, &t->apply_stmt, t->apply_sql, error)
                               : outpost_store_prepare (self, t->insert_sql, error);
   gint inserted;
 
   if (stmt == NULL)
     return -1;
-  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, etag, -1, SQLITE_STATIC);
-  sqlite3_bind_int (stmt, 3, state);
-  sqlite3_bind_int (stmt, 4, 0);
-  sqlite3_bind_int64 (stmt, 5, generation);
-  sqlite3_bind_null (stmt, 6);
-  outpost_bind_row_values (t, stmt, OUTPOST_COL_FIRST_FIELD + 1, values);
+  outpost_table_bind_row (t, stmt, id, etag, state, generation, values);
   if ((inserted = step_insert (self, stmt, error)) <= 0)
     return inserted;
   if (!insert_fts (self, t, sqlite3_last_insert_rowid (self->db), values, error))

@@ -19,6 +19,12 @@ typedef struct {
   OutpostEntity *entity;
   char          *table;        /* quoted "e_<logical>" */
   char          *fts;          /* quoted "f_<logical>" */
+  char          *staging;      /* quoted "b_<logical>": bulk-load staging table */
+  char          *bulk_sql;     /* upsert into the staging table, insert_sql's binding layout */
+  sqlite3_stmt  *bulk_stmt;    /* borrowed from the store's statement cache */
+  char          *state_sql;    /* SELECT __state, __etag by __id */
+  sqlite3_stmt  *state_stmt;
+  gboolean       bulk;         /* this connection is bulk-loading the entity */
   char          *select_list;  /* the columns above */
   char          *insert_sql;   /* INSERT with all columns, ?1.. in column order */
   char          *replace_sql;  /* UPDATE ... WHERE __id = ?1 with the same binding layout */
@@ -73,6 +79,10 @@ gint64         outpost_store_now             (void);
 /* outpost-schema.c */
 gboolean       outpost_schema_migrate_core   (sqlite3 *db, int target, GError **error);
 gboolean       outpost_schema_sync_entities  (OutpostStore *self, GError **error);
+char          *outpost_schema_create_table_sql (OutpostTable *table, const char *name);
+gboolean       outpost_schema_create_indexes (OutpostStore *self, OutpostTable *table, GError **error);
+/* (Re)creates the FTS table and its triggers, filling it, unless outpost_meta says it is current. */
+gboolean       outpost_schema_create_fts     (OutpostStore *self, OutpostTable *table, GError **error);
 OutpostTable  *outpost_table_new             (OutpostEntity *entity);
 void           outpost_table_free            (OutpostTable *table);
 char          *outpost_quote_ident           (const char *prefix, const char *name);
@@ -99,6 +109,14 @@ void           outpost_table_change_columns  (OutpostTable *table, JsonObject *c
                                               GString *sql, GPtrArray *binds);
 
 /* outpost-store-fts.c */
+/* Prepares @sql once into *@slot (a statement borrowed from the store's cache). */
+sqlite3_stmt  *outpost_store_prepare_cached  (OutpostStore *self, sqlite3_stmt **slot,
+                                              const char *sql, GError **error);
+/* Binds a whole row in insert_sql's layout; strings are not copied (step right away). */
+void           outpost_table_bind_row        (OutpostTable *table, sqlite3_stmt *stmt,
+                                              const char *id, const char *etag,
+                                              OutpostRowState state, gint64 generation,
+                                              JsonObject *values);
 void           outpost_table_init_fts        (OutpostTable *table);
 /* INSERTs a row (binding layout of insert_sql) and its FTS row, in one transaction. With
  * @if_new, an existing __id is left alone. Returns 1 inserted, 0 id exists, -1 error. */
@@ -106,6 +124,16 @@ gint           outpost_table_insert_row      (OutpostStore *self, OutpostTable *
                                               const char *id, const char *etag,
                                               OutpostRowState state, gint64 generation,
                                               JsonObject *values, gboolean if_new,
+                                              GError **error);
+
+/* outpost-store-sync.c: the row's state (-1 absent, -2 error) and etag */
+gint           outpost_server_row_state      (OutpostStore *self, OutpostTable *table,
+                                              const char *id, char **etag, GError **error);
+
+/* outpost-store-bulk.c */
+OutpostApplyResult outpost_bulk_apply        (OutpostStore *self, OutpostTable *table,
+                                              const char *id, JsonObject *values,
+                                              const char *etag, gint64 generation,
                                               GError **error);
 
 /* outpost-store-journal.c */

@@ -253,11 +253,10 @@ outpost_store_journal_fail (OutpostStore *self, gint64 seq, const char *message,
 /* ---- server rows --------------------------------------------------------------------------------- */
 
 /* -1 absent, else the state; @etag gets the row's etag. */
-static gint
-server_row_state (OutpostStore *self, OutpostTable *t, const char *id, char **etag, GError **error)
+gint
+outpost_server_row_state (OutpostStore *self, OutpostTable *t, const char *id, char **etag, GError **error)
 {
-  g_autofree char *sql = g_strdup_printf ("SELECT __state, __etag FROM %s WHERE __id = ?1", t->table);
-  sqlite3_stmt *stmt = outpost_store_prepare (self, sql, error);
+  sqlite3_stmt *stmt = outpost_store_prepare_cached (self, &t->state_stmt, t->state_sql, error);
   gint state = -1;
   int rc;
 
@@ -302,6 +301,8 @@ outpost_store_apply_server_row (OutpostStore *self, const char *entity, const ch
   sqlite3_stmt *stmt;
   gint state, inserted;
 
+  if (t != NULL && lid != NULL && t->bulk)
+    return outpost_bulk_apply (self, t, lid, values, etag, generation, error);
   if (t == NULL || lid == NULL ||
       (inserted = outpost_table_insert_row (self, t, lid, etag, OUTPOST_ROW_SYNCED, generation,
                                             values, TRUE, error)) < 0)
@@ -309,7 +310,7 @@ outpost_store_apply_server_row (OutpostStore *self, const char *entity, const ch
   if (inserted)
     return OUTPOST_APPLY_WRITTEN;
   /* the row exists: local changes win, the same etag only moves the generation */
-  if ((state = server_row_state (self, t, lid, &old_etag, error)) == -2)
+  if ((state = outpost_server_row_state (self, t, lid, &old_etag, error)) == -2)
     return OUTPOST_APPLY_UNCHANGED;
   if (state > 0)
     return OUTPOST_APPLY_LOCAL_CHANGES;
@@ -342,7 +343,16 @@ outpost_store_remove_server_row (OutpostStore *self, const char *entity, const c
   g_autofree char *sql = NULL;
   gint state;
 
-  if (t == NULL || (state = server_row_state (self, t, lid, NULL, error)) == -2)
+  if (t == NULL)
+    return FALSE;
+  if (t->bulk)  /* a staged copy goes too */
+    {
+      sql = g_strdup_printf ("DELETE FROM %s WHERE __id = ?1", t->staging);
+      if (!bind2_step (self, sql, lid, NULL, error))
+        return FALSE;
+      g_clear_pointer (&sql, g_free);
+    }
+  if ((state = outpost_server_row_state (self, t, lid, NULL, error)) == -2)
     return FALSE;
   if (state < 0)
     return TRUE;

@@ -8,13 +8,15 @@
  * deterministically, one batch at a time, outside the timed sections (memory stays flat).
  *
  * Usage: bench-store [rows [phases]]: rows default 1000000; phases (for profiling one part) is a
- * comma list of bare,sync,user,read (default all). Not part of the test suite. */
+ * comma list of bare,sync,bulk,user,read (default all). "bulk" is apply_server_row between
+ * outpost_store_begin_bulk and end_bulk, end_bulk (index builds) included in the time. Not part of the test suite. */
 #include "config.h"
 
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <sys/resource.h>
+#include <time.h>
 
 #include "outpost-store.h"
 #include "outpost-store-sync.h"
@@ -101,6 +103,44 @@ now_s (void)
   return g_get_monotonic_time () / 1e6;
 }
 
+/* CPU seconds of this process: the machine may be shared, wall time then overstates costs */
+static gdouble
+cpu_s (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+typedef struct {
+  gdouble wall, cpu;   /* rows per second */
+} Rate;
+
+typedef struct {
+  gdouble wall, cpu, wall0, cpu0;
+} Spent;
+
+static void
+spent_start (Spent *s)
+{
+  s->wall0 = now_s ();
+  s->cpu0 = cpu_s ();
+}
+
+static void
+spent_stop (Spent *s)
+{
+  s->wall += now_s () - s->wall0;
+  s->cpu += cpu_s () - s->cpu0;
+}
+
+static Rate
+rate_of (guint n, Spent *s)
+{
+  return (Rate) { n / s->wall, n / s->cpu };
+}
+
 /* ---- bare baseline ------------------------------------------------------------------------------ */
 
 static void
@@ -183,32 +223,31 @@ bare_batch (sqlite3 *db, sqlite3_stmt *st, OutpostEntity *e, Batch *b)
   sqlite3_exec (db, "COMMIT", NULL, NULL, NULL);
 }
 
-static gdouble
+static Rate
 bare_insert (const char *path, OutpostEntity *e, guint n)
 {
   sqlite3 *db;
   sqlite3_stmt *st = bare_open (path, e, &db);
   Batch *b = g_new0 (Batch, 1);
-  gdouble spent = 0;
+  Spent spent = { 0 };
 
   for (guint i = 0; i < n; i += BATCH)
     {
-      gdouble t0;
       batch_fill (b, i, MIN (BATCH, n - i), FALSE);
-      t0 = now_s ();
+      spent_start (&spent);
       bare_batch (db, st, e, b);
-      spent += now_s () - t0;
+      spent_stop (&spent);
       batch_clear (b);
     }
   sqlite3_finalize (st);
   sqlite3_close (db);
   g_free (b);
-  return n / spent;
+  return rate_of (n, &spent);
 }
 
 /* ---- through the store ------------------------------------------------------------------------------ */
 
-typedef enum { PATH_SYNC, PATH_USER } InsertPath;
+typedef enum { PATH_SYNC, PATH_USER, PATH_BULK } InsertPath;
 
 static void
 api_batch (OutpostStore *store, Batch *b, InsertPath path)
@@ -233,25 +272,45 @@ api_batch (OutpostStore *store, Batch *b, InsertPath path)
     g_error ("%s", error->message);
 }
 
-static gdouble
+static Rate
 api_insert (OutpostStore *store, guint n, InsertPath path)
 {
   Batch *b = g_new0 (Batch, 1);
-  gdouble spent = 0;
+  Spent spent = { 0 };
+  g_autoptr(GError) error = NULL;
 
+  if (path == PATH_BULK)
+    {
+      gboolean active = FALSE;
+      spent_start (&spent);
+      if (!outpost_store_begin_bulk (store, "account", &active, &error) || !active)
+        g_error ("bulk: %s", error ? error->message : "not active");
+      spent_stop (&spent);
+    }
   for (guint i = 0; i < n; i += BATCH)
     {
       gdouble t0;
       batch_fill (b, i, MIN (BATCH, n - i), path == PATH_USER);
       t0 = now_s ();
+      spent_start (&spent);
       api_batch (store, b, path);
-      spent += now_s () - t0;
+      spent_stop (&spent);
       if (g_getenv ("BENCH_VERBOSE") && (i / BATCH) % 10 == 0)
         g_printerr ("  %u rows: batch at %.0f rows/s\n", i, b->n / (now_s () - t0));
       batch_clear (b);
     }
+  if (path == PATH_BULK)
+    {
+      gdouble t0 = now_s (), c0 = cpu_s ();
+      spent_start (&spent);
+      if (!outpost_store_end_bulk (store, "account", &error))
+        g_error ("bulk: %s", error->message);
+      spent_stop (&spent);
+      g_printerr ("  end_bulk (indexes + FTS for %u rows): %.2f s (%.2f s CPU)\n", n,
+                  now_s () - t0, cpu_s () - c0);
+    }
   g_free (b);
-  return n / spent;
+  return rate_of (n, &spent);
 }
 
 /* ---- reading ------------------------------------------------------------------------------------------ */
@@ -381,9 +440,11 @@ phase (const char *phases, const char *name)
 }
 
 static void
-print_insert (const char *what, gdouble rate, gdouble bare)
+print_insert (const char *what, Rate rate, Rate bare)
 {
-  g_print ("| %-38s | %13.0f | %8.2f |\n", what, rate, rate / bare);
+  if (rate.wall > 0)
+    g_print ("| %-38s | %13.0f | %8.2f | %13.0f | %8.2f |\n", what, rate.wall, rate.wall / bare.wall,
+             rate.cpu, rate.cpu / bare.cpu);
 }
 
 int
@@ -396,11 +457,12 @@ main (int argc, char **argv)
   g_autofree char *bare = g_build_filename (dir, "bare.db", NULL);
   g_autofree char *api = g_build_filename (dir, "api.db", NULL);
   g_autofree char *user = g_build_filename (dir, "user.db", NULL);
+  g_autofree char *bulk = g_build_filename (dir, "bulk.db", NULL);
   g_autoptr(OutpostProfile) profile = outpost_profile_new_default (&error);
   g_autoptr(OutpostStore) store = NULL;
   OutpostEntity *account = outpost_profile_lookup_entity (profile, "account");
-  const char *phases = argc > 2 ? argv[2] : "bare,sync,user,read";
-  gdouble r_bare = 1, r_api = 0, r_user = 0;
+  const char *phases = argc > 2 ? argv[2] : "bare,sync,bulk,user,read";
+  Rate r_bare = { 1, 1 }, r_api = { 0 }, r_user = { 0 }, r_bulk = { 0 };
   struct rusage ru;
 
   g_assert_no_error (error);
@@ -411,6 +473,13 @@ main (int argc, char **argv)
   g_assert_no_error (error);
   if (phase (phases, "sync") || phase (phases, "read"))
     r_api = api_insert (store, n, PATH_SYNC);
+  if (phase (phases, "bulk"))
+    {
+      g_autoptr(OutpostStore) bstore = outpost_store_open (bulk, profile, &error);
+      g_assert_no_error (error);
+      r_bulk = api_insert (bstore, n, PATH_BULK);
+    }
+  remove_db (dir, "bulk.db");
   if (phase (phases, "user"))
     {
       g_autoptr(OutpostStore) ustore = outpost_store_open (user, profile, &error);
@@ -419,10 +488,12 @@ main (int argc, char **argv)
     }
   remove_db (dir, "user.db");
   g_print ("\n%u account rows (SQLite %s, %d rows per transaction)\n\n", n, sqlite3_libversion (), BATCH);
-  g_print ("| %-38s | %13s | %8s |\n", "insert", "rows/s", "vs bare");
-  g_print ("|----------------------------------------|---------------|----------|\n");
+  g_print ("| %-38s | %13s | %8s | %13s | %8s |\n", "insert", "rows/s", "vs bare", "rows/CPU-s",
+           "vs bare");
+  g_print ("|----------------------------------------|---------------|----------|---------------|----------|\n");
   print_insert ("bare prepared INSERT (same columns)", r_bare, r_bare);
   print_insert ("store apply_server_row (sync path)", r_api, r_bare);
+  print_insert ("store apply_server_row, bulk load", r_bulk, r_bare);
   print_insert ("store create (user path, +journal)", r_user, r_bare);
   g_print ("  (user path measured on %u rows)\n\n", n_user);
   g_print ("| %-38s | %11s | %11s | %11s |\n", "query", "median", "p95", "max");

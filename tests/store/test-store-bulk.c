@@ -1,0 +1,220 @@
+/* test-store-bulk: the bulk load of a first full sync (staging table, one-transaction swap,
+ * indexes and FTS built at the end), and the FTS index staying in step with the store's own
+ * row inserts: a write that fails halfway commits nothing. Real SQLite files; a second raw
+ * connection plays the UI reading meanwhile. */
+#include "config.h"
+
+#include "store-fixture.h"
+
+#define TEST(path, fn) g_test_add (path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
+#define ID1 "bbbbbbbb-0000-0000-0000-000000000001"
+#define ID2 "bbbbbbbb-0000-0000-0000-000000000002"
+#define ID3 "bbbbbbbb-0000-0000-0000-000000000003"
+
+static OutpostApplyResult
+apply (Fixture *f, const char *id, const char *json)
+{
+  g_autoptr(JsonObject) v = obj (json);
+  g_autoptr(GError) error = NULL;
+  OutpostApplyResult r = outpost_store_apply_server_row (f->store, "account", id, v, "W/\"1\"", 1, &error);
+
+  g_assert_no_error (error);
+  return r;
+}
+
+static guint
+search_count (Fixture *f, const char *text)
+{
+  OutpostQuery q = { .search = text, .limit = 1000 };
+  g_autoptr(GPtrArray) rows = outpost_store_query (f->store, "account", &q, NULL);
+
+  g_assert_nonnull (rows);
+  return rows->len;
+}
+
+static char *
+create (Fixture *f, const char *json)
+{
+  g_autoptr(JsonObject) v = obj (json);
+  g_autoptr(GError) error = NULL;
+  char *id = outpost_store_create (f->store, "account", v, &error);
+
+  g_assert_no_error (error);
+  return id;
+}
+
+/* FTS5's own check that the index matches the content table exactly. */
+static void
+assert_fts_consistent (Fixture *f)
+{
+  raw_exec (f->path, "INSERT INTO f_account (f_account) VALUES ('integrity-check')");
+}
+
+static gboolean
+begin_bulk (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean active = -1;
+
+  g_assert_true (outpost_store_begin_bulk (f->store, "account", &active, &error));
+  g_assert_no_error (error);
+  return active;
+}
+
+static void
+test_bulk_load (Fixture *f, gconstpointer data)
+{
+  g_autofree char *local = create (f, "{\"name\":\"Local Fabrikam\"}");
+  g_autofree char *during = NULL;
+  g_autoptr(OutpostRecord) rec = NULL;
+  g_autoptr(JsonObject) rename = obj ("{\"name\":\"Renamed Cedar\"}");
+  g_autoptr(GError) error = NULL;
+
+  /* only a local row: no synced rows, so the first full sync loads in bulk */
+  g_assert_true (begin_bulk (f));
+  g_assert_true (outpost_store_begin (f->store, NULL));
+  g_assert_cmpint (apply (f, ID1, "{\"name\":\"Alpine One\",\"address1_city\":\"Oslo\"}"), ==, OUTPOST_APPLY_WRITTEN);
+  g_assert_cmpint (apply (f, ID2, "{\"name\":\"Bern Two\"}"), ==, OUTPOST_APPLY_WRITTEN);
+  g_assert_cmpint (apply (f, ID2, "{\"name\":\"Bern Two v2\"}"), ==, OUTPOST_APPLY_WRITTEN);
+  /* the id of a row with local changes: never overwritten, same answer as row by row */
+  g_assert_cmpint (apply (f, local, "{\"name\":\"Server Fabrikam\"}"), ==, OUTPOST_APPLY_LOCAL_CHANGES);
+  g_assert_true (outpost_store_commit (f->store, NULL));
+  /* committed, yet no reader sees half a load: neither rows nor index entries */
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM e_account"), ==, 1);
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM f_account WHERE f_account MATCH 'alpine'"), ==, 0);
+  g_assert_cmpuint (search_count (f, "alpine"), ==, 0);
+  /* the user keeps working meanwhile */
+  during = create (f, "{\"name\":\"During Load\"}");
+  g_assert_cmpuint (search_count (f, "during"), ==, 1);
+
+  g_assert_true (outpost_store_end_bulk (f->store, "account", &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM e_account"), ==, 4);
+  g_assert_cmpuint (search_count (f, "alpine"), ==, 1);
+  g_assert_cmpuint (search_count (f, "oslo"), ==, 1);
+  g_assert_cmpuint (search_count (f, "v2"), ==, 1);
+  g_assert_cmpuint (search_count (f, "fabrikam"), ==, 1);
+  g_assert_cmpuint (search_count (f, "server"), ==, 0);
+  rec = outpost_store_get (f->store, "account", local, NULL);
+  g_assert_cmpstr (outpost_record_get_string (rec, "name"), ==, "Local Fabrikam");
+  g_assert_cmpint (rec->state, ==, OUTPOST_ROW_LOCALLY_CREATED);
+  g_clear_pointer (&rec, outpost_record_unref);
+  rec = outpost_store_get (f->store, "account", ID2, NULL);
+  g_assert_cmpint (rec->state, ==, OUTPOST_ROW_SYNCED);
+  g_assert_cmpint (outpost_store_count_unsynced (f->store, "account", NULL), ==, 2);
+  /* the table is whole again: staging gone, indexes and triggers back */
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM sqlite_master WHERE name = 'b_account'"), ==, 0);
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM sqlite_master WHERE name IN"
+                            " ('e_account__by_name', 'e_account__lk_parentaccountid', 'e_account__state',"
+                            "  'f_account_ad', 'f_account_au')"), ==, 5);
+  assert_fts_consistent (f);
+  /* and the triggers follow later writes */
+  g_assert_true (outpost_store_update (f->store, "account", ID1, rename, NULL));
+  g_assert_cmpuint (search_count (f, "alpine"), ==, 0);
+  g_assert_cmpuint (search_count (f, "cedar"), ==, 1);
+  g_assert_true (outpost_store_remove_server_row (f->store, "account", ID2, NULL));
+  g_assert_cmpuint (search_count (f, "bern"), ==, 0);
+  assert_fts_consistent (f);
+  g_assert_true (outpost_store_end_bulk (f->store, "account", NULL));  /* nothing pending: no-op */
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM e_account"), ==, 3);
+}
+
+static void
+test_bulk_not_when_synced (Fixture *f, gconstpointer data)
+{
+  g_assert_cmpint (apply (f, ID1, "{\"name\":\"Alpine One\"}"), ==, OUTPOST_APPLY_WRITTEN);
+  g_assert_false (begin_bulk (f));
+  g_assert_cmpint (apply (f, ID2, "{\"name\":\"Bern Two\"}"), ==, OUTPOST_APPLY_WRITTEN);
+  /* the normal path: visible at once */
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM e_account"), ==, 2);
+  g_assert_cmpuint (search_count (f, "bern"), ==, 1);
+  g_assert_true (outpost_store_end_bulk (f->store, "account", NULL));
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM e_account"), ==, 2);
+}
+
+static void
+reopen (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_clear_object (&f->store);
+  f->store = outpost_store_open (f->path, f->profile, &error);
+  g_assert_no_error (error);
+}
+
+static void
+test_bulk_resume_and_cancel (Fixture *f, gconstpointer data)
+{
+  g_assert_true (begin_bulk (f));
+  g_assert_true (outpost_store_begin (f->store, NULL));
+  g_assert_cmpint (apply (f, ID1, "{\"name\":\"Alpine One\"}"), ==, OUTPOST_APPLY_WRITTEN);
+  g_assert_true (outpost_store_commit (f->store, NULL));
+  /* a page that never commits leaves nothing */
+  g_assert_true (outpost_store_begin (f->store, NULL));
+  g_assert_cmpint (apply (f, ID3, "{\"name\":\"Lost Page\"}"), ==, OUTPOST_APPLY_WRITTEN);
+  outpost_store_rollback (f->store);
+  /* the program stops and starts again: the load carries on */
+  reopen (f);
+  g_assert_true (begin_bulk (f));
+  g_assert_cmpint (apply (f, ID1, "{\"name\":\"Alpine One again\"}"), ==, OUTPOST_APPLY_WRITTEN);
+  g_assert_cmpint (apply (f, ID2, "{\"name\":\"Bern Two\"}"), ==, OUTPOST_APPLY_WRITTEN);
+  g_assert_true (outpost_store_end_bulk (f->store, "account", NULL));
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM e_account"), ==, 2);
+  g_assert_cmpuint (search_count (f, "again"), ==, 1);
+  g_assert_cmpuint (search_count (f, "lost"), ==, 0);
+  assert_fts_consistent (f);
+  /* cancel: another entity's load is dropped without a trace */
+  {
+    gboolean active = FALSE;
+    g_autoptr(JsonObject) v = obj ("{\"fullname\":\"Ann Smith\",\"lastname\":\"Smith\"}");
+    g_assert_true (outpost_store_begin_bulk (f->store, "contact", &active, NULL));
+    g_assert_true (active);
+    g_assert_cmpint (outpost_store_apply_server_row (f->store, "contact", ID3, v, NULL, 1, NULL), ==,
+                     OUTPOST_APPLY_WRITTEN);
+    g_assert_true (outpost_store_cancel_bulk (f->store, "contact", NULL));
+    g_assert_true (outpost_store_end_bulk (f->store, "contact", NULL));
+    g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM e_contact"), ==, 0);
+    g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM sqlite_master WHERE name = 'b_contact'"), ==, 0);
+  }
+}
+
+/* The row goes in, its index entry cannot: the transaction must not commit either. */
+static void
+test_half_write_commits_nothing (Fixture *f, gconstpointer data)
+{
+  g_autoptr(JsonObject) v = obj ("{\"name\":\"Alpine One\"}");
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (apply (f, ID1, "{\"name\":\"Before\"}"), ==, OUTPOST_APPLY_WRITTEN);
+  /* break the index under the store's feet (another program did it, say) */
+  raw_exec (f->path, "DROP TABLE f_account; DELETE FROM outpost_meta WHERE key = 'fts:account'");
+  g_assert_true (outpost_store_begin (f->store, NULL));
+  outpost_store_apply_server_row (f->store, "account", ID2, v, "W/\"1\"", 1, &error);
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_assert_false (outpost_store_commit (f->store, &error));
+  g_assert_error (error, OUTPOST_STORE_ERROR, OUTPOST_STORE_ERROR_FAILED);
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM e_account"), ==, 1);
+  /* outside a transaction the same failure leaves nothing either */
+  g_clear_error (&error);
+  outpost_store_apply_server_row (f->store, "account", ID2, v, "W/\"1\"", 1, &error);
+  g_assert_nonnull (error);
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM e_account"), ==, 1);
+  /* the next open rebuilds the index from the rows */
+  reopen (f);
+  g_assert_cmpuint (search_count (f, "before"), ==, 1);
+  g_assert_cmpint (apply (f, ID2, "{\"name\":\"Alpine One\"}"), ==, OUTPOST_APPLY_WRITTEN);
+  g_assert_cmpuint (search_count (f, "alpine"), ==, 1);
+  assert_fts_consistent (f);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  TEST ("/store-bulk/load", test_bulk_load);
+  TEST ("/store-bulk/not-when-synced", test_bulk_not_when_synced);
+  TEST ("/store-bulk/resume-and-cancel", test_bulk_resume_and_cancel);
+  TEST ("/store-bulk/half-write-commits-nothing", test_half_write_commits_nothing);
+  return g_test_run ();
+}
