@@ -347,6 +347,8 @@ compatible (const OsAttribute *attr, Operand *lit)
           return TRUE;
         }
       return strcmp (lit->edm, "Edm.Date") == 0;
+    case OS_TYPE_MULTIPICKLIST:
+      return FALSE;  /* only eq/ne null; Dataverse filters these with ContainValues (not served) */
     case OS_TYPE_DECIMAL: case OS_TYPE_MONEY:
       if (v->kind == OS_VALUE_INT)
         {

@@ -15,6 +15,7 @@ attribute_type (OsType type)
   static const char *names[] = {
     "String", "Memo", "Integer", "BigInt", "Decimal", "Money", "Boolean", "DateTime", "DateTime",
     "Picklist", "State", "Status", "Lookup", "Customer", "Owner", "Uniqueidentifier",
+    "Virtual",  /* the older AttributeType shows multi-select choices as Virtual */
   };
   return names[type];
 }
@@ -36,6 +37,7 @@ metadata_type (OsType type)
     case OS_TYPE_STATE: return "StateAttributeMetadata";
     case OS_TYPE_STATUS: return "StatusAttributeMetadata";
     case OS_TYPE_LOOKUP: case OS_TYPE_CUSTOMER: case OS_TYPE_OWNER: return "LookupAttributeMetadata";
+    case OS_TYPE_MULTIPICKLIST: return "MultiSelectPicklistAttributeMetadata";
     default: return "UniqueIdentifierAttributeMetadata";
     }
 }
@@ -76,11 +78,12 @@ option_set (GString *out, const OsAttribute *a)
       g_string_append_printf (out, "%s{\"Value\":%d", o == a->options ? "" : ",", o->value);
       label (out, "Label", o->label);
       if (a->type == OS_TYPE_STATUS)
-        g_string_append (out, ",\"State\":0");
+        g_string_append_printf (out, ",\"State\":%d", o->state);
       g_string_append (out, "}");
     }
+  /* a multi-select choice uses a plain Picklist option set */
   g_string_append_printf (out, "],\"Name\":\"%s\",\"IsGlobal\":false,\"OptionSetType\":\"%s\"}", a->name,
-                          attribute_type (a->type));
+                          a->type == OS_TYPE_MULTIPICKLIST ? "Picklist" : attribute_type (a->type));
 }
 
 static void
@@ -89,6 +92,7 @@ write_attribute (GString *out, const OsEntity *e, const OsAttribute *a, gboolean
   g_autofree char *id = attribute_id (e, a);
   g_autofree char *display = display_name (a->name);
   gboolean ro = (a->flags & OS_ATTR_READONLY) != 0;
+  gboolean no_create = ro || (a->flags & OS_ATTR_NO_CREATE) != 0;
 
   g_string_append_printf (out, "{\"@odata.type\":\"#Microsoft.Dynamics.CRM.%s\",\"MetadataId\":\"%s\","
                           "\"LogicalName\":\"%s\",\"SchemaName\":\"%s\",\"EntityLogicalName\":\"%s\","
@@ -96,12 +100,13 @@ write_attribute (GString *out, const OsEntity *e, const OsAttribute *a, gboolean
                           "\"RequiredLevel\":{\"Value\":\"%s\",\"CanBeChanged\":true,"
                           "\"ManagedPropertyLogicalName\":\"canmodifyrequirementlevelsettings\"},"
                           "\"IsValidForCreate\":%s,\"IsValidForUpdate\":%s,\"IsValidForRead\":true,"
-                          "\"IsPrimaryId\":%s,\"IsPrimaryName\":%s,\"IsCustomAttribute\":false",
+                          "\"IsPrimaryId\":%s,\"IsPrimaryName\":%s,\"IsCustomAttribute\":%s",
                           metadata_type (a->type), id, a->name, display, e->logical_name,
                           attribute_type (a->type), os_type_name (a->type), a->required,
-                          ro ? "false" : "true", ro || a == e->attrs ? "false" : "true",
+                          no_create ? "false" : "true", ro || a == e->attrs ? "false" : "true",
                           a == e->attrs ? "true" : "false",
-                          strcmp (a->name, e->primary_name) == 0 ? "true" : "false");
+                          strcmp (a->name, e->primary_name) == 0 ? "true" : "false",
+                          g_str_has_prefix (a->name, "new_") ? "true" : "false");  /* a publisher prefix */
   label (out, "DisplayName", display);
   if (a->type == OS_TYPE_STRING || a->type == OS_TYPE_MEMO)
     g_string_append_printf (out, ",\"MaxLength\":%d,\"Format\":\"%s\"", a->max_length,
@@ -122,7 +127,7 @@ write_attribute (GString *out, const OsEntity *e, const OsAttribute *a, gboolean
         g_string_append_printf (out, "%s\"%s\"", i ? "," : "", targets[i]);
       g_string_append (out, "]");
     }
-  if (cast && os_type_is_option (a->type))
+  if (cast && os_attr_has_options (a))
     option_set (out, a);
   g_string_append (out, "}");
 }
@@ -226,6 +231,15 @@ entity_from_key (const char *key)
   return NULL;
 }
 
+/* "Microsoft.Dynamics.CRM.PicklistAttributeMetadata" (or mscrm./bare) names exactly one
+ * metadata type: a suffix match would let MultiSelectPicklist... also match Picklist... */
+static gboolean
+cast_matches (const char *cast, const OsAttribute *a)
+{
+  const char *dot = strrchr (cast, '.');  /* Microsoft.Dynamics.CRM. or the mscrm. alias */
+  return strcmp (dot ? dot + 1 : cast, metadata_type (a->type)) == 0;
+}
+
 static void
 list_attributes (OsRequest *req, OsResponse *resp, const OsEntity *e, const char *cast, const char *key)
 {
@@ -249,7 +263,7 @@ list_attributes (OsRequest *req, OsResponse *resp, const OsEntity *e, const char
   g_string_append (out, name ? "," : ",\"value\":[");
   for (const OsAttribute *a = e->attrs; a->name; a++)
     {
-      if (cast && !g_str_has_suffix (cast, metadata_type (a->type)))
+      if (cast && !cast_matches (cast, a))
         continue;
       if (name && strcmp (name, a->name) != 0)
         continue;

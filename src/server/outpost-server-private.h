@@ -38,16 +38,19 @@ typedef enum {
   OS_TYPE_CUSTOMER,
   OS_TYPE_OWNER,
   OS_TYPE_GUID,
+  OS_TYPE_MULTIPICKLIST,  /* multi-select option set: "v1,v2" on the wire, stored sorted as text */
 } OsType;
 
 enum {
   OS_ATTR_READONLY = 1 << 0,  /* not valid for create or update (system maintained) */
   OS_ATTR_COMPUTED = 1 << 1,  /* computed from other columns (fullname) */
+  OS_ATTR_NO_CREATE = 1 << 2, /* reported IsValidForCreate false (statecode), still accepted */
 };
 
 typedef struct {
   int         value;
   const char *label;
+  int         state;   /* status reasons: the statecode they belong to */
 } OsOption;
 
 typedef struct {
@@ -80,6 +83,8 @@ const char        *os_type_name              (OsType type);
 const char        *os_type_edm               (OsType type);
 gboolean           os_type_is_lookup         (OsType type);
 gboolean           os_type_is_option         (OsType type);
+gboolean           os_attr_has_options       (const OsAttribute *attr);
+gboolean           os_attr_is_required       (const OsAttribute *attr);
 gboolean           os_lookup_has_target      (const OsAttribute *attr, const char *logical);
 gboolean           os_schema_create_tables   (sqlite3 *db, GError **error);
 

@@ -66,6 +66,22 @@ write_lookup (GString *out, const OsEntity *entity, const OsAttribute *a, sqlite
   return 2;
 }
 
+/* Dataverse formats a multi-select choice as its labels joined by "; ". */
+static void
+write_multi_formatted (GString *out, const OsAttribute *a, const char *values)
+{
+  g_auto(GStrv) parts = g_strsplit (values, ",", -1);
+  g_autoptr(GString) labels = g_string_new (NULL);
+
+  for (guint i = 0; parts[i]; i++)
+    {
+      const char *l = option_label (a, (int) g_ascii_strtoll (parts[i], NULL, 10));
+      if (l)
+        g_string_append_printf (labels, "%s%s", labels->len ? "; " : "", l);
+    }
+  annotation (out, a->name, ANN_FORMATTED, labels->str);
+}
+
 static void
 write_formatted (GString *out, const OsAttribute *a, sqlite3_stmt *stmt, int col, const OsPrefer *prefer)
 {
@@ -73,6 +89,11 @@ write_formatted (GString *out, const OsAttribute *a, sqlite3_stmt *stmt, int col
 
   if (sqlite3_column_type (stmt, col) == SQLITE_NULL || !os_prefer_annotation (prefer, ANN_FORMATTED))
     return;
+  if (a->type == OS_TYPE_MULTIPICKLIST)
+    {
+      write_multi_formatted (out, a, (const char *) sqlite3_column_text (stmt, col));
+      return;
+    }
   if (a->type == OS_TYPE_BOOLEAN)
     label = sqlite3_column_int (stmt, col) ? "Yes" : "No";
   else
@@ -121,7 +142,7 @@ os_write_record (OsServer *server, GString *out, const OsEntity *entity, GPtrArr
           default:
             os_json_string (out, (const char *) sqlite3_column_text (stmt, col));
           }
-      if (a->type == OS_TYPE_BOOLEAN || os_type_is_option (a->type))
+      if (a->type == OS_TYPE_BOOLEAN || os_attr_has_options (a))
         write_formatted (out, a, stmt, col, prefer);
       col++;
     }

@@ -11,25 +11,30 @@
 #include <string.h>
 
 static const OsOption state_active[] = { { 0, "Active" }, { 1, "Inactive" }, { 0, NULL } };
-static const OsOption status_active[] = { { 1, "Active" }, { 2, "Inactive" }, { 0, NULL } };
+/* Status reasons carry the statecode they belong to, as Dataverse's StatusOptionMetadata.State. */
+static const OsOption status_active[] = { { 1, "Active", 0 }, { 2, "Inactive", 1 }, { 0, NULL } };
 static const OsOption state_lead[] = { { 0, "Open" }, { 1, "Qualified" }, { 2, "Disqualified" }, { 0, NULL } };
-static const OsOption status_lead[] = { { 1, "New" }, { 2, "Contacted" }, { 3, "Qualified" },
-                                        { 4, "Lost" }, { 0, NULL } };
+static const OsOption status_lead[] = { { 1, "New", 0 }, { 2, "Contacted", 0 }, { 3, "Qualified", 1 },
+                                        { 4, "Lost", 2 }, { 5, "Cannot Contact", 2 },
+                                        { 6, "No Longer Interested", 2 }, { 7, "Canceled", 2 }, { 0, NULL } };
 static const OsOption state_opp[] = { { 0, "Open" }, { 1, "Won" }, { 2, "Lost" }, { 0, NULL } };
-static const OsOption status_opp[] = { { 1, "In Progress" }, { 2, "On Hold" }, { 3, "Won" },
-                                       { 4, "Canceled" }, { 5, "Out-Sold" }, { 0, NULL } };
+static const OsOption status_opp[] = { { 1, "In Progress", 0 }, { 2, "On Hold", 0 }, { 3, "Won", 1 },
+                                       { 4, "Canceled", 2 }, { 5, "Out-Sold", 2 }, { 0, NULL } };
 static const OsOption state_activity[] = { { 0, "Open" }, { 1, "Completed" }, { 2, "Canceled" },
                                            { 0, NULL } };
-static const OsOption status_task[] = { { 2, "Not Started" }, { 3, "In Progress" },
-                                        { 4, "Waiting on someone else" }, { 5, "Completed" },
-                                        { 6, "Canceled" }, { 7, "Deferred" }, { 0, NULL } };
-static const OsOption status_phonecall[] = { { 1, "Open" }, { 2, "Made" }, { 3, "Canceled" },
-                                             { 4, "Received" }, { 0, NULL } };
-static const OsOption status_appointment[] = { { 1, "Free" }, { 2, "Tentative" }, { 3, "Completed" },
-                                               { 4, "Canceled" }, { 5, "Busy" }, { 0, NULL } };
-static const OsOption status_email[] = { { 1, "Draft" }, { 2, "Completed" }, { 3, "Sent" },
-                                         { 4, "Received" }, { 5, "Canceled" }, { 6, "Pending Send" },
-                                         { 0, NULL } };
+static const OsOption state_appointment[] = { { 0, "Open" }, { 1, "Completed" }, { 2, "Canceled" },
+                                              { 3, "Scheduled" }, { 0, NULL } };
+static const OsOption status_task[] = { { 2, "Not Started", 0 }, { 3, "In Progress", 0 },
+                                        { 4, "Waiting on someone else", 0 }, { 5, "Completed", 1 },
+                                        { 6, "Canceled", 2 }, { 7, "Deferred", 0 }, { 0, NULL } };
+static const OsOption status_phonecall[] = { { 1, "Open", 0 }, { 2, "Made", 1 }, { 3, "Canceled", 2 },
+                                             { 4, "Received", 1 }, { 0, NULL } };
+static const OsOption status_appointment[] = { { 1, "Free", 0 }, { 2, "Tentative", 0 }, { 3, "Completed", 1 },
+                                               { 4, "Canceled", 2 }, { 5, "Busy", 3 },
+                                               { 6, "Out of Office", 3 }, { 0, NULL } };
+static const OsOption status_email[] = { { 1, "Draft", 0 }, { 2, "Completed", 1 }, { 3, "Sent", 1 },
+                                         { 4, "Received", 1 }, { 5, "Canceled", 2 }, { 6, "Pending Send", 1 },
+                                         { 7, "Sending", 1 }, { 8, "Failed", 0 }, { 0, NULL } };
 static const OsOption industry[] = {
   { 1, "Accounting" }, { 2, "Agriculture and Non-petrol Natural Resource Extraction" },
   { 3, "Broadcasting Printing and Publishing" }, { 4, "Brokers" }, { 5, "Building Supply Retail" },
@@ -55,8 +60,19 @@ static const OsOption webresource_type[] = { { 1, "Webpage (HTML)" }, { 2, "Styl
                                              { 3, "Script (JScript)" }, { 4, "Data (XML)" },
                                              { 5, "PNG format" }, { 0, NULL } };
 static const OsOption gender[] = { { 1, "Male" }, { 2, "Female" }, { 0, NULL } };
+static const OsOption contact_method[] = { { 1, "Any" }, { 2, "Email" }, { 3, "Phone" }, { 4, "Fax" },
+                                           { 5, "Mail" }, { 0, NULL } };
+/* A custom multi-select choice, with the 100000000 option values of a publisher prefix "new". */
+static const OsOption interests[] = { { 100000000, "Hardware" }, { 100000001, "Software" },
+                                      { 100000002, "Services" }, { 100000003, "Training" }, { 0, NULL } };
+static const OsOption sales_stage[] = { { 0, "Qualify" }, { 1, "Develop" }, { 2, "Propose" }, { 3, "Close" },
+                                        { 0, NULL } };
 
 #define RO OS_ATTR_READONLY
+/* statecode: the platform sets it on create (IsValidForCreate false), a PATCH may change it.
+ * Business-required columns are ApplicationRequired, as in Dataverse; the server still
+ * enforces them on create (see os_attr_is_required). */
+#define STATECODE(options) { "statecode", OS_TYPE_STATE, 0, "SystemRequired", NULL, options, OS_ATTR_NO_CREATE }
 #define SYSTEM_ATTRS \
   { "createdon", OS_TYPE_DATETIME, 0, "None", NULL, NULL, RO }, \
   { "modifiedon", OS_TYPE_DATETIME, 0, "None", NULL, NULL, RO }, \
@@ -67,17 +83,21 @@ static const OsOption gender[] = { { 1, "Male" }, { 2, "Female" }, { 0, NULL } }
   { NULL, 0, 0, NULL, NULL, NULL, 0 }
 
 #define REGARDING "account,contact,lead,opportunity"
+#define NOTE_OBJECTS REGARDING ",task,phonecall,appointment,email"
 
 static const OsAttribute account_attrs[] = {
   { "accountid", OS_TYPE_GUID, 0, "SystemRequired", NULL, NULL, 0 },
-  { "name", OS_TYPE_STRING, 160, "SystemRequired", NULL, NULL, 0 },
+  { "name", OS_TYPE_STRING, 160, "ApplicationRequired", NULL, NULL, 0 },
   { "accountnumber", OS_TYPE_STRING, 20, "None", NULL, NULL, 0 },
   { "telephone1", OS_TYPE_STRING, 50, "None", NULL, NULL, 0 },
+  { "telephone2", OS_TYPE_STRING, 50, "None", NULL, NULL, 0 },
   { "fax", OS_TYPE_STRING, 50, "None", NULL, NULL, 0 },
   { "emailaddress1", OS_TYPE_STRING, 100, "None", NULL, NULL, 0 },
   { "websiteurl", OS_TYPE_STRING, 200, "None", NULL, NULL, 0 },
   { "address1_line1", OS_TYPE_STRING, 250, "None", NULL, NULL, 0 },
+  { "address1_line2", OS_TYPE_STRING, 250, "None", NULL, NULL, 0 },
   { "address1_city", OS_TYPE_STRING, 80, "None", NULL, NULL, 0 },
+  { "address1_stateorprovince", OS_TYPE_STRING, 50, "None", NULL, NULL, 0 },
   { "address1_postalcode", OS_TYPE_STRING, 20, "None", NULL, NULL, 0 },
   { "address1_country", OS_TYPE_STRING, 80, "None", NULL, NULL, 0 },
   { "industrycode", OS_TYPE_PICKLIST, 0, "None", NULL, industry, 0 },
@@ -88,7 +108,7 @@ static const OsAttribute account_attrs[] = {
   { "primarycontactid", OS_TYPE_LOOKUP, 0, "None", "contact", NULL, 0 },
   { "parentaccountid", OS_TYPE_LOOKUP, 0, "None", "account", NULL, 0 },
   { "creditonhold", OS_TYPE_BOOLEAN, 0, "None", NULL, NULL, 0 },
-  { "statecode", OS_TYPE_STATE, 0, "SystemRequired", NULL, state_active, 0 },
+  STATECODE (state_active),
   { "statuscode", OS_TYPE_STATUS, 0, "None", NULL, status_active, 0 },
   SYSTEM_ATTRS
 };
@@ -96,19 +116,24 @@ static const OsAttribute account_attrs[] = {
 static const OsAttribute contact_attrs[] = {
   { "contactid", OS_TYPE_GUID, 0, "SystemRequired", NULL, NULL, 0 },
   { "firstname", OS_TYPE_STRING, 50, "Recommended", NULL, NULL, 0 },
-  { "lastname", OS_TYPE_STRING, 50, "SystemRequired", NULL, NULL, 0 },
+  { "lastname", OS_TYPE_STRING, 50, "ApplicationRequired", NULL, NULL, 0 },
   { "fullname", OS_TYPE_STRING, 160, "None", NULL, NULL, RO | OS_ATTR_COMPUTED },
   { "jobtitle", OS_TYPE_STRING, 100, "None", NULL, NULL, 0 },
   { "emailaddress1", OS_TYPE_STRING, 100, "None", NULL, NULL, 0 },
   { "telephone1", OS_TYPE_STRING, 50, "None", NULL, NULL, 0 },
   { "mobilephone", OS_TYPE_STRING, 50, "None", NULL, NULL, 0 },
+  { "address1_line1", OS_TYPE_STRING, 250, "None", NULL, NULL, 0 },
   { "address1_city", OS_TYPE_STRING, 80, "None", NULL, NULL, 0 },
+  { "address1_postalcode", OS_TYPE_STRING, 20, "None", NULL, NULL, 0 },
   { "address1_country", OS_TYPE_STRING, 80, "None", NULL, NULL, 0 },
   { "birthdate", OS_TYPE_DATEONLY, 0, "None", NULL, NULL, 0 },
   { "gendercode", OS_TYPE_PICKLIST, 0, "None", NULL, gender, 0 },
+  { "preferredcontactmethodcode", OS_TYPE_PICKLIST, 0, "None", NULL, contact_method, 0 },
+  { "new_interests", OS_TYPE_MULTIPICKLIST, 0, "None", NULL, interests, 0 },
+  { "donotemail", OS_TYPE_BOOLEAN, 0, "None", NULL, NULL, 0 },
   { "parentcustomerid", OS_TYPE_CUSTOMER, 0, "None", "account,contact", NULL, 0 },
   { "description", OS_TYPE_MEMO, 2000, "None", NULL, NULL, 0 },
-  { "statecode", OS_TYPE_STATE, 0, "SystemRequired", NULL, state_active, 0 },
+  STATECODE (state_active),
   { "statuscode", OS_TYPE_STATUS, 0, "None", NULL, status_active, 0 },
   SYSTEM_ATTRS
 };
@@ -117,25 +142,28 @@ static const OsAttribute lead_attrs[] = {
   { "leadid", OS_TYPE_GUID, 0, "SystemRequired", NULL, NULL, 0 },
   { "subject", OS_TYPE_STRING, 300, "None", NULL, NULL, 0 },
   { "firstname", OS_TYPE_STRING, 50, "Recommended", NULL, NULL, 0 },
-  { "lastname", OS_TYPE_STRING, 50, "SystemRequired", NULL, NULL, 0 },
+  { "lastname", OS_TYPE_STRING, 50, "ApplicationRequired", NULL, NULL, 0 },
   { "fullname", OS_TYPE_STRING, 160, "None", NULL, NULL, RO | OS_ATTR_COMPUTED },
   { "companyname", OS_TYPE_STRING, 100, "None", NULL, NULL, 0 },
   { "jobtitle", OS_TYPE_STRING, 100, "None", NULL, NULL, 0 },
   { "emailaddress1", OS_TYPE_STRING, 100, "None", NULL, NULL, 0 },
   { "telephone1", OS_TYPE_STRING, 50, "None", NULL, NULL, 0 },
+  { "mobilephone", OS_TYPE_STRING, 50, "None", NULL, NULL, 0 },
   { "address1_city", OS_TYPE_STRING, 80, "None", NULL, NULL, 0 },
   { "leadsourcecode", OS_TYPE_PICKLIST, 0, "None", NULL, lead_source, 0 },
   { "leadqualitycode", OS_TYPE_PICKLIST, 0, "None", NULL, rating, 0 },
   { "estimatedvalue", OS_TYPE_MONEY, 0, "None", NULL, NULL, 0 },
+  { "revenue", OS_TYPE_MONEY, 0, "None", NULL, NULL, 0 },
+  { "numberofemployees", OS_TYPE_INTEGER, 0, "None", NULL, NULL, 0 },
   { "description", OS_TYPE_MEMO, 2000, "None", NULL, NULL, 0 },
-  { "statecode", OS_TYPE_STATE, 0, "SystemRequired", NULL, state_lead, 0 },
+  STATECODE (state_lead),
   { "statuscode", OS_TYPE_STATUS, 0, "None", NULL, status_lead, 0 },
   SYSTEM_ATTRS
 };
 
 static const OsAttribute opportunity_attrs[] = {
   { "opportunityid", OS_TYPE_GUID, 0, "SystemRequired", NULL, NULL, 0 },
-  { "name", OS_TYPE_STRING, 300, "SystemRequired", NULL, NULL, 0 },
+  { "name", OS_TYPE_STRING, 300, "ApplicationRequired", NULL, NULL, 0 },
   { "customerid", OS_TYPE_CUSTOMER, 0, "None", "account,contact", NULL, 0 },
   { "parentaccountid", OS_TYPE_LOOKUP, 0, "None", "account", NULL, 0 },
   { "parentcontactid", OS_TYPE_LOOKUP, 0, "None", "contact", NULL, 0 },
@@ -143,44 +171,49 @@ static const OsAttribute opportunity_attrs[] = {
   { "estimatedclosedate", OS_TYPE_DATEONLY, 0, "None", NULL, NULL, 0 },
   { "closeprobability", OS_TYPE_INTEGER, 0, "None", NULL, NULL, 0 },
   { "opportunityratingcode", OS_TYPE_PICKLIST, 0, "None", NULL, rating, 0 },
+  { "salesstagecode", OS_TYPE_PICKLIST, 0, "None", NULL, sales_stage, 0 },
   { "description", OS_TYPE_MEMO, 2000, "None", NULL, NULL, 0 },
-  { "statecode", OS_TYPE_STATE, 0, "SystemRequired", NULL, state_opp, 0 },
+  STATECODE (state_opp),
   { "statuscode", OS_TYPE_STATUS, 0, "None", NULL, status_opp, 0 },
   SYSTEM_ATTRS
 };
 
-#define ACTIVITY_ATTRS(status_options) \
+/* actualdurationminutes and actualend exist on every activity in Dataverse. */
+#define ACTIVITY_ATTRS(state_options, status_options) \
   { "activityid", OS_TYPE_GUID, 0, "SystemRequired", NULL, NULL, 0 }, \
-  { "subject", OS_TYPE_STRING, 200, "SystemRequired", NULL, NULL, 0 }, \
+  { "subject", OS_TYPE_STRING, 200, "ApplicationRequired", NULL, NULL, 0 }, \
   { "description", OS_TYPE_MEMO, 100000, "None", NULL, NULL, 0 }, \
   { "scheduledstart", OS_TYPE_DATETIME, 0, "None", NULL, NULL, 0 }, \
   { "scheduledend", OS_TYPE_DATETIME, 0, "None", NULL, NULL, 0 }, \
   { "regardingobjectid", OS_TYPE_LOOKUP, 0, "None", REGARDING, NULL, 0 }, \
+  { "actualend", OS_TYPE_DATETIME, 0, "None", NULL, NULL, 0 }, \
+  { "actualdurationminutes", OS_TYPE_INTEGER, 0, "None", NULL, NULL, 0 }, \
   { "prioritycode", OS_TYPE_PICKLIST, 0, "None", NULL, priority, 0 }, \
-  { "statecode", OS_TYPE_STATE, 0, "SystemRequired", NULL, state_activity, 0 }, \
+  STATECODE (state_options), \
   { "statuscode", OS_TYPE_STATUS, 0, "None", NULL, status_options, 0 }
 
 static const OsAttribute task_attrs[] = {
-  ACTIVITY_ATTRS (status_task),
+  ACTIVITY_ATTRS (state_activity, status_task),
   { "percentcomplete", OS_TYPE_INTEGER, 0, "None", NULL, NULL, 0 },
   SYSTEM_ATTRS
 };
 
 static const OsAttribute phonecall_attrs[] = {
-  ACTIVITY_ATTRS (status_phonecall),
+  ACTIVITY_ATTRS (state_activity, status_phonecall),
   { "phonenumber", OS_TYPE_STRING, 200, "None", NULL, NULL, 0 },
   { "directioncode", OS_TYPE_BOOLEAN, 0, "None", NULL, NULL, 0 },
   SYSTEM_ATTRS
 };
 
 static const OsAttribute appointment_attrs[] = {
-  ACTIVITY_ATTRS (status_appointment),
+  ACTIVITY_ATTRS (state_appointment, status_appointment),
   { "location", OS_TYPE_STRING, 200, "None", NULL, NULL, 0 },
+  { "isalldayevent", OS_TYPE_BOOLEAN, 0, "None", NULL, NULL, 0 },
   SYSTEM_ATTRS
 };
 
 static const OsAttribute email_attrs[] = {
-  ACTIVITY_ATTRS (status_email),
+  ACTIVITY_ATTRS (state_activity, status_email),
   { "sender", OS_TYPE_STRING, 250, "None", NULL, NULL, 0 },
   { "torecipients", OS_TYPE_STRING, 500, "None", NULL, NULL, 0 },
   { "directioncode", OS_TYPE_BOOLEAN, 0, "None", NULL, NULL, 0 },
@@ -197,7 +230,7 @@ static const OsAttribute annotation_attrs[] = {
   { "documentbody", OS_TYPE_MEMO, 5242880, "None", NULL, NULL, 0 },
   { "filesize", OS_TYPE_INTEGER, 0, "None", NULL, NULL, RO | OS_ATTR_COMPUTED },
   { "isdocument", OS_TYPE_BOOLEAN, 0, "None", NULL, NULL, RO | OS_ATTR_COMPUTED },
-  { "objectid", OS_TYPE_LOOKUP, 0, "None", REGARDING, NULL, 0 },
+  { "objectid", OS_TYPE_LOOKUP, 0, "None", NOTE_OBJECTS, NULL, 0 },
   SYSTEM_ATTRS
 };
 
@@ -287,7 +320,7 @@ os_type_name (OsType type)
   static const char *names[] = {
     "StringType", "MemoType", "IntegerType", "BigIntType", "DecimalType", "MoneyType", "BooleanType",
     "DateTimeType", "DateTimeType", "PicklistType", "StateType", "StatusType", "LookupType",
-    "CustomerType", "OwnerType", "UniqueidentifierType",
+    "CustomerType", "OwnerType", "UniqueidentifierType", "MultiSelectPicklistType",
   };
   return names[type];
 }
@@ -298,7 +331,7 @@ os_type_edm (OsType type)
   static const char *names[] = {
     "Edm.String", "Edm.String", "Edm.Int32", "Edm.Int64", "Edm.Decimal", "Edm.Decimal", "Edm.Boolean",
     "Edm.DateTimeOffset", "Edm.Date", "Edm.Int32", "Edm.Int32", "Edm.Int32", "Edm.Guid",
-    "Edm.Guid", "Edm.Guid", "Edm.Guid",
+    "Edm.Guid", "Edm.Guid", "Edm.Guid", "Edm.String",
   };
   return names[type];
 }
@@ -313,6 +346,21 @@ gboolean
 os_type_is_option (OsType type)
 {
   return type == OS_TYPE_PICKLIST || type == OS_TYPE_STATE || type == OS_TYPE_STATUS;
+}
+
+gboolean
+os_attr_has_options (const OsAttribute *attr)
+{
+  return os_type_is_option (attr->type) || attr->type == OS_TYPE_MULTIPICKLIST;
+}
+
+/* Enforced on create (and when a PATCH sets them to null). ApplicationRequired is a business
+ * rule that real Dataverse leaves to forms; this server enforces it so that tests see the
+ * client's mistakes (documented in README.md). */
+gboolean
+os_attr_is_required (const OsAttribute *attr)
+{
+  return strcmp (attr->required, "SystemRequired") == 0 || strcmp (attr->required, "ApplicationRequired") == 0;
 }
 
 gboolean
@@ -364,6 +412,50 @@ create_table_sql (const OsEntity *e)
   return g_string_free (sql, FALSE);
 }
 
+static gboolean
+has_column (sqlite3 *db, const char *table, const char *column)
+{
+  sqlite3_stmt *stmt = NULL;
+  gboolean found = FALSE;
+
+  sqlite3_prepare_v2 (db, "SELECT 1 FROM pragma_table_info(?) WHERE name = ?", -1, &stmt, NULL);
+  sqlite3_bind_text (stmt, 1, table, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, column, -1, SQLITE_STATIC);
+  found = sqlite3_step (stmt) == SQLITE_ROW;
+  sqlite3_finalize (stmt);
+  return found;
+}
+
+/* A data directory made by an older build keeps its rows: columns added to the schema since
+ * are added to its tables (empty), so --data DIR stays usable across upgrades. */
+static gboolean
+add_missing_columns (sqlite3 *db, const OsEntity *e, GError **error)
+{
+  for (const OsAttribute *a = e->attrs + 1; a->name; a++)
+    {
+      g_autoptr(GString) sql = NULL;
+      if (has_column (db, e->logical_name, a->name))
+        continue;
+      sql = g_string_new ("ALTER TABLE ");
+      os_sql_ident (sql, e->logical_name);
+      g_string_append (sql, " ADD COLUMN ");
+      os_sql_ident (sql, a->name);
+      g_string_append_printf (sql, " %s", sql_type (a->type));
+      if (os_type_is_lookup (a->type))
+        {
+          g_autofree char *col = g_strconcat (a->name, "_t", NULL);
+          g_string_append (sql, "; ALTER TABLE ");
+          os_sql_ident (sql, e->logical_name);
+          g_string_append (sql, " ADD COLUMN ");
+          os_sql_ident (sql, col);
+          g_string_append (sql, " TEXT");
+        }
+      if (!os_sql_exec (db, sql->str, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 os_schema_create_tables (sqlite3 *db, GError **error)
 {
@@ -381,7 +473,7 @@ os_schema_create_tables (sqlite3 *db, GError **error)
   for (guint i = 0; i < G_N_ELEMENTS (entities); i++)
     {
       g_autofree char *sql = create_table_sql (&entities[i]);
-      if (!os_sql_exec (db, sql, error))
+      if (!os_sql_exec (db, sql, error) || !add_missing_columns (db, &entities[i], error))
         return FALSE;
     }
   return TRUE;

@@ -12,6 +12,7 @@
 typedef struct {
   OsServer       *server;
   GRand          *rand;
+  GRand          *extra;     /* columns added later draw from here, so older columns keep their values */
   const OsEntity *entity;
   sqlite3_stmt   *stmt;
   GPtrArray      *ids[16];   /* per entity index: ids created so far */
@@ -46,14 +47,21 @@ static const char *last_names[] = {
   "Schneider", "Rossi", "López", "Dubois", "Mensah", "Berg", "Sato", "Okafor", "Weber", "Costa", "Nowak",
   "Ivanova", "Kowalski", "Papadopoulos", "Patel", "O'Brien", "Martin", "Haddad", "Fischer", "Johansson",
 };
-static const struct { const char *city, *country, *phone; } cities[] = {
-  { "Seattle", "United States", "+1 206" }, { "Toronto", "Canada", "+1 416" }, { "London", "United Kingdom", "+44 20" },
-  { "Berlin", "Germany", "+49 30" }, { "Munich", "Germany", "+49 89" }, { "Paris", "France", "+33 1" },
-  { "Lyon", "France", "+33 4" }, { "Madrid", "Spain", "+34 91" }, { "Milan", "Italy", "+39 02" },
-  { "Amsterdam", "Netherlands", "+31 20" }, { "Stockholm", "Sweden", "+46 8" }, { "Helsinki", "Finland", "+358 9" },
-  { "Warsaw", "Poland", "+48 22" }, { "Vienna", "Austria", "+43 1" }, { "Zurich", "Switzerland", "+41 44" },
-  { "Dublin", "Ireland", "+353 1" }, { "Tokyo", "Japan", "+81 3" }, { "Sydney", "Australia", "+61 2" },
-  { "São Paulo", "Brazil", "+55 11" }, { "Cape Town", "South Africa", "+27 21" },
+static const struct { const char *city, *country, *phone, *state; } cities[] = {
+  { "Seattle", "United States", "+1 206", "WA" }, { "Toronto", "Canada", "+1 416", "ON" },
+  { "London", "United Kingdom", "+44 20", "Greater London" }, { "Berlin", "Germany", "+49 30", "Berlin" },
+  { "Munich", "Germany", "+49 89", "Bavaria" }, { "Paris", "France", "+33 1", "Île-de-France" },
+  { "Lyon", "France", "+33 4", "Auvergne-Rhône-Alpes" }, { "Madrid", "Spain", "+34 91", "Community of Madrid" },
+  { "Milan", "Italy", "+39 02", "Lombardy" }, { "Amsterdam", "Netherlands", "+31 20", "North Holland" },
+  { "Stockholm", "Sweden", "+46 8", "Stockholm County" }, { "Helsinki", "Finland", "+358 9", "Uusimaa" },
+  { "Warsaw", "Poland", "+48 22", "Masovia" }, { "Vienna", "Austria", "+43 1", "Vienna" },
+  { "Zurich", "Switzerland", "+41 44", "Zurich" }, { "Dublin", "Ireland", "+353 1", "County Dublin" },
+  { "Tokyo", "Japan", "+81 3", "Tokyo" }, { "Sydney", "Australia", "+61 2", "NSW" },
+  { "São Paulo", "Brazil", "+55 11", "SP" }, { "Cape Town", "South Africa", "+27 21", "Western Cape" },
+};
+static const char *streets[] = {
+  "Harbour Road", "Station Street", "Market Square", "Mill Lane", "Park Avenue", "Church Street", "Riverside Drive",
+  "Oak Street", "High Street", "Industrial Way",
 };
 static const char *job_titles[] = {
   "Purchasing Manager", "CEO", "Head of Operations", "IT Director", "Office Manager", "Sales Director",
@@ -79,6 +87,14 @@ static const char *note_subjects[] = {
 };
 
 #define PICK(r, array) (array[g_rand_int_range ((r), 0, G_N_ELEMENTS (array))])
+#define CHANCE(s, n) (g_rand_int_range ((s)->extra, 0, (n)) == 0)
+
+static void
+phone_number (Seeder *s, guint city, char *buf, gsize len)
+{
+  g_snprintf (buf, len, "%s %03d %04d", cities[city].phone, g_rand_int_range (s->extra, 100, 999),
+              g_rand_int_range (s->extra, 1000, 9999));
+}
 
 static char *
 seed_guid (GRand *rand)
@@ -267,6 +283,17 @@ seed_accounts (Seeder *s, guint count, GError **error)
       set_int (s, "numberofemployees", g_rand_int_range (s->rand, 5, 20000));
       set_int (s, "creditonhold", g_rand_int_range (s->rand, 0, 10) == 0);
       set_text (s, "description", s->demo ? "Key customer in the region; prefers quarterly reviews." : NULL);
+      set_text (s, "address1_stateorprovince", cities[c].state);
+      if (CHANCE (s, 3))
+        {
+          g_snprintf (buf, sizeof buf, "%s %d", CHANCE (s, 2) ? "Suite" : "Floor", g_rand_int_range (s->extra, 2, 40));
+          set_text (s, "address1_line2", buf);
+        }
+      if (!CHANCE (s, 4))
+        {
+          phone_number (s, c, buf, sizeof buf);
+          set_text (s, "telephone2", buf);
+        }
       if (i > 3 && g_rand_int_range (s->rand, 0, 8) == 0)
         set_lookup (s, "parentaccountid", "account", random_id (s, "account"));
       if (!end_row (s, error))
@@ -288,6 +315,42 @@ person (Seeder *s, char *first, char *last, char *full, char *email)
   for (char *p = email; *p; p++)
     if ((guchar) *p >= 0x80 || *p == '\'')
       *p = 'x';
+}
+
+/* A contact's street address, how to reach them and a few interests (a multi-select choice,
+ * "v1,v2" sorted as the server stores it). */
+static void
+seed_contact_extra (Seeder *s)
+{
+  static const int weights[] = { 1, 2, 2, 2, 3, 3, 1, 5 };  /* mostly Email and Phone */
+  char buf[256];
+  GString *interests = g_string_new (NULL);
+
+  g_snprintf (buf, sizeof buf, "%d %s", g_rand_int_range (s->extra, 1, 250), PICK (s->extra, streets));
+  set_text (s, "address1_line1", buf);
+  g_snprintf (buf, sizeof buf, "%05d", g_rand_int_range (s->extra, 1000, 99999));
+  set_text (s, "address1_postalcode", buf);
+  set_int (s, "donotemail", CHANCE (s, 6));
+  if (!CHANCE (s, 5))
+    set_int (s, "preferredcontactmethodcode", PICK (s->extra, weights));
+  for (int v = 100000000; v <= 100000003; v++)
+    if (CHANCE (s, 3))
+      g_string_append_printf (interests, "%s%d", interests->len ? "," : "", v);
+  if (interests->len)
+    set_text (s, "new_interests", interests->str);
+  g_string_free (interests, TRUE);
+}
+
+static void
+seed_lead_extra (Seeder *s, guint city)
+{
+  char buf[64];
+
+  g_snprintf (buf, sizeof buf, "%s %03d %04d", cities[city].phone, g_rand_int_range (s->extra, 600, 799),
+              g_rand_int_range (s->extra, 1000, 9999));
+  set_text (s, "mobilephone", buf);
+  set_int (s, "numberofemployees", g_rand_int_range (s->extra, 3, 5000));
+  sqlite3_bind_double (s->stmt, param (s, "revenue"), g_rand_int_range (s->extra, 100, 90000) * 1000.0);
 }
 
 static gboolean
@@ -316,6 +379,7 @@ seed_people (Seeder *s, const char *logical, guint count, GError **error)
           set_text (s, "birthdate", birth);
           set_text (s, "address1_country", cities[c].country);
           set_lookup (s, "parentcustomerid", "account", random_id (s, "account"));
+          seed_contact_extra (s);
         }
       else
         {
@@ -327,6 +391,7 @@ seed_people (Seeder *s, const char *logical, guint count, GError **error)
           set_int (s, "leadsourcecode", g_rand_int_range (s->rand, 1, 11));
           set_int (s, "leadqualitycode", g_rand_int_range (s->rand, 1, 4));
           sqlite3_bind_double (s->stmt, param (s, "estimatedvalue"), g_rand_int_range (s->rand, 1, 500) * 1000.0);
+          seed_lead_extra (s, c);
         }
       if (!end_row (s, error))
         return FALSE;
@@ -351,6 +416,7 @@ seed_opportunities (Seeder *s, guint count, GError **error)
       set_text (s, "estimatedclosedate", date);
       set_int (s, "closeprobability", g_rand_int_range (s->rand, 1, 10) * 10);
       set_int (s, "opportunityratingcode", g_rand_int_range (s->rand, 1, 4));
+      set_int (s, "salesstagecode", g_rand_int_range (s->extra, 0, 4));
       if (!end_row (s, error))
         return FALSE;
     }
@@ -398,12 +464,17 @@ seed_activities (Seeder *s, const char *logical, guint count, GError **error)
       set_int (s, "prioritycode", g_rand_int_range (s->rand, 0, 3));
       set_text (s, "description", "Details are in the shared notes.");
       if (strcmp (logical, "task") == 0)
-        set_text (s, "subject", PICK (s->rand, task_subjects));
+        {
+          set_text (s, "subject", PICK (s->rand, task_subjects));
+          if (!CHANCE (s, 3))
+            set_int (s, "actualdurationminutes", 15 * g_rand_int_range (s->extra, 1, 9));
+        }
       else if (strcmp (logical, "phonecall") == 0)
         {
           set_text (s, "subject", PICK (s->rand, call_subjects));
           set_text (s, "phonenumber", "+1 206 555 0100");
           set_int (s, "directioncode", 1);
+          set_int (s, "actualdurationminutes", g_rand_int_range (s->extra, 3, 46));
         }
       else if (strcmp (logical, "appointment") == 0)
         {
@@ -411,6 +482,7 @@ seed_activities (Seeder *s, const char *logical, guint count, GError **error)
           set_text (s, "subject", PICK (s->rand, appointment_subjects));
           set_text (s, "scheduledstart", start);
           set_text (s, "location", cities[g_rand_int_range (s->rand, 0, G_N_ELEMENTS (cities))].city);
+          set_int (s, "isalldayevent", CHANCE (s, 6));
         }
       else
         {
@@ -418,6 +490,14 @@ seed_activities (Seeder *s, const char *logical, guint count, GError **error)
           set_text (s, "sender", "demo.user@outpost.example");
           set_text (s, "torecipients", "customer@example.com");
           set_int (s, "directioncode", 1);
+          if (CHANCE (s, 3))
+            {
+              /* sent: completed with the time it went out */
+              g_autofree char *sent = seed_time (s, g_rand_int_range (s->extra, 60, 86400));
+              set_int (s, "statecode", 1);
+              set_int (s, "statuscode", 3);
+              set_text (s, "actualend", sent);
+            }
         }
       if (!end_row (s, error))
         return FALSE;
@@ -511,7 +591,8 @@ os_seed (OsServer *server, const char *spec, GError **error)
                                  "appointments", "emails", "annotations" };
   const char *demo = "accounts=24,contacts=60,leads=16,opportunities=20,tasks=40,phonecalls=24,"
                      "appointments=16,emails=24,annotations=20";
-  Seeder s = { server, g_rand_new_with_seed (20240101), NULL, NULL, { NULL }, FALSE, 0, NULL };
+  Seeder s = { server, g_rand_new_with_seed (20240101), g_rand_new_with_seed (20250101), NULL, NULL, { NULL },
+               FALSE, 0, NULL };
   g_autoptr(GHashTable) counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_auto(GStrv) items = NULL;
   gboolean ok = TRUE;
@@ -557,6 +638,7 @@ done:
   for (guint i = 0; i < G_N_ELEMENTS (s.ids); i++)
     g_clear_pointer (&s.ids[i], g_ptr_array_unref);
   g_rand_free (s.rand);
+  g_rand_free (s.extra);
   g_clear_pointer (&s.params, g_hash_table_unref);
   return ok;
 }

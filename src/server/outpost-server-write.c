@@ -4,6 +4,7 @@
  * Error choices (Dataverse codes where the docs give them):
  *  - payload not JSON / wrong JSON type / unknown property: 400 0x80048d19
  *  - string too long, option value out of range:           400 0x80044331 (validation error)
+ *    (also an unknown or malformed value in a multi-select choice)
  *  - required attribute missing or null:                   400 0x80040203
  *  - lookup target missing:                                404 0x80040217
  *  - documentbody over 5 MB of Base64:                     400 0x80044a02 */
@@ -184,6 +185,50 @@ check_options (const OsEntity *entity, const OsAttribute *attr, gint64 value, Os
   return FALSE;
 }
 
+static int
+compare_ints (gconstpointer a, gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+  return x < y ? -1 : x > y;
+}
+
+/* A multi-select choice travels as "100000000,100000002" (Dataverse's Web API form). Each
+ * value must be one of the options; stored sorted and without duplicates, "" is null. */
+static gboolean
+convert_multi (const OsEntity *entity, const OsAttribute *attr, char *text, OsValue *v, OsResponse *resp)
+{
+  g_auto(GStrv) parts = g_strsplit (text, ",", -1);
+  g_autoptr(GArray) values = g_array_new (FALSE, FALSE, sizeof (gint64));
+  GString *out;
+
+  if (*g_strstrip (text) == '\0')
+    return TRUE;
+  for (guint i = 0; parts[i]; i++)
+    {
+      char *end = NULL;
+      const char *p = g_strstrip (parts[i]);
+      gint64 n = g_ascii_strtoll (p, &end, 10);
+      if (*p == '\0' || end == NULL || *end != '\0' || !g_ascii_isdigit (*p))
+        {
+          os_response_error (resp, 400, "0x80044331", "A validation error occurred. The value '%s' of '%s' on "
+                             "record of type '%s' is not a valid list of option values.", text, attr->name,
+                             entity->logical_name);
+          return FALSE;
+        }
+      if (!check_options (entity, attr, n, resp))
+        return FALSE;
+      g_array_append_val (values, n);
+    }
+  g_array_sort (values, compare_ints);
+  out = g_string_new (NULL);
+  for (guint i = 0; i < values->len; i++)
+    if (i == 0 || g_array_index (values, gint64, i) != g_array_index (values, gint64, i - 1))
+      g_string_append_printf (out, "%s%" G_GINT64_FORMAT, out->len ? "," : "", g_array_index (values, gint64, i));
+  v->kind = OS_VALUE_TEXT;
+  v->s = g_string_free (out, FALSE);
+  return TRUE;
+}
+
 static gboolean
 convert_value (const OsEntity *entity, const OsAttribute *attr, JsonNode *node, OsValue *v, OsResponse *resp)
 {
@@ -221,6 +266,13 @@ convert_value (const OsEntity *entity, const OsAttribute *attr, JsonNode *node, 
       if (attr->type == OS_TYPE_INTEGER && (v->i > G_MAXINT32 || v->i < G_MININT32))
         return payload_error (resp, entity, detail);
       return !os_type_is_option (attr->type) || check_options (entity, attr, v->i, resp);
+    case OS_TYPE_MULTIPICKLIST:
+      if (t != G_TYPE_STRING)
+        return payload_error (resp, entity, detail);
+      {
+        g_autofree char *text = g_strdup (json_node_get_string (node));
+        return convert_multi (entity, attr, text, v, resp);
+      }
     case OS_TYPE_DECIMAL: case OS_TYPE_MONEY:
       if (t != G_TYPE_INT64 && t != G_TYPE_DOUBLE)
         return payload_error (resp, entity, detail);
@@ -342,7 +394,7 @@ complete_changes (const OsEntity *entity, GPtrArray *changes, const char *user_i
     {
       Change *c = find_change (changes, a->name);
       gboolean missing = c == NULL || c->value->kind == OS_VALUE_NULL;
-      if (strcmp (a->required, "SystemRequired") != 0 || (a->flags & OS_ATTR_READONLY) || !missing)
+      if (!os_attr_is_required (a) || (a->flags & OS_ATTR_READONLY) || !missing)
         continue;
       if (strcmp (a->name, "statecode") == 0 || strcmp (a->name, "ownerid") == 0)
         continue;  /* defaulted below */
