@@ -45,7 +45,7 @@ outpost_store_get (OutpostStore *self, const char *entity, const char *id, GErro
 /* ---- queries ----------------------------------------------------------------------------------- */
 
 /* User text -> an FTS5 query of quoted prefix terms ("acme"* "ber"*): no FTS syntax reaches
- * the engine from the user, and typing part of a word finds it. */
+ * the engine from the user, and typing part of a word (3 characters or more) finds it. */
 static char *
 fts_query (const char *text)
 {
@@ -61,7 +61,10 @@ fts_query (const char *text)
         continue;
       parts = g_strsplit (words[i], "\"", -1);
       w = g_strjoinv ("\"\"", parts);
-      g_string_append_printf (q, "%s\"%s\"*", q->len ? " " : "", w);
+      /* one or two characters match whole words only: as a prefix they match a large part of
+       * the table (every "a..." word), which only costs time and helps nobody */
+      g_string_append_printf (q, "%s\"%s\"%s", q->len ? " " : "", w,
+                              g_utf8_strlen (words[i], -1) >= 3 ? "*" : "");
     }
   return g_string_free (q, q->len == 0);
 }
@@ -84,11 +87,13 @@ string_node (const char *s)
   return json_node_init_string (json_node_alloc (), s);
 }
 
+/* @with_match: also the FTS condition of q->search */
 static gboolean
-add_filters (OutpostTable *t, const OutpostQuery *q, QueryBuilder *b, GError **error)
+add_filters (OutpostTable *t, const OutpostQuery *q, QueryBuilder *b, gboolean with_match,
+             GError **error)
 {
   OutpostQueryFlags flags = q ? q->flags : 0;
-  g_autofree char *match = (q && q->search) ? fts_query (q->search) : NULL;
+  g_autofree char *match = (with_match && q && q->search) ? fts_query (q->search) : NULL;
 
   g_string_append (b->sql, " WHERE 1");
   if (!(flags & OUTPOST_QUERY_INCLUDE_DELETED))
@@ -161,6 +166,112 @@ run_query (OutpostStore *self, OutpostTable *t, const char *sql, GPtrArray *bind
   return g_steal_pointer (&rows);
 }
 
+/* ---- search ---------------------------------------------------------------------------------------
+ *
+ * Sorting every match by the list's column costs time in proportion to the matches (a common
+ * word: tens of thousands of rows fetched and sorted). So: up to SEARCH_SORTED_MAX matches come
+ * in the query's sort order, complete; beyond that the newest rows (highest __rowid) come first,
+ * which FTS5 delivers in index order and stops after one page. Both cost a bounded amount. */
+#define SEARCH_SORTED_MAX 1000
+
+/* Up to @max matching rowids, newest first, as a JSON array; *@n = how many. */
+static char *
+fts_rowids (OutpostStore *self, OutpostTable *t, const char *match, guint max, guint *n,
+            GError **error)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT rowid FROM %s WHERE %s MATCH ?1"
+                                          " ORDER BY rowid DESC LIMIT ?2", t->fts, t->fts);
+  sqlite3_stmt *stmt = outpost_store_prepare (self, sql, error);
+  g_autoptr(GString) ids = g_string_new ("[");
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, match, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int (stmt, 2, (int) max);
+  for (*n = 0; (rc = sqlite3_step (stmt)) == SQLITE_ROW; (*n)++)
+    g_string_append_printf (ids, "%s%" G_GINT64_FORMAT, *n ? "," : "", (gint64) sqlite3_column_int64 (stmt, 0));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return outpost_store_sqlite_error (self, error, _("Could not search records")), NULL;
+  g_string_append_c (ids, ']');
+  return g_string_free (g_steal_pointer (&ids), FALSE);
+}
+
+/* Rows among @ids (a JSON array), in sort order (@col) or newest first (@col NULL). */
+static GPtrArray *
+query_among (OutpostStore *self, OutpostTable *t, const OutpostQuery *q, const char *col,
+             const char *ids, GError **error)
+{
+  g_autoptr(GString) sql = g_string_new (NULL);
+  g_autoptr(GPtrArray) binds = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+  QueryBuilder b = { sql, binds };
+  const char *dir = (col == NULL || q->descending) ? "DESC" : "ASC";
+
+  g_string_printf (sql, "SELECT %s FROM %s", t->select_list, t->table);
+  if (!add_filters (t, q, &b, FALSE, error))
+    return NULL;
+  g_string_append_printf (sql, " AND __rowid IN (SELECT value FROM json_each(?%u))", binds->len + 1);
+  g_ptr_array_add (binds, string_node (ids));
+  if (col != NULL && q->after_id != NULL)
+    add_keyset (t, q, col, &b);
+  if (col != NULL)
+    g_string_append_printf (sql, " ORDER BY %s %s,", col, dir);
+  else
+    g_string_append (sql, " ORDER BY");
+  g_string_append_printf (sql, " __rowid %s LIMIT %u", dir, q->limit ? q->limit : 100);
+  return run_query (self, t, sql->str, binds, error);
+}
+
+/* Newest matches first, after the cursor's row: FTS5 walks its index backwards and the
+ * join stops at a page. */
+static GPtrArray *
+query_newest (OutpostStore *self, OutpostTable *t, const OutpostQuery *q, const char *match,
+              GError **error)
+{
+  g_autoptr(GString) sql = g_string_new (NULL);
+  g_autoptr(GPtrArray) binds = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+  QueryBuilder b = { sql, binds };
+
+  g_string_printf (sql, "WITH m(r) AS (SELECT rowid FROM %s WHERE %s MATCH ?1)"
+                   " SELECT %s FROM m CROSS JOIN %s ON __rowid = m.r",
+                   t->fts, t->fts, t->select_list, t->table);
+  g_ptr_array_add (binds, string_node (match));
+  if (!add_filters (t, q, &b, FALSE, error))
+    return NULL;
+  if (q->after_id != NULL)
+    {
+      g_string_append_printf (sql, " AND m.r < coalesce((SELECT __rowid FROM %s WHERE __id = ?%u),"
+                              " 9223372036854775807)", t->table, binds->len + 1);
+      g_ptr_array_add (binds, string_node (q->after_id));
+    }
+  g_string_append_printf (sql, " ORDER BY m.r DESC LIMIT %u", q->limit ? q->limit : 100);
+  return run_query (self, t, sql->str, binds, error);
+}
+
+static GPtrArray *
+search_query (OutpostStore *self, OutpostTable *t, const OutpostQuery *q, const char *col,
+              const char *match, GError **error)
+{
+  guint n = 0;
+  g_autofree char *ids = fts_rowids (self, t, match, SEARCH_SORTED_MAX + 1, &n, error);
+  g_autoptr(GPtrArray) page = NULL;
+
+  if (ids == NULL)
+    return NULL;
+  if (n <= SEARCH_SORTED_MAX)
+    return query_among (self, t, q, col, ids, error);
+  /* a first page is usually among the newest matches already fetched */
+  if (q->after_id == NULL)
+    {
+      if ((page = query_among (self, t, q, NULL, ids, error)) == NULL)
+        return NULL;
+      if (page->len >= (q->limit ? q->limit : 100))
+        return g_steal_pointer (&page);
+    }
+  return query_newest (self, t, q, match, error);
+}
+
 GPtrArray *
 outpost_store_query (OutpostStore *self, const char *entity, const OutpostQuery *q, GError **error)
 {
@@ -170,6 +281,7 @@ outpost_store_query (OutpostStore *self, const char *entity, const OutpostQuery 
   g_autoptr(GPtrArray) binds = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
   QueryBuilder b;
   g_autofree char *col = NULL;
+  g_autofree char *match = NULL;
   const char *sort;
 
   if (t == NULL)
@@ -179,11 +291,13 @@ outpost_store_query (OutpostStore *self, const char *entity, const OutpostQuery 
   if (outpost_entity_lookup_field (t->entity, sort) == NULL)
     return not_found (error, entity, sort), NULL;
   col = g_strdup_printf ("\"%s\"", sort);
+  if (q->search != NULL && (match = fts_query (q->search)) != NULL)
+    return search_query (self, t, q, col, match, error);
   sql = g_string_new (NULL);
   g_string_printf (sql, "SELECT %s FROM %s", t->select_list, t->table);
   b.sql = sql;
   b.binds = binds;
-  if (!add_filters (t, q, &b, error))
+  if (!add_filters (t, q, &b, FALSE, error))
     return NULL;
   if (q->after_id != NULL)
     add_keyset (t, q, col, &b);
@@ -225,7 +339,7 @@ outpost_store_count (OutpostStore *self, const char *entity, const OutpostQuery 
   g_string_printf (sql, "SELECT count(*) FROM %s", t->table);
   b.sql = sql;
   b.binds = binds;
-  if (!add_filters (t, q, &b, error))
+  if (!add_filters (t, q, &b, TRUE, error))
     return -1;
   return count_sql (self, sql->str, binds, error);
 }

@@ -55,7 +55,14 @@ typedef enum {
 } OutpostQueryFlags;
 
 typedef struct {
-  const char        *search;        /* full-text search over searchable fields; NULL = none */
+  /* Full-text search over the searchable fields; NULL = none. Every word must match: words of
+   * 3 characters or more match word beginnings ("fabri" finds Fabrikam), shorter words whole
+   * words only; case and diacritics are ignored. Order of the results: when at most 1000
+   * records match, the sort below (complete, like any list); when more match, the most
+   * recently stored records first (sort_field and descending are then ignored; keep paging
+   * with after_id as usual). Either way a page costs a bounded time (about 1-10 ms on 1M
+   * rows) instead of sorting every match. */
+  const char        *search;
   const char        *sort_field;    /* NULL = the entity's first list column */
   gboolean           descending;
   OutpostQueryFlags  flags;

@@ -341,7 +341,8 @@ static const QuerySet query_sets[] = {
   { "common word", { "cedar", "oslo", "ltd", "com" } },
   { "rare word", { "123457", "cedarharbor17", "nimbus 999999", NULL } },
   { "two words", { "alpine harbor", "oslo willow", "bern canyon", "quartz redwood" } },
-  { "prefix", { "summ", "a", "gr", "ember fj" } },
+  { "prefix (3+ characters)", { "summ", "gra", "kes", "ember fjo" } },
+  { "short word (whole words)", { "a", "gr", "47", NULL } },
   { "no match", { "nomatch", "zzz", "oslo nomatch", NULL } },
 };
 
@@ -479,7 +480,10 @@ main (int argc, char **argv)
       g_assert_no_error (error);
       r_bulk = api_insert (bstore, n, PATH_BULK);
     }
-  remove_db (dir, "bulk.db");
+  if (g_getenv ("BENCH_KEEP_BULK"))  /* for poking at the result with sqlite3 */
+    g_printerr ("  kept %s\n", bulk);
+  else
+    remove_db (dir, "bulk.db");
   if (phase (phases, "user"))
     {
       g_autoptr(OutpostStore) ustore = outpost_store_open (user, profile, &error);
@@ -506,7 +510,7 @@ main (int argc, char **argv)
     }
   g_clear_object (&store);
   remove_db (dir, "api.db");
-  g_rmdir (dir);
+  g_rmdir (dir);  /* fails (harmlessly) when a database was kept */
   getrusage (RUSAGE_SELF, &ru);
   g_print ("\npeak RSS: %ld MB\n", ru.ru_maxrss / 1024);
   return 0;

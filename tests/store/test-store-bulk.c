@@ -208,6 +208,68 @@ test_half_write_commits_nothing (Fixture *f, gconstpointer data)
   assert_fts_consistent (f);
 }
 
+/* Up to 1000 matches come in sort order; more come newest first, and paging with the last
+ * row as cursor walks all of them once. Words of 1-2 characters match whole words only. */
+static void
+test_search_modes (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(JsonNode) after = NULL;
+  g_autofree char *after_id = NULL;
+  g_autofree char *first = NULL;
+  char gone[40];
+
+  g_assert_true (begin_bulk (f));
+  g_assert_true (outpost_store_begin (f->store, NULL));
+  for (guint i = 0; i < 1500; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("cccccccc-0000-0000-0000-%012u", i);
+      g_autofree char *json = g_strdup_printf ("{\"name\":\"Alpine %04u %s\"}", i,
+                                               i % 100 == 0 ? "Harbor" : "Meadow");
+      g_assert_cmpint (apply (f, id, json), ==, OUTPOST_APPLY_WRITTEN);
+    }
+  g_assert_true (outpost_store_commit (f->store, NULL));
+  g_assert_true (outpost_store_end_bulk (f->store, "account", NULL));
+  g_snprintf (gone, sizeof gone, "cccccccc-0000-0000-0000-%012u", 1498);
+  g_assert_true (outpost_store_delete (f->store, "account", gone, NULL));
+
+  /* few matches: in name order (descending asked) */
+  {
+    OutpostQuery q = { .search = "harb", .descending = TRUE };
+    g_autoptr(GPtrArray) rows = outpost_store_query (f->store, "account", &q, NULL);
+    g_assert_cmpuint (rows->len, ==, 15);
+    g_assert_cmpstr (outpost_record_get_string (rows->pdata[0], "name"), ==, "Alpine 1400 Harbor");
+    g_assert_cmpstr (outpost_record_get_string (rows->pdata[14], "name"), ==, "Alpine 0000 Harbor");
+  }
+  /* many matches: newest first, the locally deleted row hidden, each exactly once */
+  for (;;)
+    {
+      OutpostQuery q = { .search = "alpine", .limit = 100, .after_value = after, .after_id = after_id };
+      g_autoptr(GPtrArray) rows = outpost_store_query (f->store, "account", &q, NULL);
+      OutpostRecord *last;
+
+      g_assert_nonnull (rows);
+      if (rows->len == 0)
+        break;
+      if (first == NULL)
+        first = g_strdup (outpost_record_get_string (rows->pdata[0], "name"));
+      for (guint i = 0; i < rows->len; i++)
+        g_assert_true (g_hash_table_add (seen, g_strdup (((OutpostRecord *) rows->pdata[i])->id)));
+      last = rows->pdata[rows->len - 1];
+      g_clear_pointer (&after, json_node_unref);
+      after = json_node_copy (json_object_get_member (last->values, "name"));
+      g_free (after_id);
+      after_id = g_strdup (last->id);
+    }
+  g_assert_cmpstr (first, ==, "Alpine 1499 Meadow");
+  g_assert_cmpuint (g_hash_table_size (seen), ==, 1499);
+  g_assert_false (g_hash_table_contains (seen, gone));
+  /* short words: whole words only */
+  g_assert_cmpuint (search_count (f, "al"), ==, 0);
+  g_assert_cmpuint (search_count (f, "alp harbor"), ==, 15);
+  assert_fts_consistent (f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -216,5 +278,6 @@ main (int argc, char **argv)
   TEST ("/store-bulk/not-when-synced", test_bulk_not_when_synced);
   TEST ("/store-bulk/resume-and-cancel", test_bulk_resume_and_cancel);
   TEST ("/store-bulk/half-write-commits-nothing", test_half_write_commits_nothing);
+  TEST ("/store-search/modes", test_search_modes);
   return g_test_run ();
 }
