@@ -312,13 +312,17 @@ outpost_schema_create_indexes (OutpostStore *self, OutpostTable *t, GError **err
       if (!outpost_store_exec (self, sql, error))
         return FALSE;
     }
-  /* lookups: related lists ("contacts of this account") filter on them */
+  /* lookups: related lists ("contacts of this account") filter on them with "f = ?", which
+   * implies "f IS NOT NULL": a partial index serves them and rows without the link (often
+   * most of them) cost nothing to insert. Older files had a full "e_<entity>__lk_<f>". */
   for (guint i = 0; i < t->lookups->len; i++)
     {
       OutpostField *f = t->lookups->pdata[i];
       g_free (sql);
-      sql = g_strdup_printf ("CREATE INDEX IF NOT EXISTS \"e_%s__lk_%s\" ON %s (\"%s\")",
-                             name, f->name, t->table, f->name);
+      sql = g_strdup_printf ("DROP INDEX IF EXISTS \"e_%s__lk_%s\";"
+                             "CREATE INDEX IF NOT EXISTS \"e_%s__ref_%s\" ON %s (\"%s\")"
+                             " WHERE \"%s\" IS NOT NULL",
+                             name, f->name, name, f->name, t->table, f->name, f->name);
       if (!outpost_store_exec (self, sql, error))
         return FALSE;
     }

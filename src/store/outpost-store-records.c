@@ -414,6 +414,18 @@ outpost_store_create (OutpostStore *self, const char *entity, JsonObject *values
   while (json_object_iter_next (&iter, &key, &node))
     if (!g_str_equal (key, t->entity->primary_id))
       json_object_set_member (fields, key, json_node_copy (node));
+  /* Inside the caller's transaction (a batch of creates) no savepoint: each would make FTS5
+   * write a segment (see outpost-store-fts.c). A failure after the row went in marks the
+   * transaction broken instead, so the caller's commit fails and nothing is half-written. */
+  if (self->tx_depth > 0)
+    {
+      if (!insert_created (self, t, id, fields, error))
+        return NULL;
+      if (outpost_journal_append (self, OUTPOST_JOURNAL_CREATE, entity, id, fields,
+                                  NULL, NULL, NULL, error) < 0)
+        return (self->broken_depth = self->tx_depth), NULL;
+      return g_steal_pointer (&id);
+    }
   if (!outpost_store_tx_begin (self, error))
     return NULL;
   ok = insert_created (self, t, id, fields, error) &&

@@ -7,6 +7,10 @@
 G_BEGIN_DECLS
 
 /* ---- transactions: the sync commits in short transactions (one page, one batch) -------- */
+/* Inside begin/commit, a row insert (apply_server_row, create) that fails after writing part
+ * of its work (the row but not its full-text entry or journal entry) returns its error and
+ * makes the commit fail with OUTPOST_STORE_ERROR_FAILED: roll back and redo the batch.
+ * Failures that write nothing (validation, a duplicate id) leave the transaction usable. */
 gboolean       outpost_store_begin           (OutpostStore *self, GError **error);
 gboolean       outpost_store_commit          (OutpostStore *self, GError **error);
 void           outpost_store_rollback        (OutpostStore *self);

@@ -105,7 +105,7 @@ test_bulk_load (Fixture *f, gconstpointer data)
   /* the table is whole again: staging gone, indexes and triggers back */
   g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM sqlite_master WHERE name = 'b_account'"), ==, 0);
   g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM sqlite_master WHERE name IN"
-                            " ('e_account__by_name', 'e_account__lk_parentaccountid', 'e_account__state',"
+                            " ('e_account__by_name', 'e_account__ref_parentaccountid', 'e_account__state',"
                             "  'f_account_ad', 'f_account_au')"), ==, 5);
   assert_fts_consistent (f);
   /* and the triggers follow later writes */
