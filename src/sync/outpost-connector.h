@@ -53,6 +53,7 @@ typedef struct {
 void         outpost_server_row_free (OutpostServerRow *row);
 void         outpost_page_free       (OutpostPage      *page);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OutpostPage, outpost_page_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OutpostServerRow, outpost_server_row_free)
 
 /* ---- upload ------------------------------------------------------------------------------ */
 

@@ -6,6 +6,7 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
+#include "outpost-dataverse-fuzz.h"
 #include "outpost-dataverse-private.h"
 
 #define LOOKUP_ANNOTATION "@Microsoft.Dynamics.CRM.lookuplogicalname"
@@ -47,6 +48,9 @@ outpost_dataverse_connector_init (OutpostDataverseConnector *self)
   self->max_retries = 5;
   self->max_backoff_ms = 8000;
   self->timeout = 60;
+  self->max_request_seconds = 600;
+  self->max_page_bytes = 256 * 1024 * 1024;
+  self->max_answer_bytes = 16 * 1024 * 1024;
   self->tracking = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->entity_sets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
@@ -88,6 +92,18 @@ void
 outpost_dataverse_connector_set_timeout (OutpostDataverseConnector *self, guint seconds)
 {
   self->timeout = seconds;
+}
+
+void
+outpost_dataverse_connector_set_limits (OutpostDataverseConnector *self, gsize max_page_bytes,
+                                        gsize max_answer_bytes, guint max_request_seconds)
+{
+  if (max_page_bytes > 0)
+    self->max_page_bytes = max_page_bytes;
+  if (max_answer_bytes > 0)
+    self->max_answer_bytes = max_answer_bytes;
+  if (max_request_seconds > 0)
+    self->max_request_seconds = max_request_seconds;
 }
 
 /* ---- building the first URL of a query ------------------------------------------------- */
@@ -157,69 +173,125 @@ first_url (OutpostDataverseConnector *self, OutpostEntity *entity,
 
 /* ---- parsing a page --------------------------------------------------------------------- */
 
-/* The row object itself becomes the values: the store reads only the profile's fields from
- * it, so the only work per row is adding "<lookup>" and "<lookup>@target" next to the Web
- * API's "_<lookup>_value" and its annotation (no copy of the other members). */
-static void
-map_lookups (OutpostEntity *entity, JsonObject *obj)
+static gboolean
+bad_row (GError **error, OutpostEntity *entity, const char *what)
 {
+  g_set_error (error, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_PROTOCOL,
+               _("The server sent a %s row with %s"), entity->logical_name, what);
+  return FALSE;
+}
+
+/* A field's value must be a plain JSON value or null: an object or a list is no column value. */
+static gboolean
+take_value (OutpostEntity *entity, JsonObject *values, const char *name, JsonNode *node,
+            GError **error)
+{
+  if (!JSON_NODE_HOLDS_VALUE (node) && !JSON_NODE_HOLDS_NULL (node))
+    {
+      g_autofree char *what = g_strdup_printf (_("a %s as the value of “%s”"),
+                                               json_node_type_name (node), name);
+      return bad_row (error, entity, what);
+    }
+  json_object_set_member (values, name, json_node_ref (node));
+  return TRUE;
+}
+
+/* Only the profile's fields leave the connector: "<field>" (lookups: "<field>" from the Web
+ * API's "_<field>_value" and "<field>@target" from its lookuplogicalname annotation). Any
+ * other member the server sends (unknown columns, hostile names) is dropped here, so the
+ * store never sees a name outside the profile. */
+static JsonObject *
+profile_values (OutpostEntity *entity, JsonObject *obj, GError **error)
+{
+  g_autoptr(JsonObject) values = json_object_new ();
+
   for (guint i = 0; i < entity->fields->len; i++)
     {
       OutpostField *f = g_ptr_array_index (entity->fields, i);
-      char key[160];
+      char key[200];
       JsonNode *node;
 
       if (f->type != OUTPOST_FIELD_LOOKUP)
-        continue;
-      g_snprintf (key, sizeof key, "_%s_value", f->name);
-      if ((node = json_object_get_member (obj, key)) != NULL)
-        json_object_set_member (obj, f->name, json_node_copy (node));
-      g_snprintf (key, sizeof key, "_%s_value" LOOKUP_ANNOTATION, f->name);
-      if ((node = json_object_get_member (obj, key)) != NULL)
         {
-          char target[160];
-          g_snprintf (target, sizeof target, "%s@target", f->name);
-          json_object_set_member (obj, target, json_node_copy (node));
+          if ((node = json_object_get_member (obj, f->name)) != NULL &&
+              !take_value (entity, values, f->name, node, error))
+            return NULL;
+          continue;
+        }
+      g_snprintf (key, sizeof key, "_%s_value", f->name);
+      if ((node = json_object_get_member (obj, key)) != NULL &&
+          !take_value (entity, values, f->name, node, error))
+        return NULL;
+      g_snprintf (key, sizeof key, "_%s_value" LOOKUP_ANNOTATION, f->name);
+      node = json_object_get_member (obj, key);
+      if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+          json_node_get_value_type (node) == G_TYPE_STRING &&
+          outpost_identifier_is_valid (json_node_get_string (node)))
+        {
+          g_snprintf (key, sizeof key, "%s@target", f->name);
+          json_object_set_member (values, key, json_node_ref (node));
         }
     }
+  return g_steal_pointer (&values);
+}
+
+static gboolean
+valid_id (const char *id)
+{
+  return id != NULL && g_uuid_string_is_valid (id);
 }
 
 static OutpostServerRow *
 parse_row (OutpostEntity *entity, JsonObject *obj, GError **error)
 {
-  OutpostServerRow *row;
-  const char *context = json_object_get_string_member_with_default (obj, "@odata.context", "");
+  g_autoptr(OutpostServerRow) row = g_new0 (OutpostServerRow, 1);
+  const char *context = outpost_dv_get_string (obj, "@odata.context");
   const char *id;
+  JsonNode *etag;
 
-  if (g_str_has_suffix (context, "$deletedEntity") ||
+  if ((context != NULL && g_str_has_suffix (context, "$deletedEntity")) ||
       (json_object_has_member (obj, "reason") && !json_object_has_member (obj, entity->primary_id)))
     {
-      id = json_object_get_string_member_with_default (obj, "id", NULL);
-      if (id == NULL)
-        goto bad;
-      row = g_new0 (OutpostServerRow, 1);
+      id = outpost_dv_get_string (obj, "id");
+      if (!valid_id (id))
+        return (bad_row (error, entity, _("a deletion without a valid id")), NULL);
       row->id = g_ascii_strdown (id, -1);
       row->deleted = TRUE;
-      return row;
+      return g_steal_pointer (&row);
     }
-  id = json_object_get_string_member_with_default (obj, entity->primary_id, NULL);
-  if (id == NULL)
-    goto bad;
-  row = g_new0 (OutpostServerRow, 1);
+  id = outpost_dv_get_string (obj, entity->primary_id);
+  if (!valid_id (id))
+    return (bad_row (error, entity, _("no valid id")), NULL);
+  etag = json_object_get_member (obj, "@odata.etag");
+  if (etag != NULL && !JSON_NODE_HOLDS_NULL (etag) && outpost_dv_get_string (obj, "@odata.etag") == NULL)
+    return (bad_row (error, entity, _("an ETag that is not text")), NULL);
   row->id = g_ascii_strdown (id, -1);
-  row->etag = g_strdup (json_object_get_string_member_with_default (obj, "@odata.etag", NULL));
-  map_lookups (entity, obj);
-  row->values = json_object_ref (obj);
-  return row;
-
-bad:
-  g_set_error (error, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_PROTOCOL,
-               _("The server sent a %s row without an id"), entity->logical_name);
-  return NULL;
+  row->etag = g_strdup (outpost_dv_get_string (obj, "@odata.etag"));
+  if ((row->values = profile_values (entity, obj, error)) == NULL)
+    return NULL;
+  return g_steal_pointer (&row);
 }
 
-static OutpostPage *
-parse_page (OutpostEntity *entity, GBytes *body, GError **error)
+static gboolean
+read_link (JsonObject *root, const char *member, char **out, GError **error)
+{
+  JsonNode *node = json_object_get_member (root, member);
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (outpost_dv_get_string (root, member) == NULL)
+    {
+      g_set_error (error, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_PROTOCOL,
+                   _("The server sent a page whose “%s” is not text"), member);
+      return FALSE;
+    }
+  *out = g_strdup (outpost_dv_get_string (root, member));
+  return TRUE;
+}
+
+OutpostPage *
+outpost_dv_parse_page (OutpostEntity *entity, OutpostDownloadMode mode, GBytes *body,
+                       GError **error)
 {
   g_autoptr(JsonObject) root = outpost_dv_parse_object (body, error);
   g_autoptr(OutpostPage) page = NULL;
@@ -231,31 +303,35 @@ parse_page (OutpostEntity *entity, GBytes *body, GError **error)
   page = g_new0 (OutpostPage, 1);
   page->rows = g_ptr_array_new_with_free_func ((GDestroyNotify) outpost_server_row_free);
   page->bytes = g_bytes_get_size (body);
-  page->next_link = g_strdup (json_object_get_string_member_with_default (root, "@odata.nextLink", NULL));
-  page->delta_link = g_strdup (json_object_get_string_member_with_default (root, "@odata.deltaLink", NULL));
+  if (!read_link (root, "@odata.nextLink", &page->next_link, error) ||
+      !read_link (root, "@odata.deltaLink", &page->delta_link, error))
+    return NULL;
   value_node = json_object_get_member (root, "value");
-  if (value_node == NULL)
-    return json_object_get_size (root) == 0 ? g_steal_pointer (&page) : NULL;
-  if (!JSON_NODE_HOLDS_ARRAY (value_node))
+  /* "An empty JSON response is returned if no table changes have occurred": only a delta may
+   * come back empty. An empty answer to a full read would sweep every local row. */
+  if (value_node == NULL && mode == OUTPOST_DOWNLOAD_DELTA && json_object_get_size (root) == 0)
+    return g_steal_pointer (&page);
+  if (value_node == NULL || !JSON_NODE_HOLDS_ARRAY (value_node))
     {
       g_set_error_literal (error, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_PROTOCOL,
-                           _("The server sent a page whose “value” is not a list"));
+                           value_node == NULL ? _("The server sent a page without “value”")
+                                              : _("The server sent a page whose “value” is not a list"));
       return NULL;
     }
   value = json_node_get_array (value_node);
   for (guint i = 0; i < json_array_get_length (value); i++)
     {
-      JsonNode *n = json_array_get_element (value, i);
+      JsonObject *obj = outpost_dv_array_object (value, i);
       OutpostServerRow *row;
 
-      if (!JSON_NODE_HOLDS_OBJECT (n) ||
-          (row = parse_row (entity, json_node_get_object (n), error)) == NULL)
+      if (obj == NULL)
         {
-          if (error && *error == NULL)
-            g_set_error_literal (error, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_PROTOCOL,
-                                 _("The server sent a row that is not an object"));
+          g_set_error_literal (error, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_PROTOCOL,
+                               _("The server sent a row that is not an object"));
           return NULL;
         }
+      if ((row = parse_row (entity, obj, error)) == NULL)
+        return NULL;
       g_ptr_array_add (page->rows, row);
     }
   return g_steal_pointer (&page);
@@ -274,7 +350,8 @@ dv_download_page (OutpostConnector *connector, OutpostEntity *entity,
       "odata.maxpagesize=%u,odata.include-annotations=\"Microsoft.Dynamics.CRM.lookuplogicalname\"%s",
       request->page_size ? MIN (request->page_size, 5000) : 5000,
       track ? ",odata.track-changes" : "");
-  OutpostDvRequest r = { .method = "GET", .url = url, .prefer = prefer };
+  OutpostDvRequest r = { .method = "GET", .url = url, .prefer = prefer,
+                         .max_bytes = self->max_page_bytes };
   gint64 t0 = g_get_monotonic_time ();
   g_autoptr(OutpostDvResponse) response = outpost_dv_send (self, &r, cancellable, error);
   g_autoptr(GError) local = NULL;
@@ -283,7 +360,7 @@ dv_download_page (OutpostConnector *connector, OutpostEntity *entity,
 
   if (response == NULL)
     return NULL;
-  page = parse_page (entity, response->body, &local);
+  page = outpost_dv_parse_page (entity, request->mode, response->body, &local);
   g_debug ("%s page: %.1f ms request, %.1f ms parse, %zu bytes", entity->logical_name,
            (t1 - t0) / 1e3, (g_get_monotonic_time () - t1) / 1e3, g_bytes_get_size (response->body));
   if (page == NULL)
@@ -371,18 +448,23 @@ static gboolean
 dv_restore_metadata (OutpostConnector *connector, JsonObject *metadata)
 {
   OutpostDataverseConnector *self = OUTPOST_DATAVERSE_CONNECTOR (connector);
-  JsonObject *sets = json_object_get_object_member (metadata, "entity_sets");
-  JsonArray *tracked = json_object_get_array_member (metadata, "tracked");
+  JsonObject *sets = outpost_dv_get_object (metadata, "entity_sets");
+  JsonArray *tracked = outpost_dv_get_array (metadata, "tracked");
   g_autoptr(GList) names = NULL;
 
   if (sets == NULL || tracked == NULL)
     return FALSE;
   names = json_object_get_members (sets);
   for (GList *l = names; l; l = l->next)
-    g_hash_table_replace (self->entity_sets, g_strdup (l->data),
-                          g_strdup (json_object_get_string_member (sets, l->data)));
+    if (outpost_dv_get_string (sets, l->data) != NULL)
+      g_hash_table_replace (self->entity_sets, g_strdup (l->data),
+                            g_strdup (outpost_dv_get_string (sets, l->data)));
   for (guint i = 0; i < json_array_get_length (tracked); i++)
-    g_hash_table_add (self->tracking, g_strdup (json_array_get_string_element (tracked, i)));
+    {
+      JsonNode *n = json_array_get_element (tracked, i);
+      if (JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING)
+        g_hash_table_add (self->tracking, g_strdup (json_node_get_string (n)));
+    }
   return TRUE;
 }
 

@@ -28,8 +28,16 @@ const char *outpost_dataverse_connector_get_api_root (OutpostDataverseConnector 
 void        outpost_dataverse_connector_set_retry   (OutpostDataverseConnector *self,
                                                      guint                      max_retries,
                                                      guint                      max_backoff_ms);
-/* Per-request timeout in seconds (default 60). */
+/* Per-request timeout in seconds (default 60): how long the server may stay silent. */
 void        outpost_dataverse_connector_set_timeout (OutpostDataverseConnector *self,
                                                      guint                      seconds);
+/* Limits on one answer, so a server that never stops sending is cut off with a clear error
+ * (not retried): the size of a page of rows (default 256 MiB), of any other answer (metadata,
+ * $batch, actions; default 16 MiB) and the total time to receive one answer (default 600 s).
+ * 0 keeps a limit as it is. */
+void        outpost_dataverse_connector_set_limits  (OutpostDataverseConnector *self,
+                                                     gsize                      max_page_bytes,
+                                                     gsize                      max_answer_bytes,
+                                                     guint                      max_request_seconds);
 
 G_END_DECLS

@@ -103,6 +103,74 @@ backoff_ms (OutpostDataverseConnector *self, guint attempt)
   return (guint) MIN (ms, (guint64) self->max_backoff_ms);
 }
 
+static char *
+format_limit (gsize bytes)
+{
+  return g_format_size_full (bytes, G_FORMAT_SIZE_IEC_UNITS);
+}
+
+/* The body, read in bounded steps: libsoup's timeout only notices a silent server, so a
+ * server that never stops sending is cut off here by size and by total time. A limit hit
+ * sets @limit (a PROTOCOL or NETWORK error that must not be retried); a transport failure
+ * sets @error. */
+static GBytes *
+read_body (OutpostDataverseConnector *self, SoupSession *session, SoupMessage *msg,
+           const OutpostDvRequest *request, GCancellable *cancellable, GError **error,
+           GError **limit)
+{
+  gsize max = request->max_bytes ? request->max_bytes : self->max_answer_bytes;
+  gint64 deadline = g_get_monotonic_time () + (gint64) self->max_request_seconds * G_USEC_PER_SEC;
+  g_autoptr(GInputStream) in = soup_session_send (session, msg, cancellable, error);
+  SoupMessageHeaders *h;
+  g_autoptr(GByteArray) buf = NULL;
+  gsize len = 0;
+
+  if (in == NULL)
+    return NULL;
+  h = soup_message_get_response_headers (msg);
+  if (soup_message_headers_get_encoding (h) == SOUP_ENCODING_CONTENT_LENGTH &&
+      (guint64) soup_message_headers_get_content_length (h) > max)
+    {
+      g_autofree char *size = format_limit (max);
+      g_set_error (limit, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_PROTOCOL,
+                   _("The server’s answer is larger than the limit of %s"), size);
+      g_input_stream_close (in, NULL, NULL);
+      return NULL;
+    }
+  buf = g_byte_array_sized_new (16384);
+  for (;;)
+    {
+      gssize n;
+
+      g_byte_array_set_size (buf, len + 65536);
+      n = g_input_stream_read (in, buf->data + len, 65536, cancellable, error);
+      if (n < 0)
+        return NULL;
+      if (n == 0)
+        break;
+      len += n;
+      if (len > max)
+        {
+          g_autofree char *size = format_limit (max);
+          g_set_error (limit, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_PROTOCOL,
+                       _("The server’s answer was cut off: it is larger than the limit of %s"), size);
+          g_input_stream_close (in, NULL, NULL);
+          return NULL;
+        }
+      if (g_get_monotonic_time () > deadline)
+        {
+          g_set_error (limit, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_NETWORK,
+                       _("The server’s answer was cut off: it took longer than %u seconds"),
+                       self->max_request_seconds);
+          g_input_stream_close (in, NULL, NULL);
+          return NULL;
+        }
+    }
+  g_input_stream_close (in, NULL, NULL);
+  g_byte_array_set_size (buf, len);
+  return g_byte_array_free_to_bytes (g_steal_pointer (&buf));
+}
+
 typedef enum { SEND_DONE, SEND_RETRY, SEND_FAILED } SendOutcome;
 
 static SendOutcome
@@ -141,7 +209,7 @@ send_once (OutpostDataverseConnector *self, const OutpostDvRequest *request, gui
            GError **error)
 {
   g_autoptr(SoupMessage) msg = build_message (self, request, cancellable, error);
-  g_autoptr(GError) local = NULL;
+  g_autoptr(GError) local = NULL, limit = NULL;
   g_autoptr(GBytes) body = NULL;
   SoupSession *session;
   guint status, serial = self->auth_serial;
@@ -150,8 +218,10 @@ send_once (OutpostDataverseConnector *self, const OutpostDvRequest *request, gui
     return SEND_FAILED;
   session = take_session (self);
   g_atomic_int_inc ((gint *) &self->requests);
-  body = soup_session_send_and_read (session, msg, cancellable, &local);
+  body = read_body (self, session, msg, request, cancellable, &local, &limit);
   g_async_queue_push (self->sessions, session);
+  if (limit != NULL)   /* an answer over a limit is not retried: it would be again */
+    return (g_propagate_error (error, g_steal_pointer (&limit)), SEND_FAILED);
   if (body == NULL)
     return classify_transport_error (self, request, local, attempt, cancellable, error);
 
@@ -242,16 +312,17 @@ outpost_dv_error_from_body (guint status, GBytes *body)
   gsize len = 0;
   const char *data = body ? g_bytes_get_data (body, &len) : NULL;
 
-  if (data != NULL && len > 0 && json_parser_load_from_data (parser, data, len, NULL) &&
-      JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  if (data != NULL && len > 0 && outpost_dv_json_depth_ok (data, len, OUTPOST_DV_MAX_DEPTH) &&
+      json_parser_load_from_data (parser, data, len, NULL) &&
+      json_parser_get_root (parser) != NULL && JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     {
       JsonObject *root = json_node_get_object (json_parser_get_root (parser));
-      JsonObject *err = json_object_get_object_member (root, "error");
+      JsonObject *err = outpost_dv_get_object (root, "error");
 
       if (err != NULL)
         {
-          code = json_object_get_string_member_with_default (err, "code", NULL);
-          message = json_object_get_string_member_with_default (err, "message", NULL);
+          code = outpost_dv_get_string (err, "code");
+          message = outpost_dv_get_string (err, "message");
         }
     }
   if (message != NULL && *message != '\0')
@@ -260,25 +331,109 @@ outpost_dv_error_from_body (guint status, GBytes *body)
                       _("The server answered %u %s"), status, soup_status_get_phrase (status));
 }
 
+/* json-glib's parser recurses once per level: a hostile document nested 200,000 deep
+ * overflows the stack. This scan counts brackets outside strings (escapes skipped) first. */
+gboolean
+outpost_dv_json_depth_ok (const char *data, gsize len, guint max_depth)
+{
+  guint depth = 0;
+  gboolean in_string = FALSE;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      char c = data[i];
+
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = FALSE;
+        }
+      else if (c == '"')
+        in_string = TRUE;
+      else if (c == '[' || c == '{')
+        {
+          if (++depth > max_depth)
+            return FALSE;
+        }
+      else if ((c == ']' || c == '}') && depth > 0)
+        depth--;
+    }
+  return TRUE;
+}
+
+static gboolean
+is_blank (const char *data, gsize len)
+{
+  for (gsize i = 0; i < len; i++)
+    if (!g_ascii_isspace (data[i]))
+      return FALSE;
+  return TRUE;
+}
+
 JsonObject *
 outpost_dv_parse_object (GBytes *body, GError **error)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();   /* mutable: rows get lookup members */
   g_autoptr(GError) local = NULL;
   gsize len = 0;
-  const char *data = g_bytes_get_data (body, &len);
+  const char *data = body ? g_bytes_get_data (body, &len) : NULL;
+  JsonNode *root;
 
-  if (data == NULL || len == 0)
+  if (data == NULL || is_blank (data, len))
     return json_object_new ();   /* "an empty response if no table changes have occurred" */
+  if (!outpost_dv_json_depth_ok (data, len, OUTPOST_DV_MAX_DEPTH))
+    {
+      g_set_error (error, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_PROTOCOL,
+                   _("The server sent a response nested deeper than %u levels (%zu bytes)"),
+                   (guint) OUTPOST_DV_MAX_DEPTH, len);
+      return NULL;
+    }
   if (!json_parser_load_from_data (parser, data, len, &local) ||
-      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error (error, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_PROTOCOL,
                    _("The server sent a malformed or incomplete response (%zu bytes): %s"),
                    len, local ? local->message : _("not a JSON object"));
       return NULL;
     }
-  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+  return json_object_ref (json_node_get_object (root));
+}
+
+/* Typed member access that never hands json-glib a wrong shape (its getters only
+ * g_return_if_fail, a critical). NULL when absent or of another type. */
+JsonObject *
+outpost_dv_get_object (JsonObject *obj, const char *member)
+{
+  JsonNode *node = obj ? json_object_get_member (obj, member) : NULL;
+
+  return node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+JsonArray *
+outpost_dv_get_array (JsonObject *obj, const char *member)
+{
+  JsonNode *node = obj ? json_object_get_member (obj, member) : NULL;
+
+  return node && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+}
+
+const char *
+outpost_dv_get_string (JsonObject *obj, const char *member)
+{
+  JsonNode *node = obj ? json_object_get_member (obj, member) : NULL;
+
+  return node && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING
+         ? json_node_get_string (node) : NULL;
+}
+
+JsonObject *
+outpost_dv_array_object (JsonArray *array, guint index)
+{
+  JsonNode *node = json_array_get_element (array, index);
+
+  return node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
 }
 
 char *

@@ -20,7 +20,10 @@ struct _OutpostDataverseConnector
   guint                auth_serial;   /* bumped on every refresh */
   guint                max_retries;
   guint                max_backoff_ms;
-  guint                timeout;
+  guint                timeout;       /* libsoup's idle timeout, seconds */
+  guint                max_request_seconds; /* total time to read one answer */
+  gsize                max_page_bytes;      /* a page of rows */
+  gsize                max_answer_bytes;    /* metadata, $batch answers, actions */
   gint64               requests;      /* atomic */
   GHashTable          *tracking;      /* logical name -> GINT_TO_POINTER (1) when tracked */
   GHashTable          *entity_sets;   /* logical name -> entity set name (all server entities) */
@@ -36,7 +39,11 @@ typedef struct {
   const char *if_none_match;   /* NULL = "null", as A1 asks */
   gboolean    keep_error_body; /* 4xx (not 401/429) come back as a response, not an error */
   gboolean    not_idempotent;  /* a dropped connection may have executed it: never re-send */
+  gsize       max_bytes;       /* 0 = the connector's max_answer_bytes */
 } OutpostDvRequest;
+
+/* Deeper JSON is refused before json-glib (which recurses per level) sees it. */
+#define OUTPOST_DV_MAX_DEPTH 64
 
 typedef struct {
   guint               status;
@@ -57,6 +64,12 @@ GError            *outpost_dv_error_from_body (guint status, GBytes *body);
 /* Parses a JSON object body; a malformed or truncated body is a PROTOCOL error. */
 JsonObject        *outpost_dv_parse_object (GBytes *body, GError **error);
 char              *outpost_dv_escape_literal (const char *value);
+gboolean           outpost_dv_json_depth_ok (const char *data, gsize len, guint max_depth);
+/* Typed getters: NULL when the member is absent or of another JSON type. */
+JsonObject        *outpost_dv_get_object   (JsonObject *obj, const char *member);
+JsonArray         *outpost_dv_get_array    (JsonObject *obj, const char *member);
+const char        *outpost_dv_get_string   (JsonObject *obj, const char *member);
+JsonObject        *outpost_dv_array_object (JsonArray *array, guint index);
 
 GPtrArray         *outpost_dv_upload_batch (OutpostConnector *connector, GPtrArray *ops,
                                             GCancellable *cancellable, GError **error);
