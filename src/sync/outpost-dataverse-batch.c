@@ -10,6 +10,7 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
+#include "outpost-dataverse-fuzz.h"
 #include "outpost-dataverse-private.h"
 
 /* ---- request bodies ---------------------------------------------------------------------- */
@@ -50,7 +51,7 @@ outpost_dv_body_for_fields (OutpostDataverseConnector *self, OutpostEntity *enti
           continue;
         }
       target_key = g_strconcat (name, "@target", NULL);
-      target = json_object_get_string_member_with_default (fields, target_key, NULL);
+      target = outpost_dv_get_string (fields, target_key);
       if (target == NULL && field->targets != NULL)
         target = field->targets[0];
       nav = navigation_for (entity, field, target ? target : "");
@@ -210,18 +211,36 @@ parse_http_part (GBytes *part)
     {
       g_autoptr(JsonObject) obj = outpost_dv_parse_object (body, NULL);
       if (obj != NULL)
-        result->etag = g_strdup (json_object_get_string_member_with_default (obj, "@odata.etag", NULL));
+        result->etag = g_strdup (outpost_dv_get_string (obj, "@odata.etag"));
     }
   return result;
+}
+
+/* A copy of @data (+ @extra) followed by a NUL that the GBytes does not count: libsoup's
+ * multipart parser strstr()s its input, which must therefore end in a NUL. */
+static GBytes *
+terminated_copy (const void *data, gsize len, const char *extra)
+{
+  gsize n = strlen (extra);
+  char *copy = g_malloc (len + n + 1);
+
+  if (len > 0)
+    memcpy (copy, data, len);
+  memcpy (copy + len, extra, n);
+  copy[len + n] = '\0';
+  return g_bytes_new_take (copy, len + n);
 }
 
 /* Flattens the answer to a list of application/http parts (change sets unpacked). */
 static gboolean
 collect_parts (SoupMessageHeaders *headers, GBytes *body, GPtrArray *out, guint depth)
 {
-  g_autoptr(SoupMultipart) multipart = soup_multipart_new_from_message (headers, body);
+  g_autoptr(SoupMultipart) multipart = NULL;
 
-  if (multipart == NULL || depth > 1)
+  if (depth > 1)   /* A9: no nesting beyond batch > change set */
+    return FALSE;
+  multipart = soup_multipart_new_from_message (headers, body);
+  if (multipart == NULL)
     return FALSE;
   for (int i = 0; i < soup_multipart_get_length (multipart); i++)
     {
@@ -235,12 +254,10 @@ collect_parts (SoupMessageHeaders *headers, GBytes *body, GPtrArray *out, guint 
         {
           /* a nested part ends at its closing delimiter without the CRLF that libsoup's
            * parser wants after it (that CRLF belongs to the outer delimiter) */
-          g_autoptr(GByteArray) copy = g_byte_array_sized_new (g_bytes_get_size (pb) + 2);
-          g_autoptr(GBytes) nested = NULL;
+          gsize len;
+          const void *data = g_bytes_get_data (pb, &len);
+          g_autoptr(GBytes) nested = terminated_copy (data, len, "\r\n");
 
-          g_byte_array_append (copy, g_bytes_get_data (pb, NULL), g_bytes_get_size (pb));
-          g_byte_array_append (copy, (const guint8 *) "\r\n", 2);
-          nested = g_byte_array_free_to_bytes (g_steal_pointer (&copy));
           if (!collect_parts (ph, nested, out, depth + 1))
             return FALSE;
         }
@@ -248,6 +265,26 @@ collect_parts (SoupMessageHeaders *headers, GBytes *body, GPtrArray *out, guint 
         g_ptr_array_add (out, parse_http_part (pb));
     }
   return TRUE;
+}
+
+GPtrArray *
+outpost_dv_parse_batch_answer (const char *content_type, GBytes *body, GError **error)
+{
+  g_autoptr(SoupMessageHeaders) headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_RESPONSE);
+  g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func ((GDestroyNotify) outpost_upload_result_free);
+  gsize len = 0;
+  const void *data = body ? g_bytes_get_data (body, &len) : NULL;
+  g_autoptr(GBytes) copy = terminated_copy (data, len, "");
+
+  if (content_type != NULL)
+    soup_message_headers_replace (headers, "Content-Type", content_type);
+  if (!collect_parts (headers, copy, parts, 0))
+    {
+      g_set_error_literal (error, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_PROTOCOL,
+                           _("The server sent a malformed batch answer"));
+      return NULL;
+    }
+  return g_steal_pointer (&parts);
 }
 
 static void
@@ -346,12 +383,11 @@ send_range (OutpostDataverseConnector *self, GPtrArray *ops, guint first, guint 
       ok = handle_answer (self, ops, first, n, results, response, parts, cancellable, error);
       return ok;
     }
-  if (!collect_parts (response->headers, response->body, parts, 0))
-    {
-      g_set_error_literal (error, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_PROTOCOL,
-                           _("The server sent a malformed batch answer"));
-      return FALSE;
-    }
+  g_clear_pointer (&parts, g_ptr_array_unref);
+  parts = outpost_dv_parse_batch_answer (soup_message_headers_get_one (response->headers, "Content-Type"),
+                                         response->body, error);
+  if (parts == NULL)
+    return FALSE;
   return handle_answer (self, ops, first, n, results, response, parts, cancellable, error);
 }
 
