@@ -7,6 +7,7 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
+#include "outpost-dataverse-fuzz.h"
 #include "outpost-dataverse-private.h"
 
 static JsonObject *
@@ -27,9 +28,49 @@ get_json (OutpostDataverseConnector *self, const char *path, gboolean tolerate_4
 static JsonArray *
 value_of (JsonObject *obj)
 {
-  JsonNode *node = json_object_get_member (obj, "value");
+  return outpost_dv_get_array (obj, "value");
+}
 
-  return node && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+static gboolean
+apply_entity_definitions (OutpostDataverseConnector *self, OutpostProfile *profile,
+                          JsonObject *root, GError **error)
+{
+  JsonArray *value = value_of (root);
+
+  if (value == NULL)
+    {
+      g_set_error_literal (error, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_PROTOCOL,
+                           _("The server sent no entity definitions"));
+      return FALSE;
+    }
+  for (guint i = 0; i < json_array_get_length (value); i++)
+    {
+      JsonObject *def = outpost_dv_array_object (value, i);
+      const char *name = outpost_dv_get_string (def, "LogicalName");
+      const char *set = outpost_dv_get_string (def, "EntitySetName");
+      JsonNode *tracking = def ? json_object_get_member (def, "ChangeTrackingEnabled") : NULL;
+      OutpostEntity *entity;
+
+      if (def == NULL)
+        {
+          g_set_error (error, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_PROTOCOL,
+                       _("The server sent an entity definition that is not an object (item %u)"), i);
+          return FALSE;
+        }
+      if (name == NULL || set == NULL || !outpost_identifier_is_valid (name))
+        continue;
+      g_hash_table_replace (self->entity_sets, g_strdup (name), g_strdup (set));
+      if (tracking != NULL && JSON_NODE_HOLDS_VALUE (tracking) &&
+          json_node_get_value_type (tracking) == G_TYPE_BOOLEAN && json_node_get_boolean (tracking))
+        g_hash_table_add (self->tracking, g_strdup (name));
+      if ((entity = outpost_profile_lookup_entity (profile, name)) != NULL &&
+          outpost_identifier_is_valid (set))
+        {
+          g_free (entity->entity_set);
+          entity->entity_set = g_strdup (set);   /* A1: build URLs from EntitySetName */
+        }
+    }
+  return TRUE;
 }
 
 static gboolean
@@ -40,31 +81,33 @@ read_entity_definitions (OutpostDataverseConnector *self, OutpostProfile *profil
       "EntityDefinitions?$select=LogicalName,EntitySetName,PrimaryIdAttribute,"
       "PrimaryNameAttribute,ChangeTrackingEnabled,IsOptimisticConcurrencyEnabled",
       FALSE, cancellable, error);
-  JsonArray *value = root ? value_of (root) : NULL;
 
-  if (value == NULL)
-    return root == NULL ? FALSE : (g_set_error_literal (error, OUTPOST_SYNC_ERROR,
-        OUTPOST_SYNC_ERROR_PROTOCOL, _("The server sent no entity definitions")), FALSE);
-  for (guint i = 0; i < json_array_get_length (value); i++)
-    {
-      JsonObject *def = json_array_get_object_element (value, i);
-      const char *name = json_object_get_string_member_with_default (def, "LogicalName", NULL);
-      const char *set = json_object_get_string_member_with_default (def, "EntitySetName", NULL);
-      OutpostEntity *entity;
+  return root != NULL && apply_entity_definitions (self, profile, root, error);
+}
 
-      if (name == NULL || set == NULL || !outpost_identifier_is_valid (name))
-        continue;
-      g_hash_table_replace (self->entity_sets, g_strdup (name), g_strdup (set));
-      if (json_object_get_boolean_member_with_default (def, "ChangeTrackingEnabled", FALSE))
-        g_hash_table_add (self->tracking, g_strdup (name));
-      if ((entity = outpost_profile_lookup_entity (profile, name)) != NULL &&
-          outpost_identifier_is_valid (set))
-        {
-          g_free (entity->entity_set);
-          entity->entity_set = g_strdup (set);   /* A1: build URLs from EntitySetName */
-        }
-    }
-  return TRUE;
+gboolean
+outpost_dv_map_entity_definitions (OutpostDataverseConnector *self, OutpostProfile *profile,
+                                   GBytes *body, GError **error)
+{
+  g_autoptr(JsonObject) root = outpost_dv_parse_object (body, error);
+
+  return root != NULL && apply_entity_definitions (self, profile, root, error);
+}
+
+/* A boolean member, or @fallback when absent or not a boolean. */
+static gboolean
+get_boolean (JsonObject *obj, const char *member, gboolean fallback)
+{
+  JsonNode *node = json_object_get_member (obj, member);
+
+  return node && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_BOOLEAN
+         ? json_node_get_boolean (node) : fallback;
+}
+
+static gboolean
+is_integer (JsonNode *node)
+{
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64;
 }
 
 static gboolean
@@ -99,7 +142,9 @@ refine_targets (OutpostField *field, JsonObject *attr)
   targets = json_node_get_array (node);
   for (guint i = 0; i < json_array_get_length (targets); i++)
     {
-      const char *t = json_array_get_string_element (targets, i);
+      JsonNode *n = json_array_get_element (targets, i);
+      const char *t = JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING
+                      ? json_node_get_string (n) : NULL;
       if (t != NULL && outpost_identifier_is_valid (t))
         g_strv_builder_add (b, t);
     }
@@ -119,7 +164,7 @@ value_string (JsonObject *obj, const char *key)
   if (node == NULL)
     return NULL;
   if (JSON_NODE_HOLDS_OBJECT (node))
-    return json_object_get_string_member_with_default (json_node_get_object (node), "Value", NULL);
+    return outpost_dv_get_string (json_node_get_object (node), "Value");
   return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING
          ? json_node_get_string (node) : NULL;
 }
@@ -130,7 +175,7 @@ refine_field (OutpostField *field, JsonObject *attr)
   OutpostFieldType type;
   const char *level = value_string (attr, "RequiredLevel");
   JsonNode *ml = json_object_get_member (attr, "MaxLength");
-  gint64 max_length = ml && JSON_NODE_HOLDS_VALUE (ml) ? json_node_get_int (ml) : 0;
+  gint64 max_length = is_integer (ml) ? json_node_get_int (ml) : 0;
 
   /* the profile may narrow a type (a multi-select picklist shows as Virtual): only take the
    * server's type when it is one we know and does not turn a lookup into a plain value */
@@ -141,12 +186,12 @@ refine_field (OutpostField *field, JsonObject *attr)
    * (ownerid, statecode, ...) the platform fills itself when a create leaves them out, so
    * only the profile's own flag can make those required of the user. */
   if (level != NULL && g_str_equal (level, "ApplicationRequired") &&
-      json_object_get_boolean_member_with_default (attr, "IsValidForCreate", TRUE))
+      get_boolean (attr, "IsValidForCreate", TRUE))
     field->required = TRUE;
   if (json_object_has_member (attr, "IsValidForCreate") || json_object_has_member (attr, "IsValidForUpdate"))
-    field->read_only = !json_object_get_boolean_member_with_default (attr, "IsValidForCreate", FALSE) &&
-                       !json_object_get_boolean_member_with_default (attr, "IsValidForUpdate", FALSE);
-  if (max_length > 0)
+    field->read_only = !get_boolean (attr, "IsValidForCreate", FALSE) &&
+                       !get_boolean (attr, "IsValidForUpdate", FALSE);
+  if (max_length > 0 && max_length <= G_MAXINT)
     field->max_length = (gint) max_length;
   refine_targets (field, attr);
 }
@@ -154,8 +199,8 @@ refine_field (OutpostField *field, JsonObject *attr)
 static void
 refine_options (OutpostField *field, JsonObject *attr)
 {
-  JsonObject *set = json_object_get_object_member (attr, "OptionSet");
-  JsonArray *options = set ? json_object_get_array_member (set, "Options") : NULL;
+  JsonObject *set = outpost_dv_get_object (attr, "OptionSet");
+  JsonArray *options = outpost_dv_get_array (set, "Options");
   GArray *array;
 
   if (options == NULL)
@@ -164,15 +209,16 @@ refine_options (OutpostField *field, JsonObject *attr)
   g_array_set_clear_func (array, outpost_dv_option_clear);
   for (guint i = 0; i < json_array_get_length (options); i++)
     {
-      JsonObject *o = json_array_get_object_element (options, i);
-      JsonObject *label = o ? json_object_get_object_member (o, "Label") : NULL;
-      JsonObject *user = label ? json_object_get_object_member (label, "UserLocalizedLabel") : NULL;
+      JsonObject *o = outpost_dv_array_object (options, i);
+      JsonObject *label = outpost_dv_get_object (o, "Label");
+      JsonObject *user = outpost_dv_get_object (label, "UserLocalizedLabel");
+      JsonNode *v = o ? json_object_get_member (o, "Value") : NULL;
       OutpostOption opt = { 0, NULL };
 
-      if (o == NULL || !json_object_has_member (o, "Value"))
+      if (!is_integer (v) || json_node_get_int (v) < G_MININT || json_node_get_int (v) > G_MAXINT)
         continue;
-      opt.value = (gint) json_object_get_int_member (o, "Value");
-      opt.label = g_strdup (user ? json_object_get_string_member_with_default (user, "Label", NULL) : NULL);
+      opt.value = (gint) json_node_get_int (v);
+      opt.label = g_strdup (outpost_dv_get_string (user, "Label"));
       if (opt.label == NULL)
         opt.label = g_strdup_printf ("%d", opt.value);
       g_array_append_val (array, opt);
@@ -194,8 +240,8 @@ apply_attributes (OutpostEntity *entity, JsonObject *root, gboolean options)
 
   for (guint i = 0; value && i < json_array_get_length (value); i++)
     {
-      JsonObject *attr = json_array_get_object_element (value, i);
-      const char *name = attr ? json_object_get_string_member_with_default (attr, "LogicalName", NULL) : NULL;
+      JsonObject *attr = outpost_dv_array_object (value, i);
+      const char *name = outpost_dv_get_string (attr, "LogicalName");
       OutpostField *field = name ? outpost_entity_lookup_field (entity, name) : NULL;
 
       if (field == NULL)
@@ -231,8 +277,8 @@ drop_unknown_fields (OutpostEntity *entity, JsonObject *root)
 
   for (guint i = 0; value && i < json_array_get_length (value); i++)
     {
-      JsonObject *attr = json_array_get_object_element (value, i);
-      const char *name = attr ? json_object_get_string_member_with_default (attr, "LogicalName", NULL) : NULL;
+      JsonObject *attr = outpost_dv_array_object (value, i);
+      const char *name = outpost_dv_get_string (attr, "LogicalName");
       if (name != NULL)
         g_hash_table_add (known, (gpointer) name);
     }
@@ -244,7 +290,8 @@ drop_unknown_fields (OutpostEntity *entity, JsonObject *root)
 
       if (!g_hash_table_contains (known, f->name) && !g_str_equal (f->name, entity->primary_name))
         {
-          g_message ("The server has no field %s.%s: it is not synchronized", entity->logical_name, f->name);
+          /* the engine writes this to the run's sync log (it compares the profiles) */
+          g_debug ("The server has no field %s.%s: it is not synchronized", entity->logical_name, f->name);
           drop_list_column (entity, f->name);
           g_ptr_array_remove_index (entity->fields, i);
         }
@@ -286,6 +333,20 @@ read_attributes (OutpostDataverseConnector *self, OutpostEntity *entity,
         return FALSE;
       apply_attributes (entity, part, opt);
     }
+  return TRUE;
+}
+
+gboolean
+outpost_dv_map_attributes (OutpostEntity *entity, GBytes *body, gboolean options,
+                           gboolean drop_unknown, GError **error)
+{
+  g_autoptr(JsonObject) root = outpost_dv_parse_object (body, error);
+
+  if (root == NULL)
+    return FALSE;
+  if (drop_unknown)
+    drop_unknown_fields (entity, root);
+  apply_attributes (entity, root, options);
   return TRUE;
 }
 

@@ -341,6 +341,30 @@ entity_selected (OutpostSyncJob *job, OutpostEntity *entity)
     }
 }
 
+/* Profile fields the server does not have were dropped from the refined profile: say so in
+ * this run's sync log (where a user or admin looks), not on the terminal. */
+static void
+log_dropped_fields (OutpostSyncJob *job, OutpostProfile *base)
+{
+  for (guint i = 0; i < outpost_profile_get_n_entities (base); i++)
+    {
+      OutpostEntity *entity = outpost_profile_get_entity_at (base, i);
+      OutpostEntity *refined = outpost_profile_lookup_entity (job->profile, entity->logical_name);
+
+      for (guint j = 0; refined && j < entity->fields->len; j++)
+        {
+          OutpostField *f = g_ptr_array_index (entity->fields, j);
+
+          if (outpost_entity_lookup_field (refined, f->name) != NULL)
+            continue;
+          g_debug ("The server has no field %s.%s", entity->logical_name, f->name);
+          outpost_sync_job_log (job, entity->logical_name, NULL,
+                                _("The server has no field %s.%s: it is not synchronized"),
+                                entity->logical_name, f->name);
+        }
+    }
+}
+
 /* Connects (or restores cached metadata) and opens the store with the refined profile. */
 static gboolean
 job_prepare (OutpostSyncJob *job, GError **error)
@@ -356,6 +380,7 @@ job_prepare (OutpostSyncJob *job, GError **error)
                                                   job->cancellable, error);
       if (job->profile == NULL)
         return FALSE;
+      log_dropped_fields (job, self->profile);
     }
   g_clear_object (&job->store);
   job->store = outpost_store_open (self->db_path, job->profile, error);

@@ -23,6 +23,16 @@ read_cache (const char *db_path)
   return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
 }
 
+/* The cache is a file on disk: never trust its shape. */
+static const char *
+string_member (JsonObject *obj, const char *name)
+{
+  JsonNode *node = json_object_get_member (obj, name);
+
+  return node && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING
+         ? json_node_get_string (node) : NULL;
+}
+
 OutpostProfile *
 outpost_sync_metadata_load (const char *db_path, OutpostProfile *base,
                             OutpostConnector *connector, gboolean force)
@@ -34,9 +44,11 @@ outpost_sync_metadata_load (const char *db_path, OutpostProfile *base,
 
   if (cache == NULL)
     return NULL;
-  cached_base = json_object_get_string_member_with_default (cache, "base", NULL);
-  refined = json_object_get_string_member_with_default (cache, "profile", NULL);
-  meta = json_object_get_object_member (cache, "connector");
+  cached_base = string_member (cache, "base");
+  refined = string_member (cache, "profile");
+  meta = json_object_has_member (cache, "connector") &&
+         JSON_NODE_HOLDS_OBJECT (json_object_get_member (cache, "connector"))
+         ? json_object_get_object_member (cache, "connector") : NULL;
   if (cached_base == NULL || refined == NULL || meta == NULL || strcmp (cached_base, base_json) != 0)
     return NULL;
   if (connector != NULL && !outpost_connector_restore_metadata (connector, meta))
