@@ -205,6 +205,71 @@ test_filter (Fixture *f, gconstpointer data)
   }
 }
 
+/* Bug: filtered tracked tables read an ids-only delta link, and a remote change then left the
+ * local row with every field NULL but modifiedon. Every profile field must equal the server's
+ * value after another user's PATCH (account has the filter statecode eq 0). */
+static void
+assert_same_value (const char *field, JsonNode *local, JsonNode *server)
+{
+  if (server == NULL || JSON_NODE_HOLDS_NULL (server))
+    {
+      if (local != NULL && !JSON_NODE_HOLDS_NULL (local))
+        g_error ("%s: local %s, server null", field, json_to_string (local, FALSE));
+      return;
+    }
+  if (local == NULL || JSON_NODE_HOLDS_NULL (local))
+    g_error ("%s: local null, server %s", field, json_to_string (server, FALSE));
+  switch (json_node_get_value_type (server))
+    {
+    case G_TYPE_STRING:
+      g_assert_cmpstr (json_node_get_string (local), ==, json_node_get_string (server));
+      break;
+    case G_TYPE_BOOLEAN:
+      g_assert_cmpint (json_node_get_boolean (local), ==, json_node_get_boolean (server));
+      break;
+    default:
+      g_assert_cmpfloat_with_epsilon (json_node_get_double (local), json_node_get_double (server), 1e-6);
+    }
+}
+
+static void
+test_filtered_remote_change (Fixture *f, gconstpointer data)
+{
+  g_auto(GStrv) accounts = outpost_test_server_ids (f->srv, "accounts", "accountid", "statecode eq 0", 1);
+  g_autofree char *admin = g_strdup_printf ("records/accounts/%s", accounts[0]);
+  OutpostEntity *account = outpost_profile_lookup_entity (f->profile, "account");
+  g_autoptr(OutpostSyncResult) r = NULL;
+  g_autoptr(OutpostRecord) local = NULL;
+  g_autoptr(JsonNode) server = NULL;
+  JsonObject *srow;
+  guint checked = 0;
+
+  g_assert_nonnull (account->filter);
+  g_assert_cmpuint (outpost_test_server_admin (f->srv, "PATCH", admin,
+                    "{\"name\":\"Other\",\"telephone1\":\"+49 30 1234\"}", NULL), <, 300);
+  r = outpost_test_sync (f->engine, OUTPOST_SYNC_INCREMENTAL);
+  g_assert_cmpint (r->downloaded, ==, 1);
+  local = get (f, "account", accounts[0]);
+  g_assert_nonnull (local);
+  g_assert_cmpuint (outpost_test_server_admin (f->srv, "GET", admin, NULL, &server), ==, 200);
+  srow = json_node_get_object (server);
+  g_assert_cmpstr (outpost_record_get_string (local, "name"), ==, "Other");
+  for (guint i = 0; i < account->fields->len; i++)
+    {
+      OutpostField *field = g_ptr_array_index (account->fields, i);
+      g_autofree char *key = field->type == OUTPOST_FIELD_LOOKUP
+                             ? g_strdup_printf ("_%s_value", field->name) : g_strdup (field->name);
+
+      if (!json_object_has_member (srow, key))
+        continue;
+      assert_same_value (field->name, json_object_get_member (local->values, field->name),
+                         json_object_get_member (srow, key));
+      checked++;
+    }
+  g_test_message ("%u fields compared", checked);
+  g_assert_cmpuint (checked, >=, 15);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -214,5 +279,7 @@ main (int argc, char **argv)
   g_test_add ("/sync/incremental/expired-token", Fixture, NULL, setup, test_expired_token, teardown);
   g_test_add ("/sync/incremental/id-reconciliation", Fixture, NULL, setup, test_id_reconciliation, teardown);
   g_test_add ("/sync/incremental/filter", Fixture, NULL, setup, test_filter, teardown);
+  g_test_add ("/sync/incremental/filtered-remote-change", Fixture, NULL, setup,
+              test_filtered_remote_change, teardown);
   return g_test_run ();
 }

@@ -208,10 +208,37 @@ test_dropped_batch_answer (Fixture *f, gconstpointer data)
   g_assert_cmpint (outpost_store_count_unsynced (f->store, NULL, &error), ==, 0);
 }
 
+/* Bug: on a fresh server (--seed accounts=5) the first upload after the first full sync
+ * reported "The server sent a malformed batch answer" although the server applied it. */
+static void
+test_first_upload (void)
+{
+  g_autoptr(OutpostTestServer) srv = outpost_test_server_start ("accounts=5", NULL);
+  g_autoptr(OutpostProfile) profile = outpost_test_profile ();
+  g_autoptr(OutpostSyncEngine) engine = outpost_test_engine (srv, profile);
+  g_autoptr(OutpostSyncResult) first = outpost_test_sync (engine, OUTPOST_SYNC_INCREMENTAL);
+  g_autoptr(OutpostStore) store = outpost_test_open_store (srv, profile);
+  g_autoptr(JsonObject) values = json_object_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OutpostSyncResult) r = NULL;
+  g_autofree char *id = NULL;
+
+  g_assert_cmpint (first->downloaded, ==, 5);
+  json_object_set_string_member (values, "name", "Foo");
+  id = outpost_store_create (store, "account", values, &error);
+  g_assert_no_error (error);
+  r = outpost_test_sync (engine, OUTPOST_SYNC_INCREMENTAL);
+  g_assert_cmpint (r->uploaded, ==, 1);
+  g_assert_cmpint (r->errors, ==, 0);
+  g_assert_cmpint (outpost_test_server_count (srv, "accounts?$filter=name%20eq%20'Foo'"), ==, 1);
+  g_assert_cmpint (outpost_store_count_unsynced (store, NULL, &error), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/sync/upload/first-upload", test_first_upload);
   g_test_add ("/sync/upload/create-update-delete", Fixture, NULL, setup, test_create_update_delete, teardown);
   g_test_add ("/sync/upload/batch-one-bad-record", Fixture, NULL, setup, test_batch_one_bad, teardown);
   g_test_add ("/sync/upload/lost-create-answer", Fixture, NULL, setup, test_lost_create, teardown);
