@@ -23,6 +23,11 @@
  *                 statement with a statement savepoint, and FTS5 in SQLite 3.40 flushes its
  *                 pending terms to a new segment at every savepoint release: one segment per
  *                 row, measured 14.6k rows/s with the trigger vs 35k without.)
+ *   indexes       "e_<entity>__by_<col>" per list column on (col) (keyset on col, __rowid),
+ *                 "e_<entity>__ref_<f>" per lookup (partial: IS NOT NULL), partial indexes on
+ *                 __state and __issues (only rows with local changes / issues).
+ *   "b_<entity>"  only while a bulk load is pending: staging table of the same shape
+ *                 (outpost-store-bulk.c), swapped in by outpost_store_end_bulk().
  * Every name is validated by the profile (^[a-z_][a-z0-9_]*$) and quoted; field names cannot
  * start with "__", so the store's own columns never collide with the profile's. */
 #include "config.h"
@@ -205,6 +210,8 @@ outpost_table_free (OutpostTable *t)
   g_free (t->replace_sql);
   g_free (t->apply_sql);
   g_free (t->fts_insert_sql);
+  g_free (t->fts_select_sql);
+  g_free (t->replace_keep_fts_sql);
   g_ptr_array_unref (t->fts_fields);
   g_ptr_array_unref (t->lookups);
   g_ptr_array_unref (t->target_keys);

@@ -12,6 +12,32 @@
 
 #include "outpost-store-private.h"
 
+/* UPDATE of a server row that leaves the FTS columns out, in replace_sql's binding layout:
+ * without them the update trigger is not part of the statement, so no statement savepoint and
+ * no FTS5 flush per row (measured 14k -> 380k updates/CPU-s). */
+static void
+init_replace_keep_fts (OutpostTable *t)
+{
+  OutpostEntity *e = t->entity;
+  g_autoptr(GString) sql = g_string_new (NULL);
+  guint n = OUTPOST_COL_FIRST_FIELD;
+
+  g_string_printf (sql, "UPDATE %s SET __etag = ?2, __state = ?3, __issues = ?4, __generation = ?5,"
+                   " __base = ?6", t->table);
+  for (guint i = 0; i < e->fields->len; i++)
+    {
+      OutpostField *f = e->fields->pdata[i];
+      n++;
+      if (!g_ptr_array_find (t->fts_fields, f, NULL))
+        g_string_append_printf (sql, ", \"%s\" = ?%u", f->name, n);
+    }
+  for (guint i = 0; i < t->lookups->len; i++)
+    g_string_append_printf (sql, ", \"__target_%s\" = ?%u",
+                            ((OutpostField *) t->lookups->pdata[i])->name, ++n);
+  g_string_append (sql, " WHERE __id = ?1");
+  t->replace_keep_fts_sql = g_strdup (sql->str);
+}
+
 /* The FTS columns: the searchable fields, or the primary name when none is marked (the same
  * choice as the schema's fts_columns()). */
 void
@@ -34,6 +60,8 @@ outpost_table_init_fts (OutpostTable *t)
     }
   t->fts_insert_sql = g_strdup_printf ("INSERT INTO %s (rowid%s) VALUES (%s)", t->fts,
                                        cols->str, marks->str);
+  t->fts_select_sql = g_strdup_printf ("SELECT %s FROM %s WHERE __id = ?1", cols->str + 2, t->table);
+  init_replace_keep_fts (t);
 }
 
 sqlite3_stmt *
@@ -127,4 +155,35 @@ outpost_table_insert_row (OutpostStore *self, OutpostTable *t, const char *id, c
   if (!outpost_store_tx_end (self, inserted >= 0, inserted >= 0 ? error : NULL))
     return -1;
   return inserted;
+}
+
+static gboolean
+same_text (sqlite3_stmt *stmt, int col, JsonNode *v)
+{
+  if (sqlite3_column_type (stmt, col) == SQLITE_NULL)
+    return v == NULL || JSON_NODE_HOLDS_NULL (v);
+  /* anything but text on either side counts as changed: the trigger then does it right */
+  return v != NULL && JSON_NODE_HOLDS_VALUE (v) && json_node_get_value_type (v) == G_TYPE_STRING &&
+         sqlite3_column_type (stmt, col) == SQLITE_TEXT &&
+         g_strcmp0 ((const char *) sqlite3_column_text (stmt, col), json_node_get_string (v)) == 0;
+}
+
+gboolean
+outpost_table_fts_unchanged (OutpostStore *self, OutpostTable *t, const char *id, JsonObject *values)
+{
+  sqlite3_stmt *stmt = outpost_store_prepare_cached (self, &t->fts_select_stmt, t->fts_select_sql, NULL);
+  gboolean same = FALSE;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      same = TRUE;
+      for (guint i = 0; same && i < t->fts_fields->len; i++)
+        same = same_text (stmt, (int) i,
+                          json_object_get_member (values, ((OutpostField *) t->fts_fields->pdata[i])->name));
+    }
+  sqlite3_reset (stmt);
+  return same;
 }

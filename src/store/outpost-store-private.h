@@ -34,6 +34,9 @@ typedef struct {
   sqlite3_stmt  *apply_stmt;   /* borrowed from the store's statement cache */
   GPtrArray     *fts_fields;   /* OutpostField* of the FTS columns, in FTS column order */
   char          *fts_insert_sql;
+  char          *fts_select_sql;       /* the FTS columns of a row by __id */
+  sqlite3_stmt  *fts_select_stmt;
+  char          *replace_keep_fts_sql; /* replace_sql without the FTS columns */
   sqlite3_stmt  *fts_stmt;     /* borrowed from the store's statement cache */
 } OutpostTable;
 
@@ -118,6 +121,9 @@ void           outpost_table_bind_row        (OutpostTable *table, sqlite3_stmt 
                                               OutpostRowState state, gint64 generation,
                                               JsonObject *values);
 void           outpost_table_init_fts        (OutpostTable *table);
+/* TRUE when @values has exactly the row's current text in every FTS column. */
+gboolean       outpost_table_fts_unchanged   (OutpostStore *self, OutpostTable *table,
+                                              const char *id, JsonObject *values);
 /* INSERTs a row (binding layout of insert_sql) and its FTS row, in one transaction. With
  * @if_new, an existing __id is left alone. Returns 1 inserted, 0 id exists, -1 error. */
 gint           outpost_table_insert_row      (OutpostStore *self, OutpostTable *table,

@@ -319,7 +319,9 @@ outpost_store_apply_server_row (OutpostStore *self, const char *entity, const ch
   if (state < 0)  /* gone since the insert above found it: cannot happen on one connection */
     return outpost_table_insert_row (self, t, lid, etag, OUTPOST_ROW_SYNCED, generation, values,
                                      TRUE, error) < 0 ? OUTPOST_APPLY_UNCHANGED : OUTPOST_APPLY_WRITTEN;
-  stmt = outpost_store_prepare (self, t->replace_sql, error);
+  /* most server changes leave the searchable text alone: then the FTS trigger stays out */
+  stmt = outpost_store_prepare (self, outpost_table_fts_unchanged (self, t, lid, values)
+                                      ? t->replace_keep_fts_sql : t->replace_sql, error);
   if (stmt == NULL)
     return OUTPOST_APPLY_UNCHANGED;
   sqlite3_bind_text (stmt, 1, lid, -1, SQLITE_STATIC);

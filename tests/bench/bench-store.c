@@ -8,7 +8,7 @@
  * deterministically, one batch at a time, outside the timed sections (memory stays flat).
  *
  * Usage: bench-store [rows [phases]]: rows default 1000000; phases (for profiling one part) is a
- * comma list of bare,sync,bulk,user,read (default all). "bulk" is apply_server_row between
+ * comma list of bare,sync,resync,bulk,user,read (default all); resync and read need sync. "bulk" is apply_server_row between
  * outpost_store_begin_bulk and end_bulk, end_bulk (index builds) included in the time. Not part of the test suite. */
 #include "config.h"
 
@@ -247,7 +247,9 @@ bare_insert (const char *path, OutpostEntity *e, guint n)
 
 /* ---- through the store ------------------------------------------------------------------------------ */
 
-typedef enum { PATH_SYNC, PATH_USER, PATH_BULK } InsertPath;
+/* PATH_RESYNC: the rows again with a new etag and a changed revenue (an owed full sync, or an
+ * incremental sync after a mass update on the server) */
+typedef enum { PATH_SYNC, PATH_USER, PATH_BULK, PATH_RESYNC } InsertPath;
 
 static void
 api_batch (OutpostStore *store, Batch *b, InsertPath path)
@@ -263,6 +265,13 @@ api_batch (OutpostStore *store, Batch *b, InsertPath path)
           g_autofree char *id = outpost_store_create (store, "account", b->rows[k], &error);
           if (id == NULL)
             g_error ("%s", error->message);
+        }
+      else if (path == PATH_RESYNC)
+        {
+          json_object_set_double_member (b->rows[k], "revenue", 1.5 * k);
+          if (outpost_store_apply_server_row (store, "account", b->ids[k], b->rows[k], "W/\"2\"", 2,
+                                              &error) != OUTPOST_APPLY_WRITTEN)
+            g_error ("apply: %s", error ? error->message : "not written");
         }
       else if (outpost_store_apply_server_row (store, "account", b->ids[k], b->rows[k], "W/\"1\"", 1,
                                                &error) != OUTPOST_APPLY_WRITTEN)
@@ -462,8 +471,8 @@ main (int argc, char **argv)
   g_autoptr(OutpostProfile) profile = outpost_profile_new_default (&error);
   g_autoptr(OutpostStore) store = NULL;
   OutpostEntity *account = outpost_profile_lookup_entity (profile, "account");
-  const char *phases = argc > 2 ? argv[2] : "bare,sync,bulk,user,read";
-  Rate r_bare = { 1, 1 }, r_api = { 0 }, r_user = { 0 }, r_bulk = { 0 };
+  const char *phases = argc > 2 ? argv[2] : "bare,sync,resync,bulk,user,read";
+  Rate r_bare = { 1, 1 }, r_api = { 0 }, r_user = { 0 }, r_bulk = { 0 }, r_resync = { 0 };
   struct rusage ru;
 
   g_assert_no_error (error);
@@ -472,8 +481,10 @@ main (int argc, char **argv)
   remove_db (dir, "bare.db");
   store = outpost_store_open (api, profile, &error);
   g_assert_no_error (error);
-  if (phase (phases, "sync") || phase (phases, "read"))
+  if (phase (phases, "sync") || phase (phases, "read") || phase (phases, "resync"))
     r_api = api_insert (store, n, PATH_SYNC);
+  if (phase (phases, "resync"))
+    r_resync = api_insert (store, n_user, PATH_RESYNC);
   if (phase (phases, "bulk"))
     {
       g_autoptr(OutpostStore) bstore = outpost_store_open (bulk, profile, &error);
@@ -498,8 +509,9 @@ main (int argc, char **argv)
   print_insert ("bare prepared INSERT (same columns)", r_bare, r_bare);
   print_insert ("store apply_server_row (sync path)", r_api, r_bare);
   print_insert ("store apply_server_row, bulk load", r_bulk, r_bare);
+  print_insert ("store apply_server_row, changed rows", r_resync, r_bare);
   print_insert ("store create (user path, +journal)", r_user, r_bare);
-  g_print ("  (user path measured on %u rows)\n\n", n_user);
+  g_print ("  (changed rows and user path measured on %u rows)\n\n", n_user);
   g_print ("| %-38s | %11s | %11s | %11s |\n", "query", "median", "p95", "max");
   g_print ("|----------------------------------------|-------------|-------------|-------------|\n");
   if (phase (phases, "read"))
