@@ -33,6 +33,7 @@ typedef struct {
   const char          *since;         /* add "modifiedon gt since" (ISO 8601 UTC) */
   const char * const  *only_ids;      /* restrict to these ids (NULL-terminated; keep it short) */
   guint                page_size;     /* 0 = 5000 */
+  gboolean             count;         /* FULL, first page: ask for the row count (progress) */
 } OutpostDownloadRequest;
 
 typedef struct {
@@ -48,6 +49,7 @@ typedef struct {
   char      *next_link;   /* NULL on the last page */
   char      *delta_link;  /* on the last page of a tracked query */
   gsize      bytes;       /* response body size */
+  gint64     count;       /* rows the whole query has (@odata.count), -1 when not sent */
 } OutpostPage;
 
 void         outpost_server_row_free (OutpostServerRow *row);

@@ -168,6 +168,8 @@ first_url (OutpostDataverseConnector *self, OutpostEntity *entity,
       g_autofree char *escaped = g_uri_escape_string (filter, "()',:", FALSE);
       g_string_append_printf (url, "&$filter=%s", escaped);
     }
+  if (request->count && request->mode == OUTPOST_DOWNLOAD_FULL)
+    g_string_append (url, "&$count=true");
   return g_string_free (url, FALSE);
 }
 
@@ -289,6 +291,21 @@ read_link (JsonObject *root, const char *member, char **out, GError **error)
   return TRUE;
 }
 
+/* @odata.count, or -1 when absent, not a count, or capped ("limit exceeded"). */
+static gint64
+read_count (JsonObject *root)
+{
+  JsonNode *node = json_object_get_member (root, "@odata.count");
+  JsonNode *capped = json_object_get_member (root, "@Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded");
+
+  if (capped != NULL && JSON_NODE_HOLDS_VALUE (capped) &&
+      json_node_get_value_type (capped) == G_TYPE_BOOLEAN && json_node_get_boolean (capped))
+    return -1;
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    return -1;
+  return MAX (json_node_get_int (node), -1);
+}
+
 OutpostPage *
 outpost_dv_parse_page (OutpostEntity *entity, OutpostDownloadMode mode, GBytes *body,
                        GError **error)
@@ -303,6 +320,7 @@ outpost_dv_parse_page (OutpostEntity *entity, OutpostDownloadMode mode, GBytes *
   page = g_new0 (OutpostPage, 1);
   page->rows = g_ptr_array_new_with_free_func ((GDestroyNotify) outpost_server_row_free);
   page->bytes = g_bytes_get_size (body);
+  page->count = read_count (root);
   if (!read_link (root, "@odata.nextLink", &page->next_link, error) ||
       !read_link (root, "@odata.deltaLink", &page->delta_link, error))
     return NULL;

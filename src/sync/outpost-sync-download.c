@@ -37,6 +37,7 @@ typedef struct {
   gint64             generation;
   char              *max_modified; /* downloader: newest modifiedon seen */
   gint64             done;         /* writer: rows processed */
+  gint64             total;        /* writer: rows of a full sync (@odata.count), -1 unknown */
 } EntityTask;
 
 typedef enum {
@@ -207,7 +208,8 @@ download_full (Download *d, EntityTask *task, GError **error)
   for (;;)
     {
       OutpostDownloadRequest req = { OUTPOST_DOWNLOAD_FULL, link, task->tracked && !task->filtered,
-                                     task->filtered, NULL, NULL, d->job->options.page_size };
+                                     task->filtered, NULL, NULL, d->job->options.page_size,
+                                     link == NULL /* the count, for "1,200 of 24,000" */ };
       OutpostPage *page = fetch (d, task, &req, error);
       Msg *msg;
 
@@ -613,8 +615,11 @@ handle_msg (Download *d, Msg *msg, GError **error)
       if (!outpost_sync_merge_row (d->job, msg->task->entity, p->id, p->values, p->etag, error))
         return FALSE;
     }
+  if (msg->kind == MSG_FULL_PAGE && msg->page->count >= 0)
+    msg->task->total = msg->page->count;
   if (msg->page != NULL)
-    outpost_sync_job_progress (d->job, OUTPOST_SYNC_PHASE_DOWNLOAD, name, msg->task->done, -1);
+    outpost_sync_job_progress (d->job, OUTPOST_SYNC_PHASE_DOWNLOAD, name, msg->task->done,
+                               msg->kind == MSG_FULL_PAGE ? msg->task->total : -1);
   return TRUE;
 }
 
@@ -631,6 +636,7 @@ plan_entity (OutpostSyncJob *job, OutpostEntity *entity, GError **error)
     return NULL;
   task = g_new0 (EntityTask, 1);
   task->entity = entity;
+  task->total = -1;
   task->tracked = outpost_connector_has_change_tracking (job->connector, entity);
   task->filtered = entity->filter != NULL && *entity->filter != '\0';
   force = job->options.kind == OUTPOST_SYNC_FULL || job->options.kind == OUTPOST_SYNC_ENTITIES ||
@@ -641,7 +647,7 @@ plan_entity (OutpostSyncJob *job, OutpostEntity *entity, GError **error)
       task->generation = state->generation;
     }
   else if (force || state->full_sync_owed || state->last_sync == NULL ||
-           state->profile_version != outpost_profile_get_version (job->profile) ||
+           outpost_sync_published_owes_full (job, entity, state->profile_version) ||
            (task->tracked && state->delta_link == NULL))
     {
       task->full = TRUE;
