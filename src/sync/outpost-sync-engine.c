@@ -20,6 +20,7 @@ struct _OutpostSyncEngine
   OutpostProfile      *profile;
   OutpostConnector    *connector;
   gboolean             running;
+  guint                profile_check_interval;
 };
 
 G_DEFINE_FINAL_TYPE (OutpostSyncEngine, outpost_sync_engine, G_TYPE_OBJECT)
@@ -151,6 +152,13 @@ outpost_sync_engine_class_init (OutpostSyncEngineClass *klass)
 static void
 outpost_sync_engine_init (OutpostSyncEngine *self)
 {
+  self->profile_check_interval = 3600;
+}
+
+void
+outpost_sync_engine_set_profile_check_interval (OutpostSyncEngine *self, guint seconds)
+{
+  self->profile_check_interval = seconds;
 }
 
 OutpostSyncEngine *
@@ -318,6 +326,7 @@ job_free (OutpostSyncJob *job)
   g_clear_object (&job->cancellable);
   g_clear_pointer (&job->context, g_main_context_unref);
   g_clear_pointer (&job->result, outpost_sync_result_free);
+  g_clear_pointer (&job->entity_versions, json_object_unref);
   g_mutex_clear (&job->lock);
   g_free (job);
 }
@@ -371,16 +380,21 @@ job_prepare (OutpostSyncJob *job, GError **error)
 {
   OutpostSyncEngine *self = job->engine;
   gboolean force = job->options.kind == OUTPOST_SYNC_FULL;
+  g_autoptr(OutpostProfile) base = NULL;
 
-  job->profile = outpost_sync_metadata_load (self->db_path, self->profile, job->connector, force);
+  base = outpost_sync_published_apply (job, self->db_path, self->profile,
+                                       self->profile_check_interval, error);
+  if (base == NULL)
+    return FALSE;
+  job->profile = outpost_sync_metadata_load (self->db_path, base, job->connector, force);
   if (job->profile == NULL)
     {
       outpost_sync_job_progress (job, OUTPOST_SYNC_PHASE_CONNECT, NULL, 0, -1);
-      job->profile = outpost_sync_metadata_fetch (self->db_path, self->profile, job->connector,
+      job->profile = outpost_sync_metadata_fetch (self->db_path, base, job->connector,
                                                   job->cancellable, error);
       if (job->profile == NULL)
         return FALSE;
-      log_dropped_fields (job, self->profile);
+      log_dropped_fields (job, base);
     }
   g_clear_object (&job->store);
   job->store = outpost_store_open (self->db_path, job->profile, error);
@@ -394,7 +408,7 @@ job_body (OutpostSyncJob *job, GError **error)
 
   if (!job_prepare (job, error))
     return FALSE;
-  if (!outpost_sync_upload (job, error))
+  if (!outpost_sync_upload (job, error) || !outpost_sync_send_emails (job, error))
     return FALSE;
   for (guint i = 0; i < outpost_profile_get_n_entities (job->profile); i++)
     {

@@ -121,6 +121,18 @@ OutpostSyncResult *outpost_sync_engine_run        (OutpostSyncEngine        *sel
                                                    GCancellable             *cancellable,
                                                    GError                  **error);
 
+/* The sync profile may be published on the server as the web resource named
+ * OUTPOST_PUBLISHED_PROFILE (content: the profile JSON, Base64). A newer version replaces the
+ * account's profile and forces a full sync of only the entities it changed. Full syncs always
+ * look for it; other runs at most every @seconds (default 3600; 0 = every run). */
+#define OUTPOST_PUBLISHED_PROFILE "outpost_profile.json"
+void               outpost_sync_engine_set_profile_check_interval (OutpostSyncEngine *self,
+                                                   guint              seconds);
+/* The profile the account's data follows: the published one stored by a sync when it is newer
+ * than @base, else @base (a new reference). The UI and the CLI open the store with it. */
+OutpostProfile    *outpost_sync_effective_profile  (const char        *db_path,
+                                                   OutpostProfile    *base);
+
 /* Signals (emitted on the main context of the run_async caller):
  *   "progress"        (const OutpostSyncProgress *progress)
  *   "records-changed" (const char *entity)       after the entity's rows changed

@@ -20,6 +20,8 @@ typedef struct {
   OutpostSyncResult  *result;
   GMutex              lock;           /* result counters touched by downloader threads */
   gint64              upload_total;
+  JsonObject         *entity_versions; /* published profile: entity -> version that changed it
+                                          (NULL when no published profile is in use) */
 } OutpostSyncJob;
 
 /* engine -> main context */
@@ -33,6 +35,8 @@ OutpostSyncEntityResult *outpost_sync_job_entity_result (OutpostSyncJob *job, co
 
 /* phases */
 gboolean outpost_sync_upload   (OutpostSyncJob *job, GError **error);
+/* SendEmail for the emails marked for sending (outpost-store-email.h) once they are uploaded. */
+gboolean outpost_sync_send_emails (OutpostSyncJob *job, GError **error);
 gboolean outpost_sync_download (OutpostSyncJob *job, GPtrArray *entities /* OutpostEntity* */,
                                 GError **error);
 
@@ -41,6 +45,14 @@ gboolean outpost_sync_download (OutpostSyncJob *job, GPtrArray *entities /* Outp
 gboolean outpost_sync_merge_row (OutpostSyncJob *job, OutpostEntity *entity, const char *id,
                                  JsonObject *server_values, const char *server_etag,
                                  GError **error);
+
+/* the published profile (outpost-sync-published.c): the profile to use for this run (a
+ * newer published one, else @base); owes_full says whether a table needs a full sync for it */
+OutpostProfile *outpost_sync_published_apply (OutpostSyncJob *job, const char *db_path,
+                                              OutpostProfile *base, guint check_interval,
+                                              GError **error);
+gboolean outpost_sync_published_owes_full (OutpostSyncJob *job, OutpostEntity *entity,
+                                           gint64 table_profile_version);
 
 /* helpers */
 /* Primary ids of the entity's local rows (char*, every state), for ID reconciliation. */

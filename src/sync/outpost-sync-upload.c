@@ -14,6 +14,7 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
+#include "outpost-store-email.h"
 #include "outpost-sync-private.h"
 
 #define MAX_PASSES 3
@@ -365,5 +366,61 @@ outpost_sync_upload (OutpostSyncJob *job, GError **error)
       if (n_conflicts == 0)
         return TRUE;   /* merged changes (if any) go up in the next pass */
     }
+  return TRUE;
+}
+
+/* ---- emails marked for sending ----------------------------------------------------------- */
+
+/* One marked email: once its row is on the server (synced), SendEmail (A11); the mark goes
+ * when the server accepted it. An email whose create is still pending waits. */
+static gboolean
+send_one_email (OutpostSyncJob *job, OutpostEntity *email, const char *id, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  g_autoptr(OutpostRecord) record = outpost_store_get (job->store, "email", id, &local);
+  g_autoptr(JsonObject) params = json_object_new ();
+  g_autoptr(JsonNode) answer = NULL;
+
+  if (record == NULL)
+    {
+      if (!g_error_matches (local, OUTPOST_STORE_ERROR, OUTPOST_STORE_ERROR_NOT_FOUND))
+        return (g_propagate_error (error, g_steal_pointer (&local)), FALSE);
+      return outpost_store_email_sent (job->store, id, error);   /* gone: nothing to send */
+    }
+  if (record->state != OUTPOST_ROW_SYNCED)
+    return TRUE;   /* not uploaded yet (refused or waiting): the next sync sends it */
+  json_object_set_boolean_member (params, "IssueSend", TRUE);
+  answer = outpost_connector_call_action (job->connector, email, id, "SendEmail", params,
+                                          job->cancellable, &local);
+  if (answer == NULL)
+    {
+      if (g_error_matches (local, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_CANCELLED) ||
+          g_error_matches (local, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_NETWORK) ||
+          g_error_matches (local, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_AUTH))
+        return (g_propagate_error (error, g_steal_pointer (&local)), FALSE);
+      job->result->errors++;
+      outpost_sync_job_log (job, "email", id, _("The email could not be sent: %s"), local->message);
+      return TRUE;
+    }
+  job->result->uploaded++;
+  outpost_sync_job_log (job, "email", id, "%s", _("Email sent"));
+  return outpost_store_email_sent (job->store, id, error);
+}
+
+gboolean
+outpost_sync_send_emails (OutpostSyncJob *job, GError **error)
+{
+  OutpostEntity *email = outpost_profile_lookup_entity (job->profile, "email");
+  g_autoptr(GPtrArray) ids = NULL;
+
+  if (email == NULL)
+    return TRUE;
+  if ((ids = outpost_store_email_list_marked (job->store, error)) == NULL)
+    return FALSE;
+  for (guint i = 0; i < ids->len; i++)
+    if (!send_one_email (job, email, g_ptr_array_index (ids, i), error))
+      return FALSE;
+  if (ids->len > 0)
+    outpost_sync_job_records_changed (job, "email");
   return TRUE;
 }
