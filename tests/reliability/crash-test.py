@@ -73,12 +73,13 @@ def pick_targets(rng, client):
 
 def kill_runs(rng, client, server):
     """Starts `outpost sync` 1-3 times and SIGKILLs it after a random delay. Requests are
-    slowed a little so the kills land inside the upload and the download."""
-    fid = server.fault(kind='latency', ms=rng.choice([5, 10, 20]))
+    slowed (a sync then takes about 1-3 s) so most kills land inside the connect, the upload or
+    the download instead of after the sync has finished."""
+    fid = server.fault(kind='latency', ms=rng.choice([30, 60, 100]))
     killed_mid = 0
     for _ in range(rng.randint(1, 3)):
         proc = client.spawn_sync()
-        time.sleep(rng.uniform(0.0, 0.8))
+        time.sleep(rng.uniform(0.02, 1.2))
         if proc.poll() is None:
             killed_mid += 1
         proc.kill()
@@ -138,7 +139,7 @@ def main():
         client = rel.Client(root, server)
         client.sync_until_done()
         for trial in range(1, trials + 1):
-            tag = 'k%d-t%d' % (seed, trial)
+            tag = 'k%04x-t%d' % (seed & 0xffff, trial)   # accountnumber holds 20 characters
             report = {}
             edits = {'creates': [], 'updates': [], 'deletes': []}
             killed = 0
