@@ -95,7 +95,7 @@ demo_started (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   if (first_sync && window != NULL)
-    outpost_window_sync (window, NULL);
+    outpost_window_sync_full (window, NULL, TRUE);
   g_application_release (G_APPLICATION (self));
 }
 
@@ -137,7 +137,7 @@ welcome_sign_in (OutpostApplication *self, const char *name, const char *url, gi
       outpost_window_show_welcome (window, error->message);
       return;
     }
-  outpost_window_sync (window, NULL);
+  outpost_window_sync_full (window, NULL, TRUE);
 }
 
 /* ---- actions ------------------------------------------------------------------------------ */

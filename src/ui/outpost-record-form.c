@@ -15,6 +15,9 @@ struct _OutpostRecordForm
 
   AdwWindowTitle *title;
   GtkWidget      *back_button;
+  GtkWidget      *save_button;
+  GtkWidget      *revert_button;
+  GtkWidget      *delete_button;
   GtkWidget      *stack;
   GtkWidget      *state_icon;
   GtkLabel       *state_label;
@@ -64,6 +67,10 @@ update_actions (OutpostRecordForm *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "form.save", shown && self->dirty && !self->saving);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "form.revert", shown && self->dirty && !self->saving);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "form.delete", shown && self->id != NULL && !self->saving);
+  /* With no record open there is nothing to save: the header stays empty. */
+  gtk_widget_set_visible (self->save_button, shown);
+  gtk_widget_set_visible (self->revert_button, shown);
+  gtk_widget_set_visible (self->delete_button, shown && self->id != NULL);
 }
 
 static void
@@ -810,6 +817,9 @@ outpost_record_form_class_init (OutpostRecordFormClass *klass)
                                                "/io/github/outpostcrm/Outpost/outpost-record-form.ui");
   gtk_widget_class_bind_template_child (widget_class, OutpostRecordForm, title);
   gtk_widget_class_bind_template_child (widget_class, OutpostRecordForm, back_button);
+  gtk_widget_class_bind_template_child (widget_class, OutpostRecordForm, save_button);
+  gtk_widget_class_bind_template_child (widget_class, OutpostRecordForm, revert_button);
+  gtk_widget_class_bind_template_child (widget_class, OutpostRecordForm, delete_button);
   gtk_widget_class_bind_template_child (widget_class, OutpostRecordForm, stack);
   gtk_widget_class_bind_template_child (widget_class, OutpostRecordForm, state_icon);
   gtk_widget_class_bind_template_child (widget_class, OutpostRecordForm, state_label);

@@ -275,6 +275,12 @@ foreground_mode (OutpostWindow *self)
 void
 outpost_window_sync (OutpostWindow *self, const char * const *entities)
 {
+  outpost_window_sync_full (self, entities, FALSE);
+}
+
+void
+outpost_window_sync_full (OutpostWindow *self, const char * const *entities, gboolean foreground)
+{
   GSettings *settings;
   OutpostSyncOptions options = { 0 };
 
@@ -287,7 +293,7 @@ outpost_window_sync (OutpostWindow *self, const char * const *entities)
   options.max_connections = (guint) g_settings_get_int (settings, "download-connections");
   options.batch_size = (guint) g_settings_get_int (settings, "upload-batch-size");
   self->sync_cancellable = g_cancellable_new ();
-  if (foreground_mode (self))
+  if (foreground || foreground_mode (self))
     open_sync_dialog (self);
   outpost_sync_engine_run_async (outpost_context_get_engine (self->context), &options,
                                  self->sync_cancellable, sync_done, g_object_ref (self));

@@ -31,5 +31,10 @@ void            outpost_window_toast        (OutpostWindow *self,
  * NULL = incremental, else a forced full sync of those. */
 void            outpost_window_sync         (OutpostWindow *self,
                                              const char * const *entities);
+/* The same; @foreground TRUE shows the modal progress dialog whatever the settings say (the
+ * first synchronization of an account: there is nothing to work on until it ends). */
+void            outpost_window_sync_full    (OutpostWindow      *self,
+                                             const char * const *entities,
+                                             gboolean            foreground);
 
 G_END_DECLS
