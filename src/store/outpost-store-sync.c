@@ -122,6 +122,16 @@ outpost_store_journal_mark_in_flight (OutpostStore *self, gint64 seq, GError **e
   return journal_set_status (self, seq, OUTPOST_JOURNAL_IN_FLIGHT, 1, error);
 }
 
+OutpostJournalEntry *
+outpost_store_journal_claim (OutpostStore *self, gint64 seq, GError **error)
+{
+  /* The UPDATE takes the write lock first, so the read that follows sees every save that
+   * coalesced into the entry, and no save can slip in before the upload sends it. */
+  if (!journal_set_status (self, seq, OUTPOST_JOURNAL_IN_FLIGHT, 1, error))
+    return NULL;
+  return journal_get (self, seq, error);
+}
+
 static gint64
 remaining_entries (OutpostStore *self, const char *entity, const char *id)
 {

@@ -52,6 +52,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (OutpostJournalEntry, outpost_journal_entry_free)
 GPtrArray     *outpost_store_journal_list    (OutpostStore *self, GError **error);
 /* Marks entries IN_FLIGHT before they are sent. */
 gboolean       outpost_store_journal_mark_in_flight (OutpostStore *self, gint64 seq, GError **error);
+/* Marks the entry IN_FLIGHT and returns it as it is now, in one step (call it inside a
+ * transaction, right before sending): a user save that coalesced into the entry after
+ * journal_list goes up with it instead of being lost. NULL with NOT_FOUND when the entry is
+ * gone (the user discarded the change meanwhile): skip it. */
+OutpostJournalEntry *outpost_store_journal_claim (OutpostStore *self, gint64 seq, GError **error);
 /* The server took the entry: remove it; when no other entry for the record remains the row
  * becomes SYNCED with @etag (may be NULL) and its base values are dropped. */
 gboolean       outpost_store_journal_complete (OutpostStore *self, gint64 seq,

@@ -21,6 +21,7 @@
 
 typedef struct {
   OutpostJournalEntry *entry;
+  OutpostJournalEntry *claimed;    /* the entry as claimed right before sending */
   OutpostUploadOp      op;
   char                *etag;
   gboolean             conflict;   /* 412 on update: merge after the batch */
@@ -31,6 +32,7 @@ static void
 item_free (Item *item)
 {
   g_free (item->etag);
+  g_clear_pointer (&item->claimed, outpost_journal_entry_free);
   g_free (item);
 }
 
@@ -152,16 +154,32 @@ item_for (OutpostSyncJob *job, OutpostJournalEntry *e, GError **error)
 
 /* ---- one batch ------------------------------------------------------------------------------- */
 
+/* Claims the items' entries (IN_FLIGHT) and sends their fields as they are now: a save that
+ * coalesced into an entry since the journal was read goes up in this batch instead of being
+ * lost, and an entry the user discarded meanwhile is dropped from the batch. */
 static gboolean
-mark_in_flight (OutpostSyncJob *job, GPtrArray *items, GError **error)
+claim_entries (OutpostSyncJob *job, GPtrArray *items, GError **error)
 {
   if (!outpost_store_begin (job->store, error))
     return FALSE;
-  for (guint i = 0; i < items->len; i++)
+  for (guint i = items->len; i-- > 0;)
     {
       Item *item = g_ptr_array_index (items, i);
-      if (!outpost_store_journal_mark_in_flight (job->store, item->entry->seq, error))
-        return (outpost_store_rollback (job->store), FALSE);
+      g_autoptr(GError) local = NULL;
+      OutpostJournalEntry *fresh = outpost_store_journal_claim (job->store, item->entry->seq, &local);
+
+      if (fresh == NULL && g_error_matches (local, OUTPOST_STORE_ERROR, OUTPOST_STORE_ERROR_NOT_FOUND))
+        {
+          g_ptr_array_remove_index (items, i);
+          continue;
+        }
+      if (fresh == NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return (outpost_store_rollback (job->store), FALSE);
+        }
+      item->claimed = fresh;
+      item->op.fields = fresh->fields;
     }
   return outpost_store_commit (job->store, error) || (outpost_store_rollback (job->store), FALSE);
 }
@@ -270,10 +288,12 @@ send_batch (OutpostSyncJob *job, GPtrArray *items, guint *n_conflicts, GError **
   g_autoptr(GPtrArray) ops = g_ptr_array_new ();
   g_autoptr(GPtrArray) results = NULL;
 
+  if (!claim_entries (job, items, error))
+    return FALSE;
+  if (items->len == 0)
+    return TRUE;
   for (guint i = 0; i < items->len; i++)
     g_ptr_array_add (ops, &((Item *) g_ptr_array_index (items, i))->op);
-  if (!mark_in_flight (job, items, error))
-    return FALSE;
   results = send_with_retries (job, items, ops, error);
   if (results == NULL)
     return FALSE;   /* entries stay IN_FLIGHT: the next sync cannot duplicate them either */
