@@ -9,6 +9,7 @@
 
 #include "outpost-cli-private.h"
 #include "outpost-secrets.h"
+#include "outpost-tls-trust.h"
 
 /* Plain http is accepted only for this computer (the demo and test servers); anything that
  * leaves the machine must use TLS. */
@@ -215,14 +216,89 @@ account_remove (int argc, char **argv)
   return 0;
 }
 
+static void
+print_certificate (OutpostAccount *account, GTlsCertificate *certificate,
+                   GTlsCertificateFlags errors, const char *fingerprint)
+{
+  g_autofree char *subject = NULL, *issuer = NULL, *why = outpost_tls_describe_errors (errors);
+
+  g_object_get (certificate, "subject-name", &subject, "issuer-name", &issuer, NULL);
+  g_print (_("Server:      %s\n"), outpost_account_get_url (account));
+  g_print (_("Subject:     %s\n"), subject ? subject : "?");
+  g_print (_("Issuer:      %s\n"), issuer ? issuer : "?");
+  g_print (_("Fingerprint: %s\n"), fingerprint);
+  g_print (_("Not trusted: %s\n"), why);
+}
+
+/* Asks on the terminal; anything but yes is no. */
+static gboolean
+confirm_trust (void)
+{
+  char answer[16] = "";
+
+  g_print ("%s", _("Trust this certificate for this account? Compare the fingerprint with the one your administrator gave you. [y/N] "));
+  return fgets (answer, sizeof answer, stdin) != NULL && g_ascii_tolower (answer[0]) == 'y';
+}
+
+static int
+account_trust (int argc, char **argv)
+{
+  g_autofree char *expected = NULL;
+  GOptionEntry entries[] = {
+    { "fingerprint", 0, 0, G_OPTION_ARG_STRING, &expected,
+      N_("Trust the certificate only if it has this SHA-256 fingerprint"), "SHA256:…" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new (_("NAME — trust the server's own certificate"));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OutpostAccount) account = NULL;
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autofree char *fingerprint = NULL;
+  GTlsCertificateFlags errors = 0;
+
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!outpost_cli_parse_options (context, &argc, &argv))
+    return OUTPOST_CLI_EXIT_USAGE;
+  if (argc != 2)
+    return outpost_cli_fail (OUTPOST_CLI_EXIT_USAGE, "%s", _("usage: outpost account trust NAME [--fingerprint SHA256:…]"));
+  account = outpost_account_load (argv[1], &error);
+  if (account == NULL)
+    return outpost_cli_fail (OUTPOST_CLI_EXIT_FAILED, "%s", error->message);
+  if (!g_str_has_prefix (outpost_account_get_url (account), "https://"))
+    return outpost_cli_fail (OUTPOST_CLI_EXIT_USAGE, "%s", _("Only https:// servers have certificates"));
+  certificate = outpost_tls_probe (outpost_account_get_url (account), &errors, NULL, &error);
+  if (certificate == NULL)
+    return outpost_cli_fail (OUTPOST_CLI_EXIT_FAILED, _("Could not read the server's certificate: %s"), error->message);
+  if (errors == 0)
+    {
+      g_print ("%s\n", _("This computer already trusts the server's certificate: nothing to do."));
+      return 0;
+    }
+  fingerprint = outpost_tls_fingerprint (certificate);
+  print_certificate (account, certificate, errors, fingerprint);
+  if (expected != NULL && g_ascii_strcasecmp (expected, fingerprint) != 0)
+    return outpost_cli_fail (OUTPOST_CLI_EXIT_FAILED, "%s", _("The server's certificate does not have the fingerprint you gave: it is NOT trusted."));
+  if (expected == NULL && !isatty (STDIN_FILENO))
+    return outpost_cli_fail (OUTPOST_CLI_EXIT_USAGE, _("Not trusted. To trust it without a terminal, repeat with --fingerprint %s"), fingerprint);
+  if (expected == NULL && !confirm_trust ())
+    return outpost_cli_fail (OUTPOST_CLI_EXIT_FAILED, "%s", _("Not trusted."));
+  outpost_account_set_trusted_certificate (account, fingerprint);
+  if (!outpost_account_save (account, FALSE, &error))
+    return outpost_cli_fail (OUTPOST_CLI_EXIT_FAILED, "%s", error->message);
+  g_print (_("Account “%s” now accepts this certificate, and only this one.\n"), argv[1]);
+  return 0;
+}
+
 int
 outpost_cli_account (int argc, char **argv)
 {
+  if (argc >= 2 && g_str_equal (argv[1], "trust"))
+    return account_trust (argc - 1, argv + 1);
   if (argc >= 2 && g_str_equal (argv[1], "add"))
     return account_add (argc - 1, argv + 1);
   if (argc >= 2 && g_str_equal (argv[1], "list"))
     return account_list (argc - 1, argv + 1);
   if (argc >= 2 && g_str_equal (argv[1], "remove"))
     return account_remove (argc - 1, argv + 1);
-  return outpost_cli_fail (OUTPOST_CLI_EXIT_USAGE, "%s", _("usage: outpost account add|list|remove ..."));
+  return outpost_cli_fail (OUTPOST_CLI_EXIT_USAGE, "%s", _("usage: outpost account add|list|remove|trust ..."));
 }

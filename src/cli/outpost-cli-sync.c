@@ -129,7 +129,12 @@ run_sync (OutpostAccount *account, const OutpostSyncOptions *options)
   g_source_remove (sigterm);
 
   if (run.result == NULL)
-    status = outpost_cli_fail (OUTPOST_CLI_EXIT_FAILED, _("Sync failed: %s"), run.error->message);
+    {
+      status = outpost_cli_fail (OUTPOST_CLI_EXIT_FAILED, _("Sync failed: %s"), run.error->message);
+      if (g_error_matches (run.error, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_TLS))
+        g_printerr (_("If your administrator confirms this server's certificate, trust it with “outpost account trust %s”.\n"),
+                    outpost_account_get_name (account));
+    }
   else
     {
       print_summary (run.result);

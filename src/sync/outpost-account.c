@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "outpost-account.h"
+#include "outpost-dataverse-connector.h"
 #include "outpost-store.h"
 #include "outpost-sync-engine.h"
 #include "outpost-sync-metadata.h"
@@ -22,6 +23,7 @@ struct _OutpostAccount
   char            *user;
   char            *profile_path;
   char            *api_version;
+  char            *trusted_certificate;  /* fingerprint the user explicitly trusted, or NULL */
 };
 
 G_DEFINE_FINAL_TYPE (OutpostAccount, outpost_account, G_TYPE_OBJECT)
@@ -53,6 +55,7 @@ outpost_account_finalize (GObject *object)
   g_free (self->user);
   g_free (self->profile_path);
   g_free (self->api_version);
+  g_free (self->trusted_certificate);
   G_OBJECT_CLASS (outpost_account_parent_class)->finalize (object);
 }
 
@@ -103,6 +106,14 @@ OutpostAuthKind outpost_account_get_auth_kind (OutpostAccount *self) { return se
 const char *outpost_account_get_user (OutpostAccount *self) { return self->user; }
 const char *outpost_account_get_profile_path (OutpostAccount *self) { return self->profile_path; }
 const char *outpost_account_get_api_version (OutpostAccount *self) { return self->api_version; }
+const char *outpost_account_get_trusted_certificate (OutpostAccount *self) { return self->trusted_certificate; }
+
+void
+outpost_account_set_trusted_certificate (OutpostAccount *self, const char *fingerprint)
+{
+  g_free (self->trusted_certificate);
+  self->trusted_certificate = g_strdup (fingerprint);
+}
 
 char *
 outpost_account_get_db_path (OutpostAccount *self)
@@ -146,6 +157,8 @@ outpost_account_save (OutpostAccount *self, gboolean fail_if_exists, GError **er
   if (self->profile_path)
     g_key_file_set_string (kf, GROUP, "Profile", self->profile_path);
   g_key_file_set_string (kf, GROUP, "ApiVersion", self->api_version);
+  if (self->trusted_certificate != NULL)
+    g_key_file_set_string (kf, GROUP, "TrustedCertificate", self->trusted_certificate);
   {
     gsize len;
     g_autofree char *data = g_key_file_to_data (kf, &len, NULL);
@@ -184,7 +197,11 @@ outpost_account_load (const char *name, GError **error)
                    name, auth);
       return NULL;
     }
-  return outpost_account_new (name, url, kind, user, profile, api);
+  {
+    OutpostAccount *account = outpost_account_new (name, url, kind, user, profile, api);
+    account->trusted_certificate = g_key_file_get_string (kf, GROUP, "TrustedCertificate", NULL);
+    return account;
+  }
 }
 
 static gint
@@ -296,5 +313,8 @@ outpost_account_create_engine (OutpostAccount *self, OutpostAuthProvider *auth, 
     return NULL;
   engine = outpost_sync_engine_new (self->name, self->url, auth, base, db);
   outpost_sync_engine_set_api_version (engine, self->api_version);
+  if (self->trusted_certificate != NULL)
+    outpost_dataverse_connector_set_trusted_certificate (
+      OUTPOST_DATAVERSE_CONNECTOR (outpost_sync_engine_get_connector (engine)), self->trusted_certificate);
   return engine;
 }

@@ -40,6 +40,11 @@ OutpostAuthKind outpost_account_get_auth_kind (OutpostAccount *self);
 const char     *outpost_account_get_user     (OutpostAccount *self);
 const char     *outpost_account_get_profile_path (OutpostAccount *self);
 const char     *outpost_account_get_api_version (OutpostAccount *self);
+/* The SHA-256 fingerprint ("SHA256:AB:…") of a server certificate the user explicitly
+ * trusted although the system does not (outpost-tls-trust.h), or NULL. Saved with the account. */
+const char     *outpost_account_get_trusted_certificate (OutpostAccount *self);
+void            outpost_account_set_trusted_certificate (OutpostAccount *self,
+                                              const char     *fingerprint);
 /* <dir>/outpost.db (see outpost_store_dir_for_account). */
 char           *outpost_account_get_db_path  (OutpostAccount *self);
 

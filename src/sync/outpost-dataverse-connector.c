@@ -31,6 +31,7 @@ outpost_dataverse_connector_finalize (GObject *object)
   g_mutex_clear (&self->auth_lock);
   g_hash_table_unref (self->tracking);
   g_hash_table_unref (self->entity_sets);
+  g_free (self->trusted_certificate);
   G_OBJECT_CLASS (outpost_dataverse_connector_parent_class)->finalize (object);
 }
 

@@ -29,6 +29,10 @@ void        outpost_dataverse_connector_set_retry   (OutpostDataverseConnector *
                                                      guint                      max_retries,
                                                      guint                      max_backoff_ms);
 /* Per-request timeout in seconds (default 60): how long the server may stay silent. */
+/* Accept a certificate the system does not trust only when its SHA-256 fingerprint is
+ * @fingerprint: the one the user explicitly trusted (outpost-tls-trust.h). Set before use. */
+void        outpost_dataverse_connector_set_trusted_certificate (OutpostDataverseConnector *self,
+                                                                  const char *fingerprint);
 void        outpost_dataverse_connector_set_timeout (OutpostDataverseConnector *self,
                                                      guint                      seconds);
 /* Limits on one answer, so a server that never stops sending is cut off with a clear error

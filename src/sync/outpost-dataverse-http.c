@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "outpost-dataverse-private.h"
+#include "outpost-tls-trust.h"
 
 void
 outpost_dv_response_free (OutpostDvResponse *response)
@@ -16,6 +17,23 @@ outpost_dv_response_free (OutpostDvResponse *response)
   g_clear_pointer (&response->body, g_bytes_unref);
   g_clear_pointer (&response->headers, soup_message_headers_unref);
   g_free (response);
+}
+
+void
+outpost_dataverse_connector_set_trusted_certificate (OutpostDataverseConnector *self,
+                                                     const char                *fingerprint)
+{
+  g_free (self->trusted_certificate);
+  self->trusted_certificate = g_strdup (fingerprint);
+}
+
+/* Only reached when the system's verification failed: the certificate passes only if it is
+ * exactly the one the user chose to trust. */
+static gboolean
+on_accept_certificate (SoupMessage *msg, GTlsCertificate *certificate,
+                       GTlsCertificateFlags errors, OutpostDataverseConnector *self)
+{
+  return outpost_tls_pin_matches (self->trusted_certificate, certificate);
 }
 
 static SoupSession *
@@ -63,6 +81,8 @@ build_message (OutpostDataverseConnector *self, const OutpostDvRequest *request,
       return NULL;
     }
   msg = soup_message_new_from_uri (request->method, uri);
+  if (self->trusted_certificate != NULL)
+    g_signal_connect (msg, "accept-certificate", G_CALLBACK (on_accept_certificate), self);
   h = soup_message_get_request_headers (msg);
   soup_message_headers_replace (h, "Accept", "application/json");
   soup_message_headers_replace (h, "OData-MaxVersion", "4.0");

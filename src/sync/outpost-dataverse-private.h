@@ -27,6 +27,7 @@ struct _OutpostDataverseConnector
   gint64               requests;      /* atomic */
   GHashTable          *tracking;      /* logical name -> GINT_TO_POINTER (1) when tracked */
   GHashTable          *entity_sets;   /* logical name -> entity set name (all server entities) */
+  char                *trusted_certificate; /* fingerprint the user explicitly trusted, or NULL */
 };
 
 typedef struct {
