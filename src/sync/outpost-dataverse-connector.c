@@ -184,58 +184,95 @@ bad_row (GError **error, OutpostEntity *entity, const char *what)
   return FALSE;
 }
 
-/* A field's value must be a plain JSON value or null: an object or a list is no column value. */
-static gboolean
-take_value (OutpostEntity *entity, JsonObject *values, const char *name, JsonNode *node,
-            GError **error)
-{
-  if (!JSON_NODE_HOLDS_VALUE (node) && !JSON_NODE_HOLDS_NULL (node))
-    {
-      g_autofree char *what = g_strdup_printf (_("a %s as the value of “%s”"),
-                                               json_node_type_name (node), name);
-      return bad_row (error, entity, what);
-    }
-  json_object_set_member (values, name, json_node_ref (node));
-  return TRUE;
-}
+/* The members a row may carry: "@odata.etag", the profile's fields by their Web API names
+ * ("_<lookup>_value" for lookups) and a lookup's lookuplogicalname annotation. Built once per
+ * page; a member not in it is removed from the row (unknown columns, hostile names). */
+typedef enum { MEMBER_ETAG = 1, MEMBER_VALUE, MEMBER_LOOKUP, MEMBER_TARGET } MemberKind;
 
-/* Only the profile's fields leave the connector: "<field>" (lookups: "<field>" from the Web
- * API's "_<field>_value" and "<field>@target" from its lookuplogicalname annotation). Any
- * other member the server sends (unknown columns, hostile names) is dropped here, so the
- * store never sees a name outside the profile. */
-static JsonObject *
-profile_values (OutpostEntity *entity, JsonObject *obj, GError **error)
+static GHashTable *
+allowed_members (OutpostEntity *entity)
 {
-  g_autoptr(JsonObject) values = json_object_new ();
+  GHashTable *allowed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
+  g_hash_table_insert (allowed, g_strdup ("@odata.etag"), GINT_TO_POINTER (MEMBER_ETAG));
   for (guint i = 0; i < entity->fields->len; i++)
     {
       OutpostField *f = g_ptr_array_index (entity->fields, i);
-      char key[200];
-      JsonNode *node;
 
       if (f->type != OUTPOST_FIELD_LOOKUP)
         {
-          if ((node = json_object_get_member (obj, f->name)) != NULL &&
-              !take_value (entity, values, f->name, node, error))
-            return NULL;
+          g_hash_table_insert (allowed, g_strdup (f->name), GINT_TO_POINTER (MEMBER_VALUE));
           continue;
         }
-      g_snprintf (key, sizeof key, "_%s_value", f->name);
-      if ((node = json_object_get_member (obj, key)) != NULL &&
-          !take_value (entity, values, f->name, node, error))
-        return NULL;
-      g_snprintf (key, sizeof key, "_%s_value" LOOKUP_ANNOTATION, f->name);
-      node = json_object_get_member (obj, key);
-      if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
-          json_node_get_value_type (node) == G_TYPE_STRING &&
-          outpost_identifier_is_valid (json_node_get_string (node)))
+      g_hash_table_insert (allowed, g_strdup_printf ("_%s_value", f->name), GINT_TO_POINTER (MEMBER_LOOKUP));
+      g_hash_table_insert (allowed, g_strdup_printf ("_%s_value" LOOKUP_ANNOTATION, f->name),
+                           GINT_TO_POINTER (MEMBER_TARGET));
+    }
+  return allowed;
+}
+
+static gboolean
+is_text (JsonNode *node)
+{
+  return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING;
+}
+
+/* Only the profile's fields leave the connector: the row object itself becomes the values
+ * (no per-row copy); members outside @allowed are removed, every field value must be a plain
+ * JSON value or null (an object or a list is no column value), and each lookup gets
+ * "<field>" from the Web API's "_<field>_value" and "<field>@target" from its annotation. */
+static gboolean
+profile_values (OutpostEntity *entity, GHashTable *allowed, JsonObject *obj, GError **error)
+{
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *node;
+  g_autoptr(GPtrArray) drop = NULL;
+  g_autoptr(GPtrArray) add = NULL;
+
+  json_object_iter_init (&iter, obj);
+  while (json_object_iter_next (&iter, &name, &node))
+    {
+      MemberKind kind = GPOINTER_TO_INT (g_hash_table_lookup (allowed, name));
+      gboolean keep = kind == MEMBER_ETAG ||
+                      ((kind == MEMBER_VALUE || kind == MEMBER_LOOKUP) &&
+                       (JSON_NODE_HOLDS_VALUE (node) || JSON_NODE_HOLDS_NULL (node))) ||
+                      (kind == MEMBER_TARGET && is_text (node) &&
+                       outpost_identifier_is_valid (json_node_get_string (node)));
+
+      if (!keep && (kind == MEMBER_VALUE || kind == MEMBER_LOOKUP))
         {
-          g_snprintf (key, sizeof key, "%s@target", f->name);
-          json_object_set_member (values, key, json_node_ref (node));
+          g_set_error (error, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_PROTOCOL,
+                       _("The server sent a %s row with a %s as the value of “%s”"),
+                       entity->logical_name, json_node_type_name (node), name);
+          return FALSE;
+        }
+      if (!keep)
+        {
+          if (drop == NULL)
+            drop = g_ptr_array_new_with_free_func (g_free);
+          g_ptr_array_add (drop, g_strdup (name));
+        }
+      else if (kind == MEMBER_LOOKUP || kind == MEMBER_TARGET)
+        {
+          if (add == NULL)
+            add = g_ptr_array_new_with_free_func (g_free);
+          g_ptr_array_add (add, g_strdup (name));
         }
     }
-  return g_steal_pointer (&values);
+  for (guint i = 0; drop && i < drop->len; i++)
+    json_object_remove_member (obj, g_ptr_array_index (drop, i));
+  for (guint i = 0; add && i < add->len; i++)
+    {
+      const char *web = g_ptr_array_index (add, i);   /* "_<field>_value[@annotation]" */
+      const char *end = strstr (web, "_value");
+      g_autofree char *field = g_strndup (web + 1, end - web - 1);
+      g_autofree char *key = end[6] == '@' ? g_strconcat (field, "@target", NULL) : g_steal_pointer (&field);
+
+      json_object_set_member (obj, key, json_node_ref (json_object_get_member (obj, web)));
+      json_object_remove_member (obj, web);   /* only profile names go on */
+    }
+  return TRUE;
 }
 
 static gboolean
@@ -245,7 +282,7 @@ valid_id (const char *id)
 }
 
 static OutpostServerRow *
-parse_row (OutpostEntity *entity, JsonObject *obj, GError **error)
+parse_row (OutpostEntity *entity, GHashTable *allowed, JsonObject *obj, GError **error)
 {
   g_autoptr(OutpostServerRow) row = g_new0 (OutpostServerRow, 1);
   const char *context = outpost_dv_get_string (obj, "@odata.context");
@@ -270,8 +307,10 @@ parse_row (OutpostEntity *entity, JsonObject *obj, GError **error)
     return (bad_row (error, entity, _("an ETag that is not text")), NULL);
   row->id = g_ascii_strdown (id, -1);
   row->etag = g_strdup (outpost_dv_get_string (obj, "@odata.etag"));
-  if ((row->values = profile_values (entity, obj, error)) == NULL)
+  if (!profile_values (entity, allowed, obj, error))
     return NULL;
+  json_object_remove_member (obj, "@odata.etag");
+  row->values = json_object_ref (obj);
   return g_steal_pointer (&row);
 }
 
@@ -313,6 +352,7 @@ outpost_dv_parse_page (OutpostEntity *entity, OutpostDownloadMode mode, GBytes *
 {
   g_autoptr(JsonObject) root = outpost_dv_parse_object (body, error);
   g_autoptr(OutpostPage) page = NULL;
+  g_autoptr(GHashTable) allowed = NULL;
   JsonNode *value_node;
   JsonArray *value;
 
@@ -338,6 +378,7 @@ outpost_dv_parse_page (OutpostEntity *entity, OutpostDownloadMode mode, GBytes *
       return NULL;
     }
   value = json_node_get_array (value_node);
+  allowed = allowed_members (entity);
   for (guint i = 0; i < json_array_get_length (value); i++)
     {
       JsonObject *obj = outpost_dv_array_object (value, i);
@@ -349,7 +390,7 @@ outpost_dv_parse_page (OutpostEntity *entity, OutpostDownloadMode mode, GBytes *
                                _("The server sent a row that is not an object"));
           return NULL;
         }
-      if ((row = parse_row (entity, obj, error)) == NULL)
+      if ((row = parse_row (entity, allowed, obj, error)) == NULL)
         return NULL;
       g_ptr_array_add (page->rows, row);
     }
