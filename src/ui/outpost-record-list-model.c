@@ -9,6 +9,9 @@
 
 #define MAX_CACHED_PAGES 64
 #define SCAN_CHUNK_STRIDES 40   /* checkpoints per background job: short jobs, pages interleave */
+/* A search counts its matches only up to this many (the store's full count of a common word
+ * costs ~90 ms per word at 1M rows); beyond it the list grows while the user scrolls. */
+#define SEARCH_COUNT_CAP 1000
 
 typedef struct {
   JsonNode *value;   /* sort value of the row at the key's position */
@@ -18,6 +21,7 @@ typedef struct {
 typedef struct {
   guint      index;
   GPtrArray *items;       /* OutpostRowItem*, PAGE_SIZE slots, NULL until handed out */
+  GPtrArray *records;     /* OutpostRecord*, PAGE_SIZE slots: rows kept for items handed out later */
   gboolean   loaded;
   gboolean   requested;
   GList     *lru_link;
@@ -35,6 +39,7 @@ typedef struct {
   guint              limit;
   guint              start;       /* position of the first row returned */
   guint              generation;
+  gboolean           first;       /* the first page of a new query: it sets the provisional size */
 } FetchData;
 
 struct _OutpostRecordListModel
@@ -49,7 +54,9 @@ struct _OutpostRecordListModel
 
   guint               n_items;
   guint               generation;
-  gboolean            resetting;     /* a new query's count is outstanding */
+  gboolean            resetting;     /* a new query's first page is outstanding */
+  gboolean            exact;         /* n_items is the number of matches (else it grows) */
+  gboolean            capped;        /* a search with more than SEARCH_COUNT_CAP matches */
   GCancellable       *cancellable;
   GHashTable         *pages;         /* page index -> Page* */
   GQueue              lru;           /* Page*, most recent at the head */
@@ -130,11 +137,19 @@ item_unref_nullable (gpointer item)
 }
 
 static void
+record_unref_nullable (gpointer record)
+{
+  if (record != NULL)
+    outpost_record_unref (record);
+}
+
+static void
 page_free (gpointer data)
 {
   Page *page = data;
 
   g_ptr_array_unref (page->items);
+  g_ptr_array_unref (page->records);
   g_free (page);
 }
 
@@ -257,6 +272,8 @@ ensure_page (OutpostRecordListModel *self, guint index)
       page->index = index;
       page->items = g_ptr_array_new_full (OUTPOST_LIST_PAGE_SIZE, item_unref_nullable);
       g_ptr_array_set_size (page->items, OUTPOST_LIST_PAGE_SIZE);
+      page->records = g_ptr_array_new_full (OUTPOST_LIST_PAGE_SIZE, record_unref_nullable);
+      g_ptr_array_set_size (page->records, OUTPOST_LIST_PAGE_SIZE);
       g_hash_table_insert (self->pages, GUINT_TO_POINTER (index), page);
     }
   touch_page (self, page);
@@ -296,10 +313,37 @@ apply_rows (OutpostRecordListModel *self, FetchData *fd, GPtrArray *rows)
       page = g_hash_table_lookup (self->pages, GUINT_TO_POINTER (pos / OUTPOST_LIST_PAGE_SIZE));
       if (page == NULL)
         continue;
+      record_unref_nullable (g_ptr_array_index (page->records, pos % OUTPOST_LIST_PAGE_SIZE));
+      g_ptr_array_index (page->records, pos % OUTPOST_LIST_PAGE_SIZE) = outpost_record_ref (record);
       item = g_ptr_array_index (page->items, pos % OUTPOST_LIST_PAGE_SIZE);
       if (item != NULL)
         outpost_row_item_set_record (item, record);
     }
+}
+
+static void apply_count (OutpostRecordListModel *self, guint n, gboolean replace_all);
+static void start_count (OutpostRecordListModel *self);
+static void retry_waiting_pages (OutpostRecordListModel *self);
+
+/* The first page of a new query is shown at once with a provisional size; the count follows
+ * (a reset replaces the whole list here, in one items-changed). */
+static void
+first_page_arrived (OutpostRecordListModel *self, GPtrArray *rows)
+{
+  if (self->resetting)
+    {
+      self->resetting = FALSE;
+      apply_count (self, rows->len, TRUE);
+    }
+  ensure_page (self, 0);
+  if (rows->len < OUTPOST_LIST_PAGE_SIZE)
+    {
+      self->exact = TRUE;
+      apply_count (self, rows->len, FALSE);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+    }
+  else
+    start_count (self);
 }
 
 static void
@@ -322,10 +366,20 @@ fetch_done (GObject *source, GAsyncResult *result, gpointer user_data)
   if (fd->generation != self->generation)
     return;
   self->pages_fetched++;
+  if (fd->first)
+    first_page_arrived (self, rows);
+  else if (!self->exact && fd->start == self->n_items && rows->len > 0)
+    {
+      /* open-ended list (count unknown): the page after the last grows it */
+      self->exact = rows->len < OUTPOST_LIST_PAGE_SIZE && !self->capped ? TRUE : self->exact;
+      apply_count (self, self->n_items + rows->len, FALSE);
+    }
   apply_rows (self, fd, rows);
   page = g_hash_table_lookup (self->pages, GUINT_TO_POINTER (fd->start / OUTPOST_LIST_PAGE_SIZE));
   if (page != NULL)
-    page->loaded = TRUE;
+    page->loaded = page->requested = TRUE;
+  if (fd->first)
+    retry_waiting_pages (self);
 }
 
 static gboolean
@@ -502,8 +556,20 @@ count_job (OutpostStore *store, gpointer data, GCancellable *cancellable, GError
   OutpostQuery q;
   gint64 n;
 
-  fill_query (&q, fd, NULL, 0);
-  n = outpost_store_count (store, fd->entity, &q, error);
+  if (fd->search == NULL)
+    {
+      fill_query (&q, fd, NULL, 0);
+      n = outpost_store_count (store, fd->entity, &q, error);
+    }
+  else
+    {
+      /* Capped: past the cap a search page costs a bounded time, a full count does not. */
+      g_autoptr(GPtrArray) rows = NULL;
+
+      fill_query (&q, fd, NULL, SEARCH_COUNT_CAP + 1);
+      rows = outpost_store_query (store, fd->entity, &q, error);
+      n = rows != NULL ? (gint64) rows->len : -1;
+    }
   if (n < 0)
     return NULL;
   return g_memdup2 (&n, sizeof n);
@@ -538,39 +604,59 @@ count_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autofree gint64 *n = outpost_store_client_run_finish (OUTPOST_STORE_CLIENT (source),
                                                          result, &error);
   FetchData *fd = outpost_store_client_job_data (result);
-  gboolean replace_all;
 
-  add_outstanding (self, -1);
   if (fd->generation != self->generation)
     return;
   if (n == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_warning ("Could not count %s: %s", self->entity, error->message);
-      *(n = g_new0 (gint64, 1)) = 0;
+      return;
     }
-  replace_all = self->resetting;
-  self->resetting = FALSE;
-  apply_count (self, (guint) MIN (*n, (gint64) G_MAXUINT - 1), replace_all);
+  if (fd->search != NULL && *n > SEARCH_COUNT_CAP)
+    self->capped = TRUE;   /* stays open-ended: it grows as the user scrolls */
+  else
+    {
+      self->exact = TRUE;
+      apply_count (self, (guint) MIN (*n, (gint64) G_MAXUINT - 1), FALSE);
+      start_scan (self);
+    }
+  /* "exact" and "capped" change the title too */
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
   retry_waiting_pages (self);
-  start_scan (self);
+}
+
+static void
+start_count (OutpostRecordListModel *self)
+{
+  outpost_store_client_run_async (self->client,
+                                  self->search != NULL ? OUTPOST_JOB_PRIORITY_LOW : OUTPOST_JOB_PRIORITY_DEFAULT,
+                                  count_job, fetch_data_new (self), fetch_data_free, g_free,
+                                  self->cancellable, count_done, g_object_ref (self));
 }
 
 static void
 start_query (OutpostRecordListModel *self, gboolean resetting)
 {
+  FetchData *fd;
+
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
   self->generation++;
   self->resetting = resetting;
+  self->exact = self->capped = FALSE;
   self->scan_running = FALSE;
   self->scan_position = 0;
   g_tree_remove_all (self->cursors);
+  /* the first page first: it is what the user waits for; the count follows it */
+  fd = fetch_data_new (self);
+  fd->first = TRUE;
+  fd->limit = OUTPOST_LIST_PAGE_SIZE;
   add_outstanding (self, +1);
-  outpost_store_client_run_async (self->client, OUTPOST_JOB_PRIORITY_DEFAULT, count_job,
-                                  fetch_data_new (self), fetch_data_free, g_free,
-                                  self->cancellable, count_done, g_object_ref (self));
+  outpost_store_client_run_async (self->client, OUTPOST_JOB_PRIORITY_DEFAULT, fetch_job,
+                                  fd, fetch_data_free, (GDestroyNotify) g_ptr_array_unref,
+                                  self->cancellable, fetch_done, g_object_ref (self));
 }
 
 void
@@ -614,12 +700,20 @@ list_model_get_item (GListModel *model, guint position)
   item = g_ptr_array_index (page->items, position % OUTPOST_LIST_PAGE_SIZE);
   if (item == NULL)
     {
+      OutpostRecord *record = g_ptr_array_index (page->records, position % OUTPOST_LIST_PAGE_SIZE);
+
       item = outpost_row_item_new (position);
+      if (record != NULL)
+        outpost_row_item_set_record (item, record);
       g_ptr_array_index (page->items, position % OUTPOST_LIST_PAGE_SIZE) = item;
     }
+  g_object_ref (item);
   if (!page->loaded)
     request_page (self, page);
-  return g_object_ref (item);
+  if (!self->exact && !self->resetting && self->n_items % OUTPOST_LIST_PAGE_SIZE == 0
+      && position + OUTPOST_LIST_PAGE_SIZE / 2 >= self->n_items)
+    request_page (self, ensure_page (self, self->n_items / OUTPOST_LIST_PAGE_SIZE));
+  return item;
 }
 
 static void
@@ -754,6 +848,18 @@ outpost_record_list_model_set_flags (OutpostRecordListModel *self, OutpostQueryF
     return;
   self->flags = flags;
   start_query (self, TRUE);
+}
+
+gboolean
+outpost_record_list_model_get_exact (OutpostRecordListModel *self)
+{
+  return self->exact;
+}
+
+gboolean
+outpost_record_list_model_get_capped (OutpostRecordListModel *self)
+{
+  return self->capped;
 }
 
 gboolean

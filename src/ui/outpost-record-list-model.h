@@ -34,6 +34,11 @@ void        outpost_record_list_model_set_flags       (OutpostRecordListModel *s
 void        outpost_record_list_model_refresh         (OutpostRecordListModel *self);
 /* TRUE while a count or a page is outstanding. */
 gboolean    outpost_record_list_model_get_loading     (OutpostRecordListModel *self);
+/* FALSE while n-items is provisional (the first page is shown before the count arrives, and a
+ * search with more than 1000 matches is never counted: it grows as the user scrolls). */
+gboolean    outpost_record_list_model_get_exact       (OutpostRecordListModel *self);
+/* TRUE when a search has more than 1000 matches (show "1000+"). */
+gboolean    outpost_record_list_model_get_capped      (OutpostRecordListModel *self);
 /* Pages read from the store since creation (tests and the benchmark check scrolling). */
 guint       outpost_record_list_model_get_pages_fetched (OutpostRecordListModel *self);
 guint       outpost_record_list_model_get_n_checkpoints (OutpostRecordListModel *self);

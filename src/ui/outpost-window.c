@@ -318,8 +318,14 @@ update_list_title (OutpostWindow *self)
   OutpostEntity *entity = current_entity (self);
   guint n = self->model != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->model)) : 0;
   gboolean loading = self->model != NULL && outpost_record_list_model_get_loading (self->model);
-  g_autofree char *subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u record",
-                                                            "%u records", n), n);
+  g_autofree char *subtitle = NULL;
+
+  if (self->model != NULL && outpost_record_list_model_get_capped (self->model))
+    subtitle = g_strdup_printf (_("%u+ records"), MAX (n, 1000u));
+  else if (self->model != NULL && !outpost_record_list_model_get_exact (self->model) && n > 0)
+    subtitle = g_strdup_printf (_("%u+ records"), n);
+  else
+    subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u record", "%u records", n), n);
 
   adw_window_title_set_title (self->list_title, entity != NULL ? entity->display_plural : "");
   adw_window_title_set_subtitle (self->list_title, entity != NULL ? subtitle : "");

@@ -15,6 +15,7 @@
 #include <adwaita.h>
 #include <glib/gstdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "outpost-context.h"
 #include "outpost-record-list-model.h"
@@ -224,11 +225,41 @@ scroll_through (Bench *b)
 
 /* ---- the latency probe ---------------------------------------------------------------------- */
 
+/* OUTPOST_BENCH_STALL_BT=1: a watchdog thread prints the main thread's stack (gdb) the first
+ * times the main loop is late by more than 200 ms, to find what blocks it. */
+static gint64 heartbeat;
+
+static gpointer
+watchdog (gpointer data)
+{
+  guint dumps = 0;
+
+  while (dumps < 3)
+    {
+      gint64 beat = g_atomic_pointer_get ((gpointer *) &heartbeat) != NULL ? heartbeat : 0;
+
+      g_usleep (50000);
+      if (beat != 0 && beat == heartbeat && g_get_monotonic_time () - beat > 200000)
+        {
+          g_autofree char *cmd = g_strdup_printf ("gdb -batch -p %d -ex 'thread 1' -ex 'bt 30'", getpid ());
+          g_autofree char *out = NULL;
+
+          g_spawn_command_line_sync (cmd, &out, NULL, NULL, NULL);
+          g_printerr ("# main loop stalled; main thread:\n%s\n", out != NULL ? out : "");
+          dumps++;
+          g_usleep (2000000);
+        }
+    }
+  return NULL;
+}
+
 static gboolean
 probe_tick (gpointer data)
 {
   Bench *b = data;
   gint64 now = g_get_monotonic_time ();
+
+  heartbeat = now;
   gdouble late = MAX (0, (now - b->expected) / 1000.0);
 
   g_array_append_val (b->lateness, late);
@@ -319,6 +350,8 @@ measure_sync (Bench *b, const char *server_dir, GSettings *settings, gdouble *ma
   b->expected = g_get_monotonic_time () + 1000;
   g_array_set_size (b->lateness, 0);
   g_timeout_add (1, probe_tick, b);
+  if (g_getenv ("OUTPOST_BENCH_STALL_BT") != NULL)
+    g_thread_unref (g_thread_new ("watchdog", watchdog, NULL));
   g_timeout_add (400, refresh_list, b);
   outpost_sync_engine_run_async (outpost_context_get_engine (context), &options, NULL, sync_done, b);
   wait_until (probe_stopped, b, 600);
