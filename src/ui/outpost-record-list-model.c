@@ -8,7 +8,7 @@
 #include <string.h>
 
 #define MAX_CACHED_PAGES 64
-#define SCAN_CHUNK_STRIDES 40   /* checkpoints per background job: short jobs, pages interleave */
+#define SCAN_CHUNK_STRIDES 4    /* checkpoints per background job: short jobs (~30 ms), pages interleave */
 /* A search counts its matches only up to this many (the store's full count of a common word
  * costs ~90 ms per word at 1M rows); beyond it the list grows while the user scrolls. */
 #define SEARCH_COUNT_CAP 1000
@@ -54,6 +54,7 @@ struct _OutpostRecordListModel
 
   guint               n_items;
   guint               generation;
+  guint               reset_generation;  /* bumped by new queries only, not by refreshes */
   gboolean            resetting;     /* a new query's first page is outstanding */
   gboolean            exact;         /* n_items is the number of matches (else it grows) */
   gboolean            capped;        /* a search with more than SEARCH_COUNT_CAP matches */
@@ -289,7 +290,12 @@ fetch_job (OutpostStore *store, gpointer data, GCancellable *cancellable, GError
 
   fill_query (&q, fd, fd->after, fd->skip + fd->limit);
   rows = outpost_store_query (store, fd->entity, &q, error);
-  for (guint i = fd->skip; rows != NULL && i < rows->len; i++)
+  if (rows == NULL)
+    return NULL;
+  /* The skipped rows are freed here, not on the main thread (thousands of records there
+   * blocked the window for seconds). */
+  g_ptr_array_remove_range (rows, 0, MIN (fd->skip, rows->len));
+  for (guint i = 0; i < rows->len; i++)
     outpost_jobs_resolve_lookups (store, g_ptr_array_index (rows, i), TRUE);
   return rows;
 }
@@ -297,7 +303,7 @@ fetch_job (OutpostStore *store, gpointer data, GCancellable *cancellable, GError
 static void
 apply_rows (OutpostRecordListModel *self, FetchData *fd, GPtrArray *rows)
 {
-  guint first = fd->start - fd->skip;
+  guint first = fd->start;
 
   for (guint i = 0; i < rows->len; i++)
     {
@@ -308,8 +314,6 @@ apply_rows (OutpostRecordListModel *self, FetchData *fd, GPtrArray *rows)
 
       if ((pos + 1) % OUTPOST_LIST_PAGE_SIZE == 0 || i + 1 == rows->len)
         remember_cursor (self, pos, record);
-      if (pos < fd->start)
-        continue;
       page = g_hash_table_lookup (self->pages, GUINT_TO_POINTER (pos / OUTPOST_LIST_PAGE_SIZE));
       if (page == NULL)
         continue;
@@ -390,9 +394,15 @@ fetch_data_ready (OutpostRecordListModel *self, Page *page, FetchData *fd)
   gint at = nearest_cursor (self, start - 1, &cursor);
   guint skip = (guint) (start - 1 - at);
 
-  /* Too far from any known key: wait for the checkpoint scan rather than read thousands. */
-  if (skip > 2 * OUTPOST_LIST_CHECKPOINT_STRIDE && self->scan_running)
-    return FALSE;
+  /* Too far from any known key: wait for the checkpoint scan rather than read thousands
+   * (the scan starts once the count is known and retries the waiting pages). */
+  if (skip > 2 * OUTPOST_LIST_CHECKPOINT_STRIDE && self->n_items > 4 * OUTPOST_LIST_CHECKPOINT_STRIDE)
+    {
+      if (!self->scan_running && self->exact && self->scan_position + OUTPOST_LIST_CHECKPOINT_STRIDE <= (guint) start)
+        start_scan (self);
+      if (self->scan_running || !self->exact)
+        return FALSE;
+    }
   fd->after = cursor_copy (cursor);
   fd->skip = skip;
   fd->start = (guint) start;
@@ -500,13 +510,15 @@ scan_done (GObject *source, GAsyncResult *result, gpointer user_data)
                                                               result, &error);
   FetchData *fd = outpost_store_client_job_data (result);
 
-  if (fd->generation != self->generation)
+  if (fd->generation != self->reset_generation)
     return;
   self->scan_running = FALSE;
   if (cps == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_warning ("Could not scan %s: %s", self->entity, error->message);
+      else if (self->exact)
+        start_scan (self);   /* a refresh cancelled it: go on from where it was */
       retry_waiting_pages (self);
       return;
     }
@@ -529,7 +541,8 @@ start_scan (OutpostRecordListModel *self)
   FetchData *fd;
   Cursor *cursor = NULL;
 
-  if (self->n_items <= 4 * OUTPOST_LIST_CHECKPOINT_STRIDE)
+  if (self->scan_running || self->n_items <= 4 * OUTPOST_LIST_CHECKPOINT_STRIDE
+      || self->scan_position >= self->n_items)
     return;
   fd = fetch_data_new (self);
   if (self->scan_position > 0)
@@ -541,6 +554,7 @@ start_scan (OutpostRecordListModel *self)
     }
   fd->after = cursor_copy (cursor);
   fd->start = self->scan_position;
+  fd->generation = self->reset_generation;
   self->scan_running = TRUE;
   outpost_store_client_run_async (self->client, OUTPOST_JOB_PRIORITY_LOW, scan_job,
                                   fd, fetch_data_free, (GDestroyNotify) g_ptr_array_unref,
@@ -646,9 +660,13 @@ start_query (OutpostRecordListModel *self, gboolean resetting)
   self->generation++;
   self->resetting = resetting;
   self->exact = self->capped = FALSE;
-  self->scan_running = FALSE;
-  self->scan_position = 0;
-  g_tree_remove_all (self->cursors);
+  if (resetting)
+    {
+      self->reset_generation++;
+      self->scan_running = FALSE;
+      self->scan_position = 0;
+      g_tree_remove_all (self->cursors);
+    }
   /* the first page first: it is what the user waits for; the count follows it */
   fd = fetch_data_new (self);
   fd->first = TRUE;
