@@ -245,10 +245,24 @@ outpost_store_dir_for_account (const char *account)
 }
 
 /* Creates the folder (0700) and the empty file (0600) before SQLite sees it, so no moment
- * exists where the database is readable by others. */
+ * exists where the database is readable by others.
+ *
+ * An existing file is never opened here: POSIX advisory locks belong to the process, and
+ * close() of ANY descriptor of the file drops every lock this process holds on it, including
+ * the SHARED lock that each of our open WAL-mode connections keeps on the database. Without
+ * it, another program's connection that closes (the CLI, a test, the UI while the sync runs
+ * in another process) gets the EXCLUSIVE lock, believes it is the last user, checkpoints and
+ * deletes the -wal and -shm files under our live connection: our later commits go to an
+ * unlinked WAL (lost, or written back over newer pages on our close), and the next reader
+ * gets SQLITE_IOERR "disk I/O error", SQLITE_CORRUPT "database disk image is malformed" or
+ * SQLITE_NOTADB. A second store on an open file (the sync engine's log and job connections)
+ * did exactly that. O_EXCL creates only a file nobody has open; the mutex keeps another
+ * thread's open from taking locks on the new file before our close(). */
 static gboolean
 prepare_file (const char *path, GError **error)
 {
+  static GMutex lock;
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&lock);
   g_autofree char *dir = g_path_get_dirname (path);
   int fd;
 
@@ -258,11 +272,11 @@ prepare_file (const char *path, GError **error)
         goto fail;
       g_chmod (dir, 0700);
     }
-  fd = g_open (path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0)
-    goto fail;
-  close (fd);
-  return TRUE;
+  fd = g_open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0)
+    close (fd);
+  if (fd >= 0 || errno == EEXIST)
+    return TRUE;
 
 fail:
   {

@@ -307,9 +307,226 @@ test_server_updates (Fixture *f, gconstpointer data)
   g_assert_cmpuint (search_count (f, "alpine"), ==, 1);
 }
 
+/* PRAGMA integrity_check on a fresh raw connection: "ok" or the first problem. */
+static void
+assert_integrity (Fixture *f)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 5000);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA integrity_check", -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "ok");
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  assert_fts_consistent (f);
+}
+
+static void
+stage_page (OutpostStore *store, guint first, guint n)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (outpost_store_begin (store, &error));
+  g_assert_no_error (error);
+  for (guint i = first; i < first + n; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("dddddddd-0000-0000-0000-%012u", i);
+      g_autofree char *json = g_strdup_printf ("{\"name\":\"Staged %06u\",\"address1_city\":\"Lyon\"}", i);
+      g_autoptr(JsonObject) v = obj (json);
+      g_assert_cmpint (outpost_store_apply_server_row (store, "account", id, v, "W/\"1\"", 1, &error),
+                       ==, OUTPOST_APPLY_WRITTEN);
+      g_assert_no_error (error);
+    }
+  g_assert_true (outpost_store_commit (store, &error));
+  g_assert_no_error (error);
+}
+
+/* A second connection opens the store (schema sync, meta write), reads and writes. */
+static void
+other_connection_works (Fixture *f, const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OutpostStore) b = outpost_store_open (f->path, f->profile, &error);
+  g_autoptr(JsonObject) v = NULL;
+  g_autofree char *json = g_strdup_printf ("{\"name\":\"%s\"}", name);
+  g_autofree char *id = NULL;
+  OutpostQuery q = { .search = name, .limit = 10 };
+  g_autoptr(GPtrArray) rows = NULL;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (b);
+  v = obj (json);
+  id = outpost_store_create (b, "account", v, &error);
+  g_assert_no_error (error);
+  rows = outpost_store_query (b, "account", &q, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (rows->len, ==, 1);
+  g_assert_cmpint (outpost_store_count (b, "account", NULL, &error), >=, 1);
+  g_assert_no_error (error);
+}
+
+/* The child: a separate program that opens the file, reads, checks and closes it. */
+static int
+child_read (const char *path)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int ok = sqlite3_open (path, &db) == SQLITE_OK &&
+           sqlite3_prepare_v2 (db, "PRAGMA integrity_check", -1, &stmt, NULL) == SQLITE_OK &&
+           sqlite3_step (stmt) == SQLITE_ROW &&
+           g_strcmp0 ((const char *) sqlite3_column_text (stmt, 0), "ok") == 0;
+
+  if (!ok)
+    g_printerr ("child: %s\n", sqlite3_errmsg (db));
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);  /* the last connection to close checkpoints and deletes the WAL */
+  return ok ? 0 : 1;
+}
+
+/* Another program (this test re-run as a child: fork alone would inherit SQLite's in-process
+ * lock bookkeeping) opens the file, reads and closes it. When it closes, it deletes the WAL if
+ * it gets the file's EXCLUSIVE lock, which it must not while this process has a connection. */
+static void
+other_process_reads (Fixture *f)
+{
+  g_autofree char *self_path = g_file_read_link ("/proc/self/exe", NULL);
+  const char *argv[] = { self_path, "--child-read", f->path, NULL };
+  g_autoptr(GError) error = NULL;
+  int status = -1;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL,
+                               &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, &error));
+  g_assert_no_error (error);
+}
+
+/* Connection A bulk-loads page by page while connection B opens, reads and writes. */
+static void
+test_bulk_concurrent_open (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (begin_bulk (f));
+  stage_page (f->store, 0, 200);
+  other_connection_works (f, "Zulu");
+  assert_integrity (f);
+  stage_page (f->store, 200, 200);
+  other_connection_works (f, "Yankee");
+  other_process_reads (f);
+  stage_page (f->store, 400, 200);
+  assert_integrity (f);
+  g_assert_true (outpost_store_end_bulk (f->store, "account", &error));
+  g_assert_no_error (error);
+  assert_integrity (f);
+  other_connection_works (f, "Xray");
+  g_assert_cmpuint (search_count (f, "staged"), ==, 600);
+  g_assert_cmpuint (search_count (f, "zulu"), ==, 1);
+  g_assert_cmpuint (search_count (f, "xray"), ==, 1);
+  assert_integrity (f);
+}
+
+typedef struct {
+  Fixture  *f;
+  gint      stop;
+  guint     opens;
+  GError   *error;
+} Opener;
+
+/* Opens, writes, reads and closes the store in a loop until told to stop. */
+static gpointer
+opener_thread (gpointer data)
+{
+  Opener *o = data;
+
+  while (!g_atomic_int_get (&o->stop) && o->error == NULL)
+    {
+      g_autoptr(OutpostStore) b = outpost_store_open (o->f->path, o->f->profile, &o->error);
+      g_autoptr(JsonObject) v = obj ("{\"name\":\"Thread Writer\"}");
+      g_autofree char *id = NULL;
+      OutpostQuery q = { .search = "lyon", .limit = 5 };
+      g_autoptr(GPtrArray) rows = NULL;
+
+      if (b == NULL)
+        break;
+      if ((id = outpost_store_create (b, "account", v, &o->error)) == NULL)
+        break;
+      if ((rows = outpost_store_query (b, "account", &q, &o->error)) == NULL)
+        break;
+      o->opens++;
+    }
+  return NULL;
+}
+
+/* B opens again and again while A stages pages and runs end_bulk. */
+static void
+test_bulk_open_during_end (Fixture *f, gconstpointer data)
+{
+  Opener o = { f, 0, 0, NULL };
+  g_autoptr(GError) error = NULL;
+  GThread *thread;
+
+  g_assert_true (begin_bulk (f));
+  thread = g_thread_new ("opener", opener_thread, &o);
+  for (guint p = 0; p < 10; p++)
+    stage_page (f->store, p * 2000, 2000);
+  g_assert_true (outpost_store_end_bulk (f->store, "account", &error));
+  g_assert_no_error (error);
+  stage_page (f->store, 50000, 10);
+  g_usleep (100 * 1000);
+  g_atomic_int_set (&o.stop, 1);
+  g_thread_join (thread);
+  g_assert_no_error (o.error);
+  g_test_message ("%u opens meanwhile", o.opens);
+  g_assert_cmpuint (o.opens, >, 0);
+  g_assert_cmpuint (search_count (f, "staged"), ==, 1000);
+  assert_integrity (f);
+}
+
+/* A second store opened in this process (the sync engine keeps a log connection and a job
+ * connection), then another program reads and closes: this process's commits must stay in
+ * the file. Before the fix, the second open's close() of its own descriptor dropped the
+ * process's locks, the other program deleted the WAL and the next read here failed with
+ * SQLITE_IOERR "disk I/O error". */
+static void
+test_second_open_keeps_locks (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OutpostStore) kept = NULL;
+
+  g_assert_true (begin_bulk (f));
+  stage_page (f->store, 0, 100);
+  other_connection_works (f, "Zulu");   /* opened and closed */
+  other_process_reads (f);
+  stage_page (f->store, 100, 100);
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM b_account"), ==, 200);
+  kept = outpost_store_open (f->path, f->profile, &error);  /* stays open */
+  g_assert_no_error (error);
+  other_process_reads (f);
+  stage_page (f->store, 200, 100);
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM b_account"), ==, 300);
+  assert_integrity (f);
+  g_assert_true (outpost_store_end_bulk (f->store, "account", &error));
+  g_assert_no_error (error);
+  other_process_reads (f);
+  g_assert_cmpuint (search_count (f, "staged"), ==, 300);
+  g_assert_cmpint (outpost_store_count (kept, "account", NULL, &error), ==, 301);
+  g_assert_no_error (error);
+  g_clear_object (&kept);
+  g_clear_object (&f->store);
+  other_process_reads (f);
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM e_account WHERE name LIKE 'staged%'"), ==, 300);
+  assert_integrity (f);
+}
+
 int
 main (int argc, char **argv)
 {
+  if (argc == 3 && g_str_equal (argv[1], "--child-read"))
+    return child_read (argv[2]);
   g_test_init (&argc, &argv, NULL);
   TEST ("/store-bulk/load", test_bulk_load);
   TEST ("/store-bulk/not-when-synced", test_bulk_not_when_synced);
@@ -317,5 +534,8 @@ main (int argc, char **argv)
   TEST ("/store-bulk/half-write-commits-nothing", test_half_write_commits_nothing);
   TEST ("/store-search/modes", test_search_modes);
   TEST ("/store-search/server-updates", test_server_updates);
+  TEST ("/store-bulk/concurrent-open", test_bulk_concurrent_open);
+  TEST ("/store-bulk/open-during-end", test_bulk_open_during_end);
+  TEST ("/store-bulk/second-open-keeps-locks", test_second_open_keeps_locks);
   return g_test_run ();
 }
