@@ -36,7 +36,12 @@ peek_state (OutpostTestServer *srv, OutpostProfile *base, gint64 *count)
   if (store == NULL)
     return NULL;
   state = outpost_store_get_table_state (store, "account", NULL);
-  *count = outpost_store_count (store, "account", NULL, NULL);
+  {
+    g_autoptr(GError) error = NULL;
+    *count = outpost_store_count (store, "account", NULL, &error);
+    if (error != NULL)
+      g_test_message ("count: %s", error->message);
+  }
   return state;
 }
 
@@ -63,7 +68,7 @@ test_resume_after_kill (void)
   g_autofree char *self_path = g_file_read_link ("/proc/self/exe", NULL);
 
   g_assert_cmpuint (outpost_test_server_admin (srv, "POST", "faults",
-      "{\"kind\":\"latency\",\"path_prefix\":\"/api/data/v9.2/accounts\",\"method\":\"GET\",\"ms\":100}", NULL), ==, 200);
+      "{\"kind\":\"latency\",\"path_prefix\":\"/api/data/v9.2/accounts\",\"method\":\"GET\",\"ms\":400}", NULL), ==, 200);
   child = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, self_path, "--child", srv->base_url,
                             srv->db_path, NULL);
   g_assert_no_error (error);
@@ -72,6 +77,9 @@ test_resume_after_kill (void)
     {
       g_autoptr(OutpostTableState) s = peek_state (srv, profile, &count);
 
+      if (i % 20 == 0)
+        g_test_message ("poll %u: state %s, checkpoint %s, %" G_GINT64_FORMAT " accounts", i,
+                        s ? "yes" : "no", s && s->checkpoint ? "yes" : "no", count);
       if (s != NULL && s->checkpoint != NULL && count >= 5 * PAGE)
         {
           g_subprocess_force_exit (child);   /* SIGKILL: no chance to clean up */
