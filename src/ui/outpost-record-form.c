@@ -14,6 +14,7 @@ struct _OutpostRecordForm
   OutpostContext *context;
 
   AdwWindowTitle *title;
+  GtkLabel       *name_heading;
   GtkWidget      *back_button;
   GtkWidget      *save_button;
   GtkWidget      *revert_button;
@@ -113,6 +114,7 @@ update_title (OutpostRecordForm *self)
   /* AdwWindowTitle shows plain text: a name like "<b>" is not markup. */
   adw_window_title_set_title (self->title, name);
   adw_window_title_set_subtitle (self->title, self->entity->display_name);
+  gtk_label_set_text (self->name_heading, name);
 }
 
 /* ---- building the fields ------------------------------------------------------------------ */
@@ -816,6 +818,7 @@ outpost_record_form_class_init (OutpostRecordFormClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/outpostcrm/Outpost/outpost-record-form.ui");
   gtk_widget_class_bind_template_child (widget_class, OutpostRecordForm, title);
+  gtk_widget_class_bind_template_child (widget_class, OutpostRecordForm, name_heading);
   gtk_widget_class_bind_template_child (widget_class, OutpostRecordForm, back_button);
   gtk_widget_class_bind_template_child (widget_class, OutpostRecordForm, save_button);
   gtk_widget_class_bind_template_child (widget_class, OutpostRecordForm, revert_button);

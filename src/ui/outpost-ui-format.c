@@ -213,10 +213,24 @@ char *
 outpost_record_title (OutpostRecord *record, OutpostEntity *entity)
 {
   const char *name = outpost_record_get_string (record, entity->primary_name);
+  const char *first, *last;
 
-  if (name == NULL || *name == '\0')
-    return g_strdup (_("(no name)"));
-  return g_strdup (name);
+  if (name != NULL && *name != '\0')
+    return g_strdup (name);
+  /* A record created here has no server-computed full name yet (contacts, leads): build one
+   * from its parts, or take the first list column with text. */
+  first = outpost_record_get_string (record, "firstname");
+  last = outpost_record_get_string (record, "lastname");
+  if ((first != NULL && *first != '\0') || (last != NULL && *last != '\0'))
+    return g_strstrip (g_strdup_printf ("%s %s", first != NULL ? first : "", last != NULL ? last : ""));
+  for (guint i = 0; entity->list_columns != NULL && entity->list_columns[i] != NULL; i++)
+    {
+      const char *text = outpost_record_get_string (record, entity->list_columns[i]);
+
+      if (text != NULL && *text != '\0')
+        return g_strdup (text);
+    }
+  return g_strdup (_("(no name)"));
 }
 
 const char *
