@@ -122,19 +122,22 @@ def walk(tmp):
     demo.click()
 
     # The initial sync runs in the foreground: a progress dialog with phase and counts.
-    # One pass over the labels sees both the dialog and its phase (the sync is short).
-    dialog = progress = None
-    end = time.time() + 30
-    while time.time() < end and (dialog is None or progress is None):
-        names = labels(app)
-        if 'Your records are being synchronized with the server.' in names:
-            dialog = dialog or 'shown'
-            progress = progress or next((n for n in names if n.split(' ')[0] in
-                                         ('Connecting…', 'Downloading', 'Uploading', 'Finishing…')), None)
-            if progress is not None:
-                shot('02-initial-sync')
-        time.sleep(0.05)
-    progress = type('P', (), {'name': progress})() if progress else None
+    # The initial sync is short: look for the dialog's text or its phase line, whichever comes
+    # first (findChild stops at the first match), then for the other one.
+    text = 'Your records are being synchronized with the server.'
+    phases = ('Connecting…', 'Downloading', 'Uploading', 'Finishing…')
+    is_dialog = lambda n: n.roleName == 'label' and n.name == text
+    is_phase = lambda n: n.roleName == 'label' and n.name.split(' ')[0] in phases
+    first = wait_for(lambda: app.findChild(lambda n: is_dialog(n) or is_phase(n), retry=False,
+                                           requireResult=False), 30, 0.05)
+    other = first and app.findChild(is_phase if is_dialog(first) else is_dialog, retry=False, requireResult=False)
+    shot('02-initial-sync')
+    dialog = first if first is not None and is_dialog(first) else other
+    progress = first if first is not None and is_phase(first) else other
+    try:
+        progress = type('Seen', (), {'name': progress.name})() if progress is not None else None
+    except Exception:
+        progress = None   # it went away between finding and reading it
     tap(dialog is not None, 'the initial sync runs in a progress dialog')
     tap(progress is not None, 'the dialog shows the phase, the entity and the counts',
         progress.name if progress is not None else '')
