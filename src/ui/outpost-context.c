@@ -10,6 +10,9 @@ struct _OutpostContext
   OutpostStoreClient *client;
   OutpostSyncEngine  *engine;
   GSettings          *settings;
+  gboolean            credentials_saved;
+  OutpostConnectivity *connectivity;   /* created with the scheduler, on first use */
+  OutpostScheduler   *scheduler;
 };
 
 G_DEFINE_FINAL_TYPE (OutpostContext, outpost_context, G_TYPE_OBJECT)
@@ -19,6 +22,8 @@ outpost_context_finalize (GObject *object)
 {
   OutpostContext *self = OUTPOST_CONTEXT (object);
 
+  g_clear_object (&self->scheduler);
+  g_clear_object (&self->connectivity);
   g_clear_object (&self->engine);
   g_clear_object (&self->client);
   g_clear_object (&self->settings);
@@ -65,6 +70,10 @@ outpost_context_new (OutpostAccount *account, GSettings *settings, const char *p
   self->account = g_object_ref (account);
   self->settings = g_object_ref (settings);
   self->client = outpost_store_client_new (store);
+  /* automatic sync needs credentials it can use without asking: none needed, or a password
+   * given at sign-in (a remembered one comes from the keyring the same way) */
+  self->credentials_saved = outpost_account_get_auth_kind (account) == OUTPOST_AUTH_KIND_NONE
+                            || password != NULL;
   return g_steal_pointer (&self);
 }
 
@@ -96,6 +105,26 @@ OutpostProfile *
 outpost_context_get_profile (OutpostContext *self)
 {
   return outpost_store_client_get_profile (self->client);
+}
+
+OutpostScheduler *
+outpost_context_get_scheduler (OutpostContext *self)
+{
+  g_return_val_if_fail (OUTPOST_IS_CONTEXT (self), NULL);
+  if (self->scheduler == NULL)
+    {
+      self->connectivity = outpost_connectivity_new (NULL, outpost_account_get_url (self->account));
+      self->scheduler = outpost_scheduler_new (self->settings, NULL, self->connectivity);
+      outpost_scheduler_set_credentials_saved (self->scheduler, self->credentials_saved);
+    }
+  return self->scheduler;
+}
+
+OutpostConnectivity *
+outpost_context_get_connectivity (OutpostContext *self)
+{
+  outpost_context_get_scheduler (self);
+  return self->connectivity;
 }
 
 void

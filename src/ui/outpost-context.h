@@ -5,6 +5,8 @@
 
 #include <gio/gio.h>
 
+#include "outpost-scheduler.h"
+
 #include "outpost-account.h"
 #include "outpost-store-client.h"
 #include "outpost-sync-engine.h"
@@ -26,6 +28,10 @@ OutpostSyncEngine  *outpost_context_get_engine   (OutpostContext  *self);
 GSettings          *outpost_context_get_settings (OutpostContext  *self);
 OutpostProfile     *outpost_context_get_profile  (OutpostContext  *self);
 /* Stops the store worker (after its queued jobs); the context is unusable afterwards. */
+/* Automatic sync (issue 6): the scheduler and its connectivity, created on first use for the
+ * account's server; the window runs the syncs it requests. */
+OutpostScheduler   *outpost_context_get_scheduler    (OutpostContext *self);
+OutpostConnectivity *outpost_context_get_connectivity (OutpostContext *self);
 void                outpost_context_shutdown     (OutpostContext  *self);
 
 G_END_DECLS

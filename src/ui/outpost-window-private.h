@@ -60,6 +60,12 @@ struct _OutpostWindow
   GtkProgressBar         *sync_dialog_bar;
   GtkLabel               *sync_dialog_label;
   gulong                  engine_handlers[3];
+
+  /* automatic sync (outpost-window-auto.c) */
+  GtkLabel               *auto_status_label;
+  GtkToggleButton        *work_offline_button;
+  OutpostScheduler       *scheduler;       /* the context's, while attached */
+  AdwMessageDialog       *ask_dialog;
 };
 
 void outpost_window_refresh_counts   (OutpostWindow *self);
@@ -67,5 +73,7 @@ void outpost_window_refresh_list     (OutpostWindow *self);
 void outpost_window_sync_attach      (OutpostWindow *self);
 void outpost_window_sync_detach      (OutpostWindow *self);
 void outpost_window_update_sync_state (OutpostWindow *self);
+void outpost_window_auto_attach      (OutpostWindow *self);
+void outpost_window_auto_detach      (OutpostWindow *self);
 
 G_END_DECLS

@@ -242,6 +242,8 @@ sync_done (GObject *source, GAsyncResult *res, gpointer user_data)
 
   close_sync_dialog (self);
   g_clear_object (&self->sync_cancellable);
+  if (self->context != NULL)
+    outpost_scheduler_sync_finished (outpost_context_get_scheduler (self->context), result, error);
   if (result == NULL)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -281,6 +283,14 @@ outpost_window_sync (OutpostWindow *self, const char * const *entities)
 void
 outpost_window_sync_full (OutpostWindow *self, const char * const *entities, gboolean foreground)
 {
+  outpost_window_sync_kind (self, entities != NULL ? OUTPOST_SYNC_ENTITIES : OUTPOST_SYNC_INCREMENTAL,
+                            entities, foreground);
+}
+
+void
+outpost_window_sync_kind (OutpostWindow *self, OutpostSyncKind kind, const char * const *entities,
+                          gboolean foreground)
+{
   GSettings *settings;
   OutpostSyncOptions options = { 0 };
 
@@ -288,7 +298,7 @@ outpost_window_sync_full (OutpostWindow *self, const char * const *entities, gbo
   if (self->context == NULL || engine_running (self))
     return;
   settings = outpost_context_get_settings (self->context);
-  options.kind = entities != NULL ? OUTPOST_SYNC_ENTITIES : OUTPOST_SYNC_INCREMENTAL;
+  options.kind = kind;
   options.entities = entities;
   options.max_connections = (guint) g_settings_get_int (settings, "download-connections");
   options.batch_size = (guint) g_settings_get_int (settings, "upload-batch-size");
@@ -297,6 +307,8 @@ outpost_window_sync_full (OutpostWindow *self, const char * const *entities, gbo
     open_sync_dialog (self);
   outpost_sync_engine_run_async (outpost_context_get_engine (self->context), &options,
                                  self->sync_cancellable, sync_done, g_object_ref (self));
+  /* manual or automatic, the scheduler counts it (it disarms its timers) */
+  outpost_scheduler_sync_started (outpost_context_get_scheduler (self->context));
 }
 
 /* ---- actions ------------------------------------------------------------------------------ */

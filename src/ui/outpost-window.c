@@ -434,6 +434,8 @@ static void
 form_saved (OutpostWindow *self, const char *entity, const char *id)
 {
   outpost_window_refresh_list (self);
+  if (self->scheduler != NULL)
+    outpost_scheduler_record_changed (self->scheduler);
 }
 
 static void
@@ -442,6 +444,8 @@ form_deleted (OutpostWindow *self, const char *entity, const char *id)
   outpost_window_toast (self, _("Record deleted"));
   adw_leaflet_set_visible_child_name (self->leaflet, "list");
   outpost_window_refresh_list (self);
+  if (self->scheduler != NULL)
+    outpost_scheduler_record_changed (self->scheduler);
 }
 
 static void
@@ -477,6 +481,7 @@ detach_context (OutpostWindow *self)
 {
   if (self->context == NULL)
     return;
+  outpost_window_auto_detach (self);
   outpost_window_sync_detach (self);
   g_signal_handlers_disconnect_by_data (outpost_context_get_client (self->context), self);
   gtk_column_view_set_model (self->column_view, NULL);
@@ -522,6 +527,7 @@ outpost_window_set_context (OutpostWindow *self, OutpostContext *context)
   leaflet_folded_changed (self);
   build_sidebar (self);
   outpost_window_sync_attach (self);
+  outpost_window_auto_attach (self);
   gtk_list_box_select_row (self->entity_list, gtk_list_box_get_row_at_index (self->entity_list, 0));
   outpost_window_refresh_counts (self);
   gtk_stack_set_visible_child_name (self->main_stack, "main");
@@ -648,6 +654,7 @@ bind_children (GtkWidgetClass *widget_class)
   BIND (toast_overlay); BIND (main_stack); BIND (welcome_page); BIND (busy_page);
   BIND (busy_spinner); BIND (busy_label); BIND (leaflet); BIND (account_title);
   BIND (entity_list); BIND (sync_state_button); BIND (sync_state_icon); BIND (sync_state_label);
+  BIND (auto_status_label); BIND (work_offline_button);
   BIND (list_title); BIND (sync_button); BIND (search_button); BIND (progress_revealer);
   BIND (progress_label); BIND (progress_bar); BIND (search_bar); BIND (search_entry);
   BIND (filter_changed); BIND (filter_issues); BIND (list_spinner); BIND (list_stack);

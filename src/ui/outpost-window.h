@@ -36,5 +36,10 @@ void            outpost_window_sync         (OutpostWindow *self,
 void            outpost_window_sync_full    (OutpostWindow      *self,
                                              const char * const *entities,
                                              gboolean            foreground);
+/* The same with an explicit kind (the scheduler's requests: INCREMENTAL or EMAIL_ONLY). */
+void            outpost_window_sync_kind    (OutpostWindow      *self,
+                                             OutpostSyncKind     kind,
+                                             const char * const *entities,
+                                             gboolean            foreground);
 
 G_END_DECLS

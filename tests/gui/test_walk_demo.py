@@ -8,7 +8,7 @@ and the save lands. Run under tests/gui/gui-session; output is TAP; screenshots 
 to $OUTPOST_SHOTS.
 
 The demo server's data folder is seeded before the first start with the demo's kinds of records
-but 3,000 accounts, so the initial sync takes long enough to be seen; for the background sync the
+but 10,000 accounts, so the initial sync takes long enough to be seen; for the background sync the
 server's latency fault slows every answer down, so the sync runs long while the user saves."""
 import os, shutil, sqlite3, subprocess, sys, time, traceback, urllib.parse
 
@@ -17,7 +17,7 @@ from guilib import (BUTTON, Shots, admin, app_env, find, find_button, find_prefi
                     make_tmp, stop, tap, tree, typeText, wait_for)
 
 shot = Shots(os.path.join(os.environ.get('G_TEST_BUILDDIR', '.'), 'gui', 'gui-shots', 'demo'))
-ACCOUNTS = 3000
+ACCOUNTS = 10000
 SEED = ('accounts=%d,contacts=60,leads=16,opportunities=20,tasks=40,phonecalls=24,'
         'appointments=16,emails=24,annotations=20' % ACCOUNTS)
 
