@@ -14,12 +14,16 @@ static void
 update_auto_status (OutpostWindow *self)
 {
   const char *reason = outpost_scheduler_get_blocked_reason (self->scheduler);
-  const char *text = NULL;
+  gboolean warn = outpost_scheduler_get_sync_needed_warning (self->scheduler);
+  g_autofree char *text = NULL;
 
-  if (outpost_scheduler_get_sync_needed_warning (self->scheduler))
-    text = _("Synchronize soon: changes made here are not on the server yet.");
+  /* the warning (a sync is due and cannot run by itself) first, then why */
+  if (warn && reason != NULL)
+    text = g_strdup_printf ("%s\n%s", _("Please synchronize: a synchronization is due."), reason);
+  else if (warn)
+    text = g_strdup (_("Please synchronize: a synchronization is due."));
   else if (reason != NULL)
-    text = reason;
+    text = g_strdup (reason);
   gtk_label_set_text (self->auto_status_label, text != NULL ? text : "");
   gtk_widget_set_visible (GTK_WIDGET (self->auto_status_label), text != NULL);
 }

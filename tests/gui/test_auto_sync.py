@@ -1,0 +1,80 @@
+#!/usr/bin/python3
+"""GUI test for automatic sync as the window shows it (issue 6): the "Work Offline" toggle in
+the sidebar (bound to the work-offline setting) pauses automatic sync, and the sidebar says why
+automatic sync is blocked; turning it off again asks whether to synchronize now (the default
+going-online mode) and clears the reason. A store filled offline (no
+server needed: the scheduler only decides, and nothing becomes due within the test).
+Run under tests/gui/gui-session; output is TAP; screenshots go to $OUTPOST_SHOTS."""
+import os, shutil, subprocess, sys, traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from guilib import BUILD, BUTTON, Shots, app_env, find_button, finish, labels, make_tmp, stop, tap, tree, wait_for
+
+shot = Shots(os.path.join(BUILD, 'gui', 'gui-shots', 'auto-sync'))
+PAUSED = 'Automatic sync is paused while you work offline'
+
+
+def toggle(app):
+    return app.findChild(lambda n: n.roleName in BUTTON and n.name == 'Work Offline',
+                         retry=False, requireResult=False)
+
+
+def is_on(node):
+    """GTK 4 exposes a toggle button's state as "pressed" (AT-SPI), not "checked"."""
+    import pyatspi
+    states = node.getState()
+    return states.contains(pyatspi.STATE_PRESSED) or states.contains(pyatspi.STATE_CHECKED)
+
+
+def paused(app):
+    return [l for l in labels(app) if PAUSED in l]
+
+
+def walk(app):
+    button = wait_for(lambda: toggle(app), 20)
+    if not tap(button is not None, 'the sidebar has a "Work Offline" toggle with that accessible name'):
+        return
+    wait_for(lambda: '50 records' in labels(app), 10)
+    tap(not is_on(button) and not paused(app), 'at start the app is not working offline and nothing says so')
+    button.click()
+    reason = wait_for(lambda: paused(app), 10)
+    shot('01-work-offline')
+    tap(reason, 'Work Offline on: the sidebar says automatic sync is paused and how to resume',
+        str(labels(app)[-12:]))
+    tap(wait_for(lambda: is_on(toggle(app)), 5), 'the toggle shows it is on')
+    toggle(app).click()
+    # Going online, the default going-online-mode asks whether to synchronize now.
+    ask = wait_for(lambda: app.findChild(lambda n: n.roleName == 'label' and n.name == 'Back Online',
+                                         retry=False, requireResult=False), 10)
+    shot('02-back-online')
+    tap(ask is not None, 'Work Offline off: the app asks whether to synchronize now')
+    later = wait_for(lambda: find_button(app, 'Not Now'), 5)
+    if later is not None:
+        later.click()
+    tap(wait_for(lambda: find_button(app, 'Not Now') is None, 5), '"Not Now" closes the question')
+    cleared = wait_for(lambda: not paused(app), 10)
+    shot('03-online')
+    tap(cleared, 'Work Offline off: the reason goes away', str(labels(app)[-12:]))
+    tap(wait_for(lambda: not is_on(toggle(app)), 5), 'the toggle shows it is off')
+
+
+def main():
+    tmp = make_tmp()
+    env = app_env(tmp)
+    subprocess.run([os.path.join(BUILD, 'gui', 'outpost-fill-store'), 'fixture', '50'], env=env, check=True)
+    proc = subprocess.Popen([os.environ['OUTPOST_BIN']], env=env)
+    try:
+        app = wait_for(lambda: tree.root.application('outpost'), 30)
+        if tap(app is not None, 'the window appears in the accessibility tree'):
+            walk(app)
+    except Exception:
+        tap(False, 'the test ran to its end', traceback.format_exc())
+    finally:
+        code = stop(proc, 30)
+        tap(code == 0, 'the app quits cleanly on SIGTERM', 'exit status %s' % code)
+        shutil.rmtree(tmp, ignore_errors=True)
+    return finish()
+
+
+if __name__ == '__main__':
+    sys.exit(main())
