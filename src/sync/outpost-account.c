@@ -265,25 +265,33 @@ outpost_account_remove (const char *name, GError **error)
   return TRUE;
 }
 
-OutpostProfile *
-outpost_account_load_profile (OutpostAccount *self, GError **error)
+/* The profile the account was set up with: its file, or the default one. */
+static OutpostProfile *
+load_base_profile (OutpostAccount *self, GError **error)
 {
-  g_autoptr(OutpostProfile) base = NULL;
-  g_autofree char *db = outpost_account_get_db_path (self);
-  OutpostProfile *refined;
-
   if (self->profile_path != NULL)
     {
       g_autoptr(GFile) file = g_file_new_for_path (self->profile_path);
-      base = outpost_profile_new_from_file (file, error);
+      return outpost_profile_new_from_file (file, error);
     }
-  else
-    base = outpost_profile_new_default (error);
+  return outpost_profile_new_default (error);
+}
+
+OutpostProfile *
+outpost_account_load_profile (OutpostAccount *self, GError **error)
+{
+  g_autoptr(OutpostProfile) base = load_base_profile (self, error);
+  g_autoptr(OutpostProfile) effective = NULL;
+  g_autofree char *db = outpost_account_get_db_path (self);
+  OutpostProfile *refined;
+
   if (base == NULL)
     return NULL;
-  /* the profile as refined by the server's metadata, when a sync has read it */
-  refined = outpost_sync_metadata_load (db, base, NULL, FALSE);
-  return refined ? refined : g_steal_pointer (&base);
+  /* a newer profile published on the server replaces the account's own once a sync read it,
+   * and the server's metadata refines it: the store must follow what the sync wrote */
+  effective = outpost_sync_effective_profile (db, base);
+  refined = outpost_sync_metadata_load (db, effective, NULL, FALSE);
+  return refined ? refined : g_steal_pointer (&effective);
 }
 
 OutpostStore *
@@ -298,17 +306,10 @@ outpost_account_open_store (OutpostAccount *self, GError **error)
 OutpostSyncEngine *
 outpost_account_create_engine (OutpostAccount *self, OutpostAuthProvider *auth, GError **error)
 {
-  g_autoptr(OutpostProfile) base = NULL;
+  g_autoptr(OutpostProfile) base = load_base_profile (self, error);
   g_autofree char *db = outpost_account_get_db_path (self);
   OutpostSyncEngine *engine;
 
-  if (self->profile_path != NULL)
-    {
-      g_autoptr(GFile) file = g_file_new_for_path (self->profile_path);
-      base = outpost_profile_new_from_file (file, error);
-    }
-  else
-    base = outpost_profile_new_default (error);
   if (base == NULL)
     return NULL;
   engine = outpost_sync_engine_new (self->name, self->url, auth, base, db);
