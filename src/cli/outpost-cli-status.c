@@ -7,8 +7,37 @@
 #include "outpost-cli-private.h"
 #include "outpost-store-sync.h"
 
+/* One "name": value member; keeps the builders below one line per member. */
 static void
-add_tables (JsonBuilder *builder, OutpostStore *store, GError **error)
+add_string (JsonBuilder *builder, const char *name, const char *value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_string_value (builder, value);
+}
+
+static void
+add_int (JsonBuilder *builder, const char *name, gint64 value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_int_value (builder, value);
+}
+
+static void
+add_bool (JsonBuilder *builder, const char *name, gboolean value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_boolean_value (builder, value);
+}
+
+static void
+add_object (JsonBuilder *builder, const char *name, JsonObject *value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_value (builder, json_node_init_object (json_node_alloc (), value));
+}
+
+static void
+add_tables (JsonBuilder *builder, OutpostStore *store)
 {
   OutpostProfile *profile = outpost_store_get_profile (store);
 
@@ -21,18 +50,12 @@ add_tables (JsonBuilder *builder, OutpostStore *store, GError **error)
       gint64 unsynced = outpost_store_count_unsynced (store, entity->logical_name, NULL);
 
       json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "entity");
-      json_builder_add_string_value (builder, entity->logical_name);
-      json_builder_set_member_name (builder, "records");
-      json_builder_add_int_value (builder, outpost_store_count (store, entity->logical_name, NULL, NULL));
-      json_builder_set_member_name (builder, "unsynced");
-      json_builder_add_int_value (builder, MAX (unsynced, 0));
-      json_builder_set_member_name (builder, "last_sync");
-      json_builder_add_string_value (builder, state ? state->last_sync : NULL);
-      json_builder_set_member_name (builder, "full_sync_owed");
-      json_builder_add_boolean_value (builder, state ? state->full_sync_owed : TRUE);
-      json_builder_set_member_name (builder, "full_sync_in_progress");
-      json_builder_add_boolean_value (builder, state && state->checkpoint != NULL);
+      add_string (builder, "entity", entity->logical_name);
+      add_int (builder, "records", outpost_store_count (store, entity->logical_name, NULL, NULL));
+      add_int (builder, "unsynced", MAX (unsynced, 0));
+      add_string (builder, "last_sync", state ? state->last_sync : NULL);
+      add_bool (builder, "full_sync_owed", state ? state->full_sync_owed : TRUE);
+      add_bool (builder, "full_sync_in_progress", state && state->checkpoint != NULL);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
@@ -49,14 +72,10 @@ add_errors (JsonBuilder *builder, OutpostStore *store)
     {
       OutpostSyncErrorRow *row = g_ptr_array_index (errors, i);
       json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "id");
-      json_builder_add_int_value (builder, row->id);
-      json_builder_set_member_name (builder, "entity");
-      json_builder_add_string_value (builder, row->entity);
-      json_builder_set_member_name (builder, "record");
-      json_builder_add_string_value (builder, row->record_id);
-      json_builder_set_member_name (builder, "message");
-      json_builder_add_string_value (builder, row->message);
+      add_int (builder, "id", row->id);
+      add_string (builder, "entity", row->entity);
+      add_string (builder, "record", row->record_id);
+      add_string (builder, "message", row->message);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
@@ -73,16 +92,11 @@ add_conflicts (JsonBuilder *builder, OutpostStore *store)
     {
       OutpostConflict *conflict = g_ptr_array_index (conflicts, i);
       json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "id");
-      json_builder_add_int_value (builder, conflict->id);
-      json_builder_set_member_name (builder, "entity");
-      json_builder_add_string_value (builder, conflict->entity);
-      json_builder_set_member_name (builder, "record");
-      json_builder_add_string_value (builder, conflict->record_id);
-      json_builder_set_member_name (builder, "local");
-      json_builder_add_value (builder, json_node_init_object (json_node_alloc (), conflict->local));
-      json_builder_set_member_name (builder, "server");
-      json_builder_add_value (builder, json_node_init_object (json_node_alloc (), conflict->server));
+      add_int (builder, "id", conflict->id);
+      add_string (builder, "entity", conflict->entity);
+      add_string (builder, "record", conflict->record_id);
+      add_object (builder, "local", conflict->local);
+      add_object (builder, "server", conflict->server);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
@@ -99,24 +113,15 @@ add_runs (JsonBuilder *builder, OutpostStore *store)
     {
       OutpostSyncRun *run = g_ptr_array_index (runs, i);
       json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "kind");
-      json_builder_add_string_value (builder, run->kind);
-      json_builder_set_member_name (builder, "status");
-      json_builder_add_string_value (builder, run->status);
-      json_builder_set_member_name (builder, "started");
-      json_builder_add_int_value (builder, run->started);
-      json_builder_set_member_name (builder, "ended");
-      json_builder_add_int_value (builder, run->ended);
-      json_builder_set_member_name (builder, "downloaded");
-      json_builder_add_int_value (builder, run->downloaded);
-      json_builder_set_member_name (builder, "uploaded");
-      json_builder_add_int_value (builder, run->uploaded);
-      json_builder_set_member_name (builder, "conflicts");
-      json_builder_add_int_value (builder, run->conflicts);
-      json_builder_set_member_name (builder, "errors");
-      json_builder_add_int_value (builder, run->errors);
-      json_builder_set_member_name (builder, "message");
-      json_builder_add_string_value (builder, run->message);
+      add_string (builder, "kind", run->kind);
+      add_string (builder, "status", run->status);
+      add_int (builder, "started", run->started);
+      add_int (builder, "ended", run->ended);
+      add_int (builder, "downloaded", run->downloaded);
+      add_int (builder, "uploaded", run->uploaded);
+      add_int (builder, "conflicts", run->conflicts);
+      add_int (builder, "errors", run->errors);
+      add_string (builder, "message", run->message);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
@@ -128,13 +133,10 @@ build_status (OutpostAccount *account, OutpostStore *store)
   g_autoptr(JsonBuilder) builder = json_builder_new ();
 
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "account");
-  json_builder_add_string_value (builder, outpost_account_get_name (account));
-  json_builder_set_member_name (builder, "url");
-  json_builder_add_string_value (builder, outpost_account_get_url (account));
-  json_builder_set_member_name (builder, "unsynced");
-  json_builder_add_int_value (builder, MAX (outpost_store_count_unsynced (store, NULL, NULL), 0));
-  add_tables (builder, store, NULL);
+  add_string (builder, "account", outpost_account_get_name (account));
+  add_string (builder, "url", outpost_account_get_url (account));
+  add_int (builder, "unsynced", MAX (outpost_store_count_unsynced (store, NULL, NULL), 0));
+  add_tables (builder, store);
   add_errors (builder, store);
   add_conflicts (builder, store);
   add_runs (builder, store);
