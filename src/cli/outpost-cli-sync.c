@@ -34,13 +34,26 @@ on_progress (OutpostSyncEngine *engine, const OutpostSyncProgress *progress, Syn
   run->last_phase = progress->phase;
   g_free (run->last_entity);
   run->last_entity = g_strdup (progress->entity);
-  if (progress->total >= 0)
-    g_printerr ("%s %s: %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT "\n",
-                outpost_sync_phase_to_string (progress->phase),
-                progress->entity ? progress->entity : "", progress->done, progress->total);
-  else
-    g_printerr ("%s %s: %" G_GINT64_FORMAT "\n", outpost_sync_phase_to_string (progress->phase),
-                progress->entity ? progress->entity : "", progress->done);
+  switch (progress->phase)
+    {
+    case OUTPOST_SYNC_PHASE_CONNECT:
+      g_printerr ("%s\n", _("Connecting…"));
+      break;
+    case OUTPOST_SYNC_PHASE_UPLOAD:
+      g_printerr (_("Uploading: %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT "\n"), progress->done, progress->total);
+      break;
+    case OUTPOST_SYNC_PHASE_DOWNLOAD:
+      if (progress->entity == NULL)
+        g_printerr ("%s\n", _("Downloading…"));
+      else if (progress->total >= 0)
+        g_printerr (_("Downloading %s: %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT "\n"),
+                    progress->entity, progress->done, progress->total);
+      else
+        g_printerr (_("Downloading %s: %" G_GINT64_FORMAT "\n"), progress->entity, progress->done);
+      break;
+    default:
+      break;
+    }
 }
 
 static void

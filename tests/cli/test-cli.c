@@ -167,7 +167,7 @@ test_records_and_sync (void)
   add_account (cli, server);
   g_assert_cmpint (cli_run (cli, "sync", NULL), ==, 0);
   g_assert_true (g_str_has_prefix (cli->out, "Downloaded "));
-  g_assert_true (strstr (cli->err, "download") != NULL);   /* progress goes to stderr */
+  g_assert_true (strstr (cli->err, "Downloading account: ") != NULL);   /* progress goes to stderr */
   g_assert_cmpint (cli_run (cli, "record", "list", "account", "--json", NULL), ==, 0);
   list = parse_json (cli->out);
   g_assert_cmpint (json_array_get_length (json_node_get_array (list)), ==,
