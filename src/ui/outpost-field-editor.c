@@ -540,7 +540,9 @@ load_value (OutpostFieldEditor *self, OutpostRecord *record)
       load_lookup (self, record);
       break;
     default:
-      gtk_editable_set_text (GTK_EDITABLE (self->input), text);
+      /* the same text again (a reload after a save) keeps the user's cursor where it is */
+      if (g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (self->input)), text) != 0)
+        gtk_editable_set_text (GTK_EDITABLE (self->input), text);
     }
 }
 

@@ -32,6 +32,7 @@ struct _OutpostRecordForm
   GPtrArray      *editors;     /* OutpostFieldEditor* */
   gboolean        dirty;
   gboolean        saving;
+  guint           edits;       /* editor changes so far: typing during a save is kept */
   guint           validate_source;
   GCancellable   *cancellable; /* reads for the record shown */
 };
@@ -299,6 +300,7 @@ validate_now (gpointer data)
 static void
 editor_changed (OutpostRecordForm *self)
 {
+  self->edits++;
   set_dirty (self, TRUE);
   update_actions (self);
   g_clear_handle_id (&self->validate_source, g_source_remove);
@@ -417,6 +419,7 @@ outpost_record_form_clear (OutpostRecordForm *self)
 typedef struct {
   OutpostRecordForm *form;
   char              *entity;
+  guint              edits;     /* the form's edit count when the save started */
 } SaveData;
 
 static void
@@ -446,8 +449,19 @@ save_done (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   g_signal_emit (self, signals[SIGNAL_SAVED], 0, data->entity, id);
-  /* The user may have moved on while the save waited: only reload what is still shown. */
-  if (same && (self->id == NULL || g_strcmp0 (self->id, id) == 0))
+  /* The user may have moved on while the save waited: only reload what is still shown. An
+   * update keeps the editors (and the focus and cursor in them); if the user typed while the
+   * save waited (e.g. on the sync's write lock), that text stays, still to be saved. */
+  if (same && self->id != NULL && g_strcmp0 (self->id, id) == 0)
+    {
+      if (self->edits == data->edits)
+        {
+          set_dirty (self, FALSE);
+          outpost_record_form_reload (self);
+        }
+      update_actions (self);
+    }
+  else if (same && self->id == NULL)
     {
       g_free (self->id);
       self->id = g_strdup (id);
@@ -474,6 +488,7 @@ form_save (GtkWidget *widget, const char *action_name, GVariant *parameter)
   data = g_new0 (SaveData, 1);
   data->form = g_object_ref (self);
   data->entity = g_strdup (self->entity->logical_name);
+  data->edits = self->edits;
   self->saving = TRUE;
   update_actions (self);
   outpost_jobs_save (client_of (self), data->entity, self->id, values, save_done, data);
@@ -528,6 +543,7 @@ delete_response (AdwMessageDialog *dialog, const char *response, OutpostRecordFo
   data = g_new0 (SaveData, 1);
   data->form = g_object_ref (self);
   data->entity = g_strdup (self->entity->logical_name);
+  data->edits = self->edits;
   self->saving = TRUE;
   update_actions (self);
   outpost_jobs_delete (client_of (self), data->entity, self->id, delete_done, data);
