@@ -130,7 +130,8 @@ def walk(tmp):
     is_phase = lambda n: n.roleName == 'label' and n.name.split(' ')[0] in phases
     first = wait_for(lambda: app.findChild(lambda n: is_dialog(n) or is_phase(n), retry=False,
                                            requireResult=False), 30, 0.05)
-    other = first and app.findChild(is_phase if is_dialog(first) else is_dialog, retry=False, requireResult=False)
+    other = first and wait_for(lambda: app.findChild(is_phase if is_dialog(first) else is_dialog, retry=False,
+                                                     requireResult=False), 5, 0.05)
     shot('02-initial-sync')
     dialog = first if first is not None and is_dialog(first) else other
     progress = first if first is not None and is_phase(first) else other
