@@ -375,8 +375,12 @@ fts_is_current (OutpostStore *self, OutpostTable *t, const char *cols, GError **
  * outpost-store-fts.c) and columnsize=0 (no per-row size record: nothing ranks by bm25).
  * Layout 3: prefix='3', an index of 3-character word beginnings, so that a search for "com"
  * need not merge every term starting with it (30 ms -> under 1 ms on 1M rows; costs about 3 us
- * per row written). Search terms are prefixes from 3 characters on (outpost-store-records.c). */
-#define FTS_LAYOUT " (layout 3)"
+ * per row written). Search terms are prefixes from 3 characters on (outpost-store-records.c).
+ * Layout 4: detail=none, the index keeps only which rows hold a term, no columns or positions.
+ * The store's searches are terms and prefixes joined by AND, never phrases, NEAR or column
+ * filters (outpost-store-records.c splits words with punctuation into their terms), so nothing
+ * is lost; the index is a fraction of the size and cheaper per row written. */
+#define FTS_LAYOUT " (layout 4)"
 
 gboolean
 outpost_schema_create_fts (OutpostStore *self, OutpostTable *t, GError **error)
@@ -397,7 +401,7 @@ outpost_schema_create_fts (OutpostStore *self, OutpostTable *t, GError **error)
     "DROP TRIGGER IF EXISTS \"f_%s_ai\"; DROP TRIGGER IF EXISTS \"f_%s_ad\";"
     "DROP TRIGGER IF EXISTS \"f_%s_au\"; DROP TABLE IF EXISTS %s;"
     "CREATE VIRTUAL TABLE %s USING fts5 (%s, content=%s, content_rowid='__rowid',"
-    "  columnsize=0, prefix='3', tokenize='unicode61 remove_diacritics 2');"
+    "  columnsize=0, detail=none, prefix='3', tokenize='unicode61 remove_diacritics 2');"
     "CREATE TRIGGER \"f_%s_ad\" AFTER DELETE ON %s BEGIN"
     "  INSERT INTO %s (%s, rowid, %s) VALUES ('delete', old.__rowid, %s); END;"
     "CREATE TRIGGER \"f_%s_au\" AFTER UPDATE OF %s ON %s BEGIN"

@@ -44,28 +44,73 @@ outpost_store_get (OutpostStore *self, const char *entity, const char *id, GErro
 
 /* ---- queries ----------------------------------------------------------------------------------- */
 
-/* User text -> an FTS5 query of quoted prefix terms ("acme"* "ber"*): no FTS syntax reaches
- * the engine from the user, and typing part of a word (3 characters or more) finds it. */
+/* Characters the FTS tokenizer (unicode61) keeps inside a term: letters, numbers, private use
+ * and combining marks (folded away with remove_diacritics); everything else separates terms. */
+static gboolean
+is_term_char (gunichar c)
+{
+  switch (g_unichar_type (c))
+    {
+    case G_UNICODE_LOWERCASE_LETTER: case G_UNICODE_MODIFIER_LETTER: case G_UNICODE_OTHER_LETTER:
+    case G_UNICODE_TITLECASE_LETTER: case G_UNICODE_UPPERCASE_LETTER:
+    case G_UNICODE_DECIMAL_NUMBER: case G_UNICODE_LETTER_NUMBER: case G_UNICODE_OTHER_NUMBER:
+    case G_UNICODE_PRIVATE_USE:
+    case G_UNICODE_SPACING_MARK: case G_UNICODE_ENCLOSING_MARK: case G_UNICODE_NON_SPACING_MARK:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+static const char *
+skip_separators (const char *p)
+{
+  while (*p && !is_term_char (g_utf8_get_char (p)))
+    p = g_utf8_next_char (p);
+  return p;
+}
+
+/* Appends the terms of one typed word: "info@fabri" is "info" and "fabri"*. The last one is a
+ * prefix when the typed word has 3 characters or more (as when it was one phrase); words of one
+ * or two characters match whole words only (as a prefix they match a large part of the table,
+ * which only costs time and helps nobody). */
+static void
+append_terms (GString *q, const char *word)
+{
+  const char *p = skip_separators (word);
+  gboolean prefix = g_utf8_strlen (word, -1) >= 3;
+
+  while (*p)
+    {
+      const char *start = p;
+
+      while (*p && is_term_char (g_utf8_get_char (p)))
+        p = g_utf8_next_char (p);
+      g_string_append_printf (q, "%s\"%.*s\"", q->len ? " " : "", (int) (p - start), start);
+      if (*(p = skip_separators (p)) == '\0' && prefix)
+        g_string_append_c (q, '*');
+    }
+}
+
+/* User text -> an FTS5 query of quoted terms, all required ("acme"* "ber"*): no FTS syntax
+ * reaches the engine from the user, and typing part of a word (3 characters or more) finds it.
+ * Never a phrase: the index has no positions (detail=none, outpost-schema.c). Text with words
+ * but no term characters ("@@") matches nothing, as an empty phrase; blank text is no search. */
 static char *
 fts_query (const char *text)
 {
-  g_auto(GStrv) words = g_strsplit_set (text, " \t\n\r", -1);
+  g_autofree char *valid = g_utf8_make_valid (text, -1);  /* the walk below trusts UTF-8 */
+  g_auto(GStrv) words = g_strsplit_set (valid, " \t\n\r", -1);
   GString *q = g_string_new (NULL);
+  gboolean any = FALSE;
 
   for (guint i = 0; words[i]; i++)
     {
-      g_auto(GStrv) parts = NULL;
-      g_autofree char *w = NULL;
-
-      if (*words[i] == '\0')
-        continue;
-      parts = g_strsplit (words[i], "\"", -1);
-      w = g_strjoinv ("\"\"", parts);
-      /* one or two characters match whole words only: as a prefix they match a large part of
-       * the table (every "a..." word), which only costs time and helps nobody */
-      g_string_append_printf (q, "%s\"%s\"%s", q->len ? " " : "", w,
-                              g_utf8_strlen (words[i], -1) >= 3 ? "*" : "");
+      any |= *words[i] != '\0';
+      append_terms (q, words[i]);
     }
+  if (q->len == 0 && any)
+    g_string_append (q, "\"\"");
   return g_string_free (q, q->len == 0);
 }
 
