@@ -372,11 +372,17 @@ fetch_done (GObject *source, GAsyncResult *result, gpointer user_data)
   self->pages_fetched++;
   if (fd->first)
     first_page_arrived (self, rows);
-  else if (!self->exact && fd->start == self->n_items && rows->len > 0)
+  else if (!self->exact && fd->start == self->n_items)
     {
-      /* open-ended list (count unknown): the page after the last grows it */
-      self->exact = rows->len < OUTPOST_LIST_PAGE_SIZE && !self->capped ? TRUE : self->exact;
+      /* open-ended list (count unknown): the page after the last grows it; a short page is
+       * the end, so the size is now known */
+      if (rows->len < OUTPOST_LIST_PAGE_SIZE)
+        {
+          self->exact = TRUE;
+          self->capped = FALSE;
+        }
       apply_count (self, self->n_items + rows->len, FALSE);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
     }
   apply_rows (self, fd, rows);
   page = g_hash_table_lookup (self->pages, GUINT_TO_POINTER (fd->start / OUTPOST_LIST_PAGE_SIZE));

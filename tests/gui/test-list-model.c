@@ -1,0 +1,229 @@
+/* test-list-model: OutpostRecordListModel on a real store (no display needed).
+ *
+ * 2,600 accounts ("Account 000000".."Account 002599"; every other one is a "Fabrikam", every
+ * 13th a "Nimbus"): the first page comes before the count; the count makes the size exact;
+ * a jump to the end waits for checkpoints instead of reading thousands of rows and shows the
+ * right rows; a search with at most 1000 matches is counted exactly; one with more is capped
+ * (open-ended) and grows as items near its end are asked for, every row distinct; a refresh
+ * keeps the items handed out; items asked for after their page arrived are filled. */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <stdlib.h>
+
+#include "outpost-account.h"
+#include "outpost-record-list-model.h"
+#include "outpost-row-item.h"
+#include "outpost-store-sync.h"
+
+#define N_ROWS 2600
+
+static char *data_home;   /* XDG_DATA_HOME, set before any thread starts */
+
+typedef struct {
+  char                   *tmp;
+  OutpostStoreClient     *client;
+  OutpostRecordListModel *model;
+} Fixture;
+
+static void
+fill (OutpostStore *store)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (outpost_store_begin (store, &error));
+  for (gint i = 0; i < N_ROWS; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("%08x-0000-4000-8000-%012x", 0xacc, i);
+      g_autofree char *name = g_strdup_printf ("Account %06d %s", i,
+                                               i % 13 == 0 ? "Nimbus" : i % 2 ? "Fabrikam" : "Contoso");
+      g_autoptr(JsonObject) v = json_object_new ();
+
+      json_object_set_string_member (v, "name", name);
+      outpost_store_apply_server_row (store, "account", id, v, "W/\"1\"", 1, &error);
+      g_assert_no_error (error);
+    }
+  g_assert_true (outpost_store_commit (store, &error));
+}
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OutpostAccount) account = NULL;
+  OutpostStore *store;
+
+  static guint serial;
+  g_autofree char *name = g_strdup_printf ("model%u", serial++);
+
+  f->tmp = g_build_filename (data_home, "outpost", name, NULL);
+  account = outpost_account_new (name, "http://127.0.0.1:9/", OUTPOST_AUTH_KIND_NONE, NULL, NULL, NULL);
+  g_assert_true (outpost_account_save (account, FALSE, &error));
+  store = outpost_account_open_store (account, &error);
+  g_assert_no_error (error);
+  fill (store);
+  f->client = outpost_store_client_new (store);
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", f->tmp);
+
+  g_clear_object (&f->model);
+  outpost_store_client_shutdown (f->client);
+  g_clear_object (&f->client);
+  g_assert_cmpint (system (cmd), ==, 0);
+  g_free (f->tmp);
+}
+
+static gboolean
+idle (Fixture *f)
+{
+  return outpost_store_client_get_pending (f->client) == 0;
+}
+
+static void
+run_until_idle (Fixture *f)
+{
+  gint64 end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  while (g_get_monotonic_time () < end)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      if (idle (f) && !g_main_context_pending (NULL))
+        return;
+      g_usleep (1000);
+    }
+  g_assert_not_reached ();
+}
+
+/* The record of item @i (filled after the loop ran), or NULL. */
+static const char *
+name_at (Fixture *f, guint i)
+{
+  g_autoptr(OutpostRowItem) item = g_list_model_get_item (G_LIST_MODEL (f->model), i);
+  OutpostRecord *record;
+
+  run_until_idle (f);
+  record = item != NULL ? outpost_row_item_get_record (item) : NULL;
+  return record != NULL ? outpost_record_get_string (record, "name") : NULL;
+}
+
+static void
+test_first_page_then_count (Fixture *f, gconstpointer data)
+{
+  gboolean seen_provisional = FALSE;
+  gint64 end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  f->model = outpost_record_list_model_new (f->client, "account");
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->model)), ==, 0);
+  while (!outpost_record_list_model_get_exact (f->model) && g_get_monotonic_time () < end)
+    {
+      g_main_context_iteration (NULL, TRUE);
+      if (!outpost_record_list_model_get_exact (f->model)
+          && g_list_model_get_n_items (G_LIST_MODEL (f->model)) == OUTPOST_LIST_PAGE_SIZE)
+        seen_provisional = TRUE;
+    }
+  g_assert_true (seen_provisional);   /* the first page was there before the count */
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->model)), ==, N_ROWS);
+  g_assert_cmpstr (name_at (f, 0), ==, "Account 000000 Nimbus");
+  g_assert_cmpstr (name_at (f, 1), ==, "Account 000001 Fabrikam");
+}
+
+static void
+test_jump_to_end (Fixture *f, gconstpointer data)
+{
+  f->model = outpost_record_list_model_new (f->client, "account");
+  run_until_idle (f);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->model)), ==, N_ROWS);
+  /* the last rows and a page in the middle, with no page in between ever read */
+  g_assert_cmpstr (name_at (f, N_ROWS - 1), ==, "Account 002599 Fabrikam");
+  g_assert_cmpstr (name_at (f, 1777), ==, "Account 001777 Fabrikam");
+  g_assert_cmpuint (outpost_record_list_model_get_pages_fetched (f->model), <=, 4);
+  g_assert_cmpuint (outpost_record_list_model_get_n_checkpoints (f->model), >=, N_ROWS / OUTPOST_LIST_CHECKPOINT_STRIDE);
+}
+
+static void
+test_search_counted (Fixture *f, gconstpointer data)
+{
+  f->model = outpost_record_list_model_new (f->client, "account");
+  outpost_record_list_model_set_search (f->model, "nimbus");
+  run_until_idle (f);
+  g_assert_true (outpost_record_list_model_get_exact (f->model));
+  g_assert_false (outpost_record_list_model_get_capped (f->model));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->model)), ==, (N_ROWS + 12) / 13);
+  g_assert_cmpstr (name_at (f, 1), ==, "Account 000013 Nimbus");
+}
+
+static void
+test_search_capped_grows (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  guint expected = 0;
+
+  for (gint i = 0; i < N_ROWS; i++)
+    expected += i % 13 != 0 && i % 2 == 1;
+  f->model = outpost_record_list_model_new (f->client, "account");
+  outpost_record_list_model_set_search (f->model, "fabrikam");
+  run_until_idle (f);
+  g_assert_true (outpost_record_list_model_get_capped (f->model));
+  g_assert_false (outpost_record_list_model_get_exact (f->model));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->model)), <, expected);
+  /* a user scrolling down: each item near the end grows the list, until it ends */
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (f->model)); i++)
+    {
+      const char *name = name_at (f, i);
+
+      g_assert_nonnull (name);
+      g_assert_true (g_str_has_suffix (name, " Fabrikam"));
+      g_assert_true (g_hash_table_add (seen, g_strdup (name)));   /* never twice */
+    }
+  g_assert_cmpuint (g_hash_table_size (seen), ==, expected);
+  g_assert_true (outpost_record_list_model_get_exact (f->model));
+}
+
+static void
+test_refresh_keeps_items (Fixture *f, gconstpointer data)
+{
+  g_autoptr(OutpostRowItem) item = NULL;
+  g_autoptr(OutpostRowItem) late = NULL;
+
+  f->model = outpost_record_list_model_new (f->client, "account");
+  run_until_idle (f);
+  item = g_list_model_get_item (G_LIST_MODEL (f->model), 5);
+  run_until_idle (f);
+  g_assert_nonnull (outpost_row_item_get_record (item));
+  outpost_record_list_model_refresh (f->model);
+  run_until_idle (f);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->model)), ==, N_ROWS);
+  late = g_list_model_get_item (G_LIST_MODEL (f->model), 5);
+  g_assert_true (late == item);
+  /* an item of a page that already arrived is filled at once */
+  g_clear_object (&late);
+  late = g_list_model_get_item (G_LIST_MODEL (f->model), 6);
+  g_assert_nonnull (outpost_row_item_get_record (late));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autofree char *rm = NULL;
+  int ret;
+
+  g_test_init (&argc, &argv, NULL);
+  data_home = g_dir_make_tmp ("test-list-model-XXXXXX", NULL);
+  g_assert_nonnull (data_home);
+  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
+  g_test_add ("/list-model/first-page-then-count", Fixture, NULL, fixture_setup, test_first_page_then_count, fixture_teardown);
+  g_test_add ("/list-model/jump-to-end", Fixture, NULL, fixture_setup, test_jump_to_end, fixture_teardown);
+  g_test_add ("/list-model/search-counted", Fixture, NULL, fixture_setup, test_search_counted, fixture_teardown);
+  g_test_add ("/list-model/search-capped-grows", Fixture, NULL, fixture_setup, test_search_capped_grows, fixture_teardown);
+  g_test_add ("/list-model/refresh-keeps-items", Fixture, NULL, fixture_setup, test_refresh_keeps_items, fixture_teardown);
+  ret = g_test_run ();
+  rm = g_strdup_printf ("rm -rf '%s'", data_home);
+  if (system (rm) != 0)
+    ret = 1;
+  g_free (data_home);
+  return ret;
+}
