@@ -38,6 +38,7 @@ typedef struct {
   char              *max_modified; /* downloader: newest modifiedon seen */
   gint64             done;         /* writer: rows processed */
   gint64             total;        /* writer: rows of a full sync (@odata.count), -1 unknown */
+  gboolean           bulk_checked; /* writer: begin_bulk was called for this full sync */
 } EntityTask;
 
 typedef enum {
@@ -495,9 +496,13 @@ static gboolean
 finish_full (Download *d, EntityTask *task, Msg *msg, GError **error)
 {
   OutpostTableState *state = task->state;
-  gint64 swept = outpost_store_sweep (d->job->store, task->entity->logical_name,
-                                      task->generation, error);
+  gint64 swept;
 
+  /* a bulk load (if one is pending) becomes visible in this page's transaction, before the
+   * sweep: the staged rows carry this generation, the rows they replace do not */
+  if (!outpost_store_end_bulk (d->job->store, task->entity->logical_name, error))
+    return FALSE;
+  swept = outpost_store_sweep (d->job->store, task->entity->logical_name, task->generation, error);
   if (swept < 0)
     return FALSE;
   outpost_sync_job_entity_result (d->job, task->entity->logical_name)->removed += swept;
@@ -585,6 +590,28 @@ write_msg (Download *d, Msg *msg, GPtrArray *pending, GError **error)
   return outpost_store_set_table_state (d->job->store, state, error);
 }
 
+/* A full sync into a table without synced rows (or resuming one that was) loads through the
+ * store's staging table: pages commit without the sort and full-text indexes, which are built
+ * once at the end. Outside the page transaction, before the first page this run writes. A
+ * full sync that starts over drops rows a pending load staged for an older generation. */
+static gboolean
+maybe_begin_bulk (Download *d, Msg *msg, GError **error)
+{
+  EntityTask *task = msg->task;
+  const char *name = task->entity->logical_name;
+  gboolean active = FALSE;
+
+  if (task->bulk_checked || (msg->kind != MSG_BEGIN_FULL && msg->kind != MSG_FULL_PAGE))
+    return TRUE;
+  task->bulk_checked = TRUE;
+  if (msg->kind == MSG_BEGIN_FULL && !outpost_store_cancel_bulk (d->job->store, name, error))
+    return FALSE;
+  if (!outpost_store_begin_bulk (d->job->store, name, &active, error))
+    return FALSE;
+  g_debug ("%s: full sync %s", name, active ? "through a bulk load" : "row by row");
+  return TRUE;
+}
+
 /* One message, one transaction; then the merges of rows that had local changes. */
 static gboolean
 handle_msg (Download *d, Msg *msg, GError **error)
@@ -596,7 +623,7 @@ handle_msg (Download *d, Msg *msg, GError **error)
     return TRUE;
   gint64 t0 = g_get_monotonic_time ();
 
-  if (!outpost_store_begin (d->job->store, error))
+  if (!maybe_begin_bulk (d, msg, error) || !outpost_store_begin (d->job->store, error))
     return FALSE;
   if (!write_msg (d, msg, pending, error))
     {
