@@ -33,6 +33,7 @@ struct _OutpostRecordForm
   gboolean        dirty;
   gboolean        saving;
   guint           edits;       /* editor changes so far: typing during a save is kept */
+  gboolean        reloading;   /* the read in flight is a reload of the record shown */
   guint           validate_source;
   GCancellable   *cancellable; /* reads for the record shown */
 };
@@ -334,7 +335,11 @@ record_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   g_clear_pointer (&self->record, outpost_record_unref);
   self->record = g_steal_pointer (&record);
-  load_editors (self, self->record);
+  /* A reload that finds the user typing again (after a save, while the read was queued)
+   * leaves the editors alone: their text is newer than the row. */
+  if (!(self->reloading && self->dirty))
+    load_editors (self, self->record);
+  self->reloading = FALSE;
   update_title (self);
   update_state (self);
   gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "form");
@@ -355,6 +360,7 @@ set_entity (OutpostRecordForm *self, const char *entity, const char *id)
   self->id = g_strdup (id);
   self->entity = e;
   self->saving = FALSE;
+  self->reloading = FALSE;
   build_editors (self);
   clear_box (self->related_box);
   return TRUE;
@@ -379,6 +385,7 @@ outpost_record_form_reload (OutpostRecordForm *self)
   if (self->id == NULL || self->dirty || self->saving)
     return;
   reset_cancellable (self);
+  self->reloading = TRUE;
   outpost_jobs_get_record (client_of (self), self->entity->logical_name, self->id,
                            self->cancellable, record_loaded, self);
 }
