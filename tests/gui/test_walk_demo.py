@@ -122,19 +122,22 @@ def walk(tmp):
     demo.click()
 
     # The initial sync runs in the foreground: a progress dialog with phase and counts.
-    # The initial sync is short: look for the dialog's text or its phase line, whichever comes
-    # first (findChild stops at the first match), then for the other one.
+    # The dialog's text first (the header has a phase line of its own, hidden, from the start),
+    # then the phase line inside the dialog.
     text = 'Your records are being synchronized with the server.'
     phases = ('Connecting…', 'Downloading', 'Uploading', 'Finishing…')
-    is_dialog = lambda n: n.roleName == 'label' and n.name == text
-    is_phase = lambda n: n.roleName == 'label' and n.name.split(' ')[0] in phases
-    first = wait_for(lambda: app.findChild(lambda n: is_dialog(n) or is_phase(n), retry=False,
-                                           requireResult=False), 30, 0.05)
-    other = first and wait_for(lambda: app.findChild(is_phase if is_dialog(first) else is_dialog, retry=False,
-                                                     requireResult=False), 5, 0.05)
+    dialog = wait_for(lambda: app.findChild(lambda n: n.roleName == 'label' and n.name == text,
+                                            retry=False, requireResult=False), 30, 0.05)
+    try:
+        window = dialog
+        while window is not None and window.roleName not in ('dialog', 'frame', 'alert', 'window'):
+            window = window.parent
+        progress = window and wait_for(lambda: window.findChild(
+            lambda n: n.roleName == 'label' and n.name.split(' ')[0] in phases, retry=False,
+            requireResult=False), 5, 0.05)
+    except Exception:
+        progress = None   # the dialog closed while it was read
     shot('02-initial-sync')
-    dialog = first if first is not None and is_dialog(first) else other
-    progress = first if first is not None and is_phase(first) else other
     try:
         progress = type('Seen', (), {'name': progress.name})() if progress is not None else None
     except Exception:
