@@ -32,6 +32,8 @@ outpost_dataverse_connector_finalize (GObject *object)
   g_hash_table_unref (self->tracking);
   g_hash_table_unref (self->entity_sets);
   g_free (self->trusted_certificate);
+  g_ptr_array_unref (self->chains);   /* frees (stops) chains no caller came back for */
+  g_mutex_clear (&self->chains_lock);
   G_OBJECT_CLASS (outpost_dataverse_connector_parent_class)->finalize (object);
 }
 
@@ -54,6 +56,8 @@ outpost_dataverse_connector_init (OutpostDataverseConnector *self)
   self->max_answer_bytes = 16 * 1024 * 1024;
   self->tracking = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->entity_sets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->chains = g_ptr_array_new_with_free_func ((GDestroyNotify) outpost_dv_chain_free);
+  g_mutex_init (&self->chains_lock);
 }
 
 OutpostDataverseConnector *
@@ -397,6 +401,280 @@ outpost_dv_parse_page (OutpostEntity *entity, OutpostDownloadMode mode, GBytes *
   return g_steal_pointer (&page);
 }
 
+/* ---- read-ahead of a full download ------------------------------------------------------- *
+ * A full download is a nextLink chain: page N+1 can only be asked for once page N's link is
+ * known, and parsing a 5000-row page costs several times its request. The link is the last
+ * member of a Dataverse page, so it is read from the end of the raw body (outpost_dv_tail_link)
+ * and a per-caller chain fetches the following pages on its own thread and parses them on a
+ * small pool while the caller parses (and the sync writes) the earlier ones. At most
+ * PREFETCH_AHEAD pages are in hand per chain. Every page is still fully parsed and its parsed
+ * nextLink compared with the one read ahead: any difference ends the chain, and the caller's
+ * next request goes out directly, so a link read wrongly costs a request, never a wrong page. */
+
+#define PREFETCH_AHEAD 2
+
+typedef struct {
+  char        *url;
+  char        *tail_link;  /* the next link read from the raw body */
+  GBytes      *body;
+  OutpostPage *page;
+  GError      *error;
+  gboolean     done;
+  gint64       request_us;
+} Ahead;
+
+struct _OutpostDvChain {
+  OutpostDataverseConnector *self;   /* not owned: chains end before the connector */
+  GThread             *owner;        /* the thread whose requests the chain answers */
+  OutpostEntity       *entity;
+  OutpostDownloadMode  mode;
+  char                *prefer;
+  char                *next_url;     /* the fetcher's next request */
+  GCancellable        *cancellable;  /* ours: ends the fetcher's request */
+  GCancellable        *caller_cancellable;
+  gulong               handler;
+  GThread             *fetcher;
+  GThreadPool         *parsers;
+  GMutex               lock;
+  GCond                cond;
+  GQueue               items;        /* Ahead*, in page order */
+  gboolean             stop;
+};
+
+static void
+ahead_free (Ahead *a)
+{
+  g_free (a->url);
+  g_free (a->tail_link);
+  g_clear_pointer (&a->body, g_bytes_unref);
+  g_clear_pointer (&a->page, outpost_page_free);
+  g_clear_error (&a->error);
+  g_free (a);
+}
+
+/* The "@odata.nextLink" at the end of a raw page, or NULL (none there, or escaped beyond
+ * "\/": the parsed page then decides alone). */
+char *
+outpost_dv_tail_link (GBytes *body)
+{
+  static const char key[] = "\"@odata.nextLink\"";
+  gsize len = 0;
+  const char *data = body ? g_bytes_get_data (body, &len) : NULL;
+  gsize from = len > 65536 ? len - 65536 : 0;
+  const char *p, *end = data + len;
+  GString *out;
+
+  if (data == NULL || (p = g_strrstr_len (data + from, len - from, key)) == NULL)
+    return NULL;
+  for (p += sizeof key - 1; p < end && g_ascii_isspace (*p); p++);
+  if (p >= end || *p++ != ':')
+    return NULL;
+  for (; p < end && g_ascii_isspace (*p); p++);
+  if (p >= end || *p++ != '"')
+    return NULL;
+  out = g_string_new (NULL);
+  for (; p < end && *p != '"'; p++)
+    {
+      if (*p == '\\' && p + 1 < end && p[1] == '/')
+        p++;
+      else if (*p == '\\' || (guchar) *p < 0x20)
+        return (g_string_free (out, TRUE), NULL);
+      g_string_append_c (out, *p);
+    }
+  if (p >= end)
+    return (g_string_free (out, TRUE), NULL);
+  return g_string_free (out, FALSE);
+}
+
+static OutpostPage *
+parse_or_explain (OutpostEntity *entity, OutpostDownloadMode mode, GBytes *body, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  OutpostPage *page = outpost_dv_parse_page (entity, mode, body, &local);
+
+  if (page == NULL)
+    g_set_error (error, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_PROTOCOL,
+                 _("A page of %s was rejected: %s"), entity->display_plural ? entity->display_plural
+                 : entity->logical_name, local ? local->message : _("unreadable"));
+  return page;
+}
+
+static void
+chain_parse (gpointer data, gpointer user_data)
+{
+  Ahead *a = data;
+  OutpostDvChain *chain = user_data;
+  GError *error = NULL;
+  gint64 t0 = g_get_monotonic_time ();
+  OutpostPage *page = parse_or_explain (chain->entity, chain->mode, a->body, &error);
+
+  g_debug ("%s page (read ahead): %.1f ms request, %.1f ms parse, %zu bytes",
+           chain->entity->logical_name, a->request_us / 1e3,
+           (g_get_monotonic_time () - t0) / 1e3, g_bytes_get_size (a->body));
+  g_mutex_lock (&chain->lock);
+  a->page = page;
+  a->error = error;
+  a->done = TRUE;
+  g_clear_pointer (&a->body, g_bytes_unref);
+  g_cond_broadcast (&chain->cond);
+  g_mutex_unlock (&chain->lock);
+}
+
+static gpointer
+chain_fetch (gpointer data)
+{
+  OutpostDvChain *chain = data;
+
+  g_mutex_lock (&chain->lock);
+  while (!chain->stop && chain->next_url != NULL)
+    {
+      OutpostDvRequest r = { .method = "GET", .prefer = chain->prefer,
+                             .max_bytes = chain->self->max_page_bytes };
+      g_autoptr(OutpostDvResponse) response = NULL;
+      GError *error = NULL;
+      Ahead *a;
+      gint64 t0;
+
+      if (g_queue_get_length (&chain->items) >= PREFETCH_AHEAD)
+        {
+          g_cond_wait (&chain->cond, &chain->lock);
+          continue;
+        }
+      a = g_new0 (Ahead, 1);
+      a->url = g_steal_pointer (&chain->next_url);
+      g_queue_push_tail (&chain->items, a);
+      g_mutex_unlock (&chain->lock);
+      r.url = a->url;
+      t0 = g_get_monotonic_time ();
+      response = outpost_dv_send (chain->self, &r, chain->cancellable, &error);
+      g_mutex_lock (&chain->lock);
+      a->request_us = g_get_monotonic_time () - t0;
+      if (response == NULL)
+        {
+          a->error = error;   /* the caller gets it when it asks for this page */
+          a->done = TRUE;
+          g_cond_broadcast (&chain->cond);
+          break;
+        }
+      a->body = g_bytes_ref (response->body);
+      a->tail_link = outpost_dv_tail_link (a->body);
+      chain->next_url = g_strdup (a->tail_link);
+      g_thread_pool_push (chain->parsers, a, NULL);
+    }
+  g_mutex_unlock (&chain->lock);
+  return NULL;
+}
+
+static void
+chain_cancel_cb (GCancellable *caller, gpointer data)
+{
+  g_cancellable_cancel (G_CANCELLABLE (data));
+}
+
+static OutpostDvChain *
+chain_start (OutpostDataverseConnector *self, OutpostEntity *entity, OutpostDownloadMode mode,
+             const char *prefer, const char *url, GCancellable *cancellable)
+{
+  OutpostDvChain *chain = g_new0 (OutpostDvChain, 1);
+
+  chain->self = self;
+  chain->owner = g_thread_self ();
+  chain->entity = entity;
+  chain->mode = mode;
+  chain->prefer = g_strdup (prefer);
+  chain->next_url = g_strdup (url);
+  chain->cancellable = g_cancellable_new ();
+  if (cancellable != NULL)
+    {
+      chain->caller_cancellable = g_object_ref (cancellable);
+      chain->handler = g_cancellable_connect (cancellable, G_CALLBACK (chain_cancel_cb),
+                                              chain->cancellable, NULL);
+    }
+  g_mutex_init (&chain->lock);
+  g_cond_init (&chain->cond);
+  g_queue_init (&chain->items);
+  chain->parsers = g_thread_pool_new (chain_parse, chain, PREFETCH_AHEAD, FALSE, NULL);
+  chain->fetcher = g_thread_new ("outpost-read-ahead", chain_fetch, chain);
+  return chain;
+}
+
+/* Stops the fetcher, drops pages not started, waits for parses running, frees the rest. */
+void
+outpost_dv_chain_free (OutpostDvChain *chain)
+{
+  g_mutex_lock (&chain->lock);
+  chain->stop = TRUE;
+  g_cond_broadcast (&chain->cond);
+  g_mutex_unlock (&chain->lock);
+  g_cancellable_cancel (chain->cancellable);
+  g_thread_join (chain->fetcher);
+  g_thread_pool_free (chain->parsers, TRUE, TRUE);
+  g_queue_clear_full (&chain->items, (GDestroyNotify) ahead_free);
+  if (chain->caller_cancellable != NULL)
+    {
+      g_cancellable_disconnect (chain->caller_cancellable, chain->handler);
+      g_object_unref (chain->caller_cancellable);
+    }
+  g_object_unref (chain->cancellable);
+  g_free (chain->prefer);
+  g_free (chain->next_url);
+  g_mutex_clear (&chain->lock);
+  g_cond_clear (&chain->cond);
+  g_free (chain);
+}
+
+/* The calling thread's chain, taken out of the connector's list (or NULL). */
+static OutpostDvChain *
+chain_take (OutpostDataverseConnector *self)
+{
+  OutpostDvChain *found = NULL;
+
+  g_mutex_lock (&self->chains_lock);
+  for (guint i = 0; i < self->chains->len && found == NULL; i++)
+    if (((OutpostDvChain *) g_ptr_array_index (self->chains, i))->owner == g_thread_self ())
+      found = g_ptr_array_steal_index_fast (self->chains, i);
+  g_mutex_unlock (&self->chains_lock);
+  return found;
+}
+
+static void
+chain_keep (OutpostDataverseConnector *self, OutpostDvChain *chain)
+{
+  g_mutex_lock (&self->chains_lock);
+  g_ptr_array_add (self->chains, chain);
+  g_mutex_unlock (&self->chains_lock);
+}
+
+/* The page for @url if the chain has it as its next one: waits for it. NULL and *hit FALSE
+ * when the chain does not (it is then of no further use). */
+static OutpostPage *
+chain_next (OutpostDvChain *chain, const char *url, gboolean *hit, gboolean *ok, GError **error)
+{
+  Ahead *a;
+  OutpostPage *page;
+
+  g_mutex_lock (&chain->lock);
+  a = g_queue_peek_head (&chain->items);
+  *hit = a != NULL && g_str_equal (a->url, url);
+  if (!*hit)
+    {
+      g_mutex_unlock (&chain->lock);
+      return NULL;
+    }
+  while (!a->done)
+    g_cond_wait (&chain->cond, &chain->lock);
+  g_queue_pop_head (&chain->items);
+  g_cond_broadcast (&chain->cond);   /* room for the fetcher */
+  g_mutex_unlock (&chain->lock);
+  page = g_steal_pointer (&a->page);
+  /* the following page was asked for with the link read ahead: it must be the parsed one */
+  *ok = page != NULL && g_strcmp0 (page->next_link, a->tail_link) == 0;
+  if (page == NULL)
+    g_propagate_error (error, g_steal_pointer (&a->error));
+  ahead_free (a);
+  return page;
+}
+
 static OutpostPage *
 dv_download_page (OutpostConnector *connector, OutpostEntity *entity,
                   const OutpostDownloadRequest *request,
@@ -412,24 +690,41 @@ dv_download_page (OutpostConnector *connector, OutpostEntity *entity,
       track ? ",odata.track-changes" : "");
   OutpostDvRequest r = { .method = "GET", .url = url, .prefer = prefer,
                          .max_bytes = self->max_page_bytes };
-  gint64 t0 = g_get_monotonic_time ();
-  g_autoptr(OutpostDvResponse) response = outpost_dv_send (self, &r, cancellable, error);
-  g_autoptr(GError) local = NULL;
+  OutpostDvChain *chain = chain_take (self);
+  g_autoptr(OutpostDvResponse) response = NULL;
+  g_autofree char *tail = NULL;
   OutpostPage *page;
-  gint64 t1 = g_get_monotonic_time ();
+  gint64 t0, t1;
 
-  if (response == NULL)
+  if (chain != NULL)
+    {
+      gboolean hit = FALSE, ok = FALSE;
+
+      page = chain_next (chain, url, &hit, &ok, error);
+      if (hit && ok)
+        chain_keep (self, chain);
+      else
+        outpost_dv_chain_free (chain);
+      if (hit)
+        return page;
+    }
+  t0 = g_get_monotonic_time ();
+  if ((response = outpost_dv_send (self, &r, cancellable, error)) == NULL)
     return NULL;
-  page = outpost_dv_parse_page (entity, request->mode, response->body, &local);
+  t1 = g_get_monotonic_time ();
+  /* only full downloads read ahead: a delta's last page ends with its delta link */
+  if (request->mode == OUTPOST_DOWNLOAD_FULL && request->only_ids == NULL &&
+      (tail = outpost_dv_tail_link (response->body)) != NULL)
+    chain = chain_start (self, entity, request->mode, prefer, tail, cancellable);
+  else
+    chain = NULL;
+  page = parse_or_explain (entity, request->mode, response->body, error);
   g_debug ("%s page: %.1f ms request, %.1f ms parse, %zu bytes", entity->logical_name,
            (t1 - t0) / 1e3, (g_get_monotonic_time () - t1) / 1e3, g_bytes_get_size (response->body));
-  if (page == NULL)
-    {
-      g_set_error (error, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_PROTOCOL,
-                   _("A page of %s was rejected: %s"), entity->display_plural ? entity->display_plural
-                   : entity->logical_name, local ? local->message : _("unreadable"));
-      return NULL;
-    }
+  if (chain != NULL && page != NULL && g_strcmp0 (page->next_link, tail) == 0)
+    chain_keep (self, chain);
+  else if (chain != NULL)
+    outpost_dv_chain_free (chain);
   return page;
 }
 

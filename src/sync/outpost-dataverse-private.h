@@ -28,7 +28,14 @@ struct _OutpostDataverseConnector
   GHashTable          *tracking;      /* logical name -> GINT_TO_POINTER (1) when tracked */
   GHashTable          *entity_sets;   /* logical name -> entity set name (all server entities) */
   char                *trusted_certificate; /* fingerprint the user explicitly trusted, or NULL */
+  GPtrArray           *chains;        /* OutpostDvChain*: full downloads read ahead, per caller */
+  GMutex               chains_lock;
 };
+
+typedef struct _OutpostDvChain OutpostDvChain;
+void               outpost_dv_chain_free    (OutpostDvChain *chain);
+/* The "@odata.nextLink" read from the end of a raw page (no parse), or NULL. */
+char              *outpost_dv_tail_link     (GBytes *body);
 
 typedef struct {
   const char *method;
