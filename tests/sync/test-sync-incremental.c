@@ -80,7 +80,10 @@ test_delta_with_deletes (Fixture *f, gconstpointer data)
   g_autoptr(OutpostSyncResult) r = NULL;
   g_autoptr(OutpostRecord) changed = NULL, gone = NULL, added = NULL;
 
-  g_assert_nonnull (get (f, "contact", contacts[0]));
+  {
+    g_autoptr(OutpostRecord) first = get (f, "contact", contacts[0]);
+    g_assert_nonnull (first);
+  }
   api (f, "PATCH", patch, "{\"telephone1\":\"+1 555 0199\"}", 204);
   api (f, "DELETE", del, NULL, 204);
   api (f, "POST", "accounts", create, 204);
