@@ -67,8 +67,16 @@ def wait_for(pred, timeout=10.0, step=0.2):
         time.sleep(step)
 
 
-def labels(app):
-    return [n.name for n in app.findChildren(lambda n: n.roleName == 'label')]
+def labels(app, attempts=3):
+    """The names of every label. A label that goes away while the tree is read (a toast, a
+    list row being recycled) makes AT-SPI raise: read the tree again."""
+    for attempt in range(attempts):
+        try:
+            return [n.name for n in app.findChildren(lambda n: n.roleName == 'label')]
+        except Exception:
+            if attempt + 1 == attempts:
+                raise
+            time.sleep(0.2)
 
 
 def find(app, role, name):
