@@ -122,26 +122,20 @@ def walk(tmp):
     demo.click()
 
     # The initial sync runs in the foreground: a progress dialog with phase and counts.
-    # The dialog's text first (the header has a phase line of its own, hidden, from the start),
-    # then the phase line inside the dialog.
+    # The sync is short: poll the app's top-level windows only (cheap), then read the dialog.
     text = 'Your records are being synchronized with the server.'
     phases = ('Connecting…', 'Downloading', 'Uploading', 'Finishing…')
-    dialog = wait_for(lambda: app.findChild(lambda n: n.roleName == 'label' and n.name == text,
-                                            retry=False, requireResult=False), 30, 0.05)
+    dialog = progress = None
+    window = wait_for(lambda: next((w for w in app.children if w.roleName in ('dialog', 'alert')
+                                    or w.name == 'Synchronizing'), None), 30, 0.02)
     try:
-        window = dialog
-        while window is not None and window.roleName not in ('dialog', 'frame', 'alert', 'window'):
-            window = window.parent
-        progress = window and wait_for(lambda: window.findChild(
-            lambda n: n.roleName == 'label' and n.name.split(' ')[0] in phases, retry=False,
-            requireResult=False), 5, 0.05)
+        names = [n.name for n in window.findChildren(lambda n: n.roleName == 'label')] if window else []
+        dialog = text if text in names else None
+        progress = next((n for n in names if n.split(' ')[0] in phases), None)
     except Exception:
-        progress = None   # the dialog closed while it was read
+        pass   # the dialog closed while it was read
+    progress = type('Seen', (), {'name': progress})() if progress else None
     shot('02-initial-sync')
-    try:
-        progress = type('Seen', (), {'name': progress.name})() if progress is not None else None
-    except Exception:
-        progress = None   # it went away between finding and reading it
     tap(dialog is not None, 'the initial sync runs in a progress dialog')
     tap(progress is not None, 'the dialog shows the phase, the entity and the counts',
         progress.name if progress is not None else '')
