@@ -257,6 +257,8 @@ def walk(tmp):
     admin(base, 'POST', '/_admin/expire-delta-tokens', {})
     admin(base, 'POST', '/_admin/faults', {'kind': 'latency', 'ms': 600})
     keyCombo('F5')
+    started = wait_for(lambda: 'Synchronizing…' in labels(app), 5, 0.1)
+    tap(started, 'F5 starts a background sync')
     for i in range(200):
         if i % 4 == 3:
             if find(app, 'label', notice) is not None:
