@@ -63,7 +63,7 @@ send_json (SoupServerMessage *msg, guint status, GString *body)
 {
   g_autoptr(OsResponse) resp = os_response_new ();
   os_response_json (resp, status, body);
-  resp->content_type = g_strdup ("application/json");
+  os_response_set_content_type (resp, "application/json");
   os_http_send (msg, resp);
 }
 
@@ -419,7 +419,7 @@ records (OsServer *server, SoupServerMessage *msg, char **segs, GHashTable *quer
           g_string_printf (resp->body, "{\"id\":\"%s\",\"version\":%" G_GINT64_FORMAT "}", new_id,
                            os_store_row_version (server, e, new_id));
           resp->status = 200;
-          resp->content_type = g_strdup ("application/json");
+          os_response_set_content_type (resp, "application/json");
         }
     }
   else

@@ -60,8 +60,7 @@ respond_record (OsRequest *req, OsResponse *resp, const OsEntity *entity, const 
   os_entity_get (get, inner, entity, id, NULL);
   resp->status = inner->status == 200 ? status : inner->status;
   g_string_assign (resp->body, inner->body->str);
-  g_free (resp->content_type);
-  resp->content_type = g_strdup (inner->content_type);
+  os_response_set_content_type (resp, inner->content_type);
   soup_message_headers_replace (resp->headers, "Preference-Applied", "return=representation");
   os_response_free (inner);
 }

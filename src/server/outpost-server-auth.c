@@ -113,8 +113,7 @@ send_oauth (SoupServerMessage *msg, guint status, GString *body)
 {
   g_autoptr(OsResponse) resp = os_response_new ();
   os_response_json (resp, status, body);
-  g_free (resp->content_type);
-  resp->content_type = g_strdup ("application/json; charset=utf-8");
+  os_response_set_content_type (resp, "application/json; charset=utf-8");
   soup_message_headers_replace (resp->headers, "Cache-Control", "no-store, no-cache");
   os_http_send (msg, resp);
 }
@@ -317,7 +316,7 @@ unauthorized (OsServer *server, SoupServerMessage *msg, const char *challenge)
   resp->status = 401;
   soup_message_headers_replace (resp->headers, "WWW-Authenticate", challenge);
   /* Dataverse answers 401 with an empty body */
-  resp->content_type = g_strdup ("text/plain");
+  os_response_set_content_type (resp, "text/plain");
   os_http_send (msg, resp);
 }
 
@@ -380,5 +379,5 @@ os_auth_admin (OsServer *server, const char *action, JsonObject *body, OsRespons
     }
   resp->status = 200;
   g_string_assign (resp->body, "{\"ok\":true}");
-  resp->content_type = g_strdup ("application/json");
+  os_response_set_content_type (resp, "application/json");
 }

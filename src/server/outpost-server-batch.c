@@ -366,7 +366,10 @@ os_batch_execute (OsRequest *req, OsResponse *resp)
     }
   g_string_append_printf (b.out, "--%s--\r\n", b.boundary);
   resp->status = b.failed && !b.continue_on_error ? 400 : 200;
-  resp->content_type = g_strdup_printf ("multipart/mixed; boundary=%s", b.boundary);
+  {
+    g_autofree char *type = g_strdup_printf ("multipart/mixed; boundary=%s", b.boundary);
+    os_response_set_content_type (resp, type);
+  }
   if (b.continue_on_error)
     soup_message_headers_replace (resp->headers, "Preference-Applied", "odata.continue-on-error");
   soup_multipart_free (mp);

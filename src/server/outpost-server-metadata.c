@@ -384,5 +384,5 @@ os_metadata_csdl (OsRequest *req, OsResponse *resp)
     }
   g_string_append (x, "</EntityContainer>\n</Schema>\n</edmx:DataServices>\n</edmx:Edmx>\n");
   resp->status = 200;
-  resp->content_type = g_strdup ("application/xml");
+  os_response_set_content_type (resp, "application/xml");
 }

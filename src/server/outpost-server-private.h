@@ -144,6 +144,8 @@ typedef struct {
 } OsResponse;
 
 OsResponse *os_response_new        (void);
+/* Replaces the Content-Type (freeing the one an earlier helper set). */
+void        os_response_set_content_type (OsResponse *resp, const char *type);
 void        os_response_free       (OsResponse *resp);
 void        os_response_error      (OsResponse *resp, guint status, const char *code,
                                     const char *fmt, ...) G_GNUC_PRINTF (4, 5);

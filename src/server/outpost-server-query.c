@@ -679,7 +679,7 @@ os_entity_query (OsRequest *req, OsResponse *resp, const OsEntity *entity, gbool
     {
       resp->status = 200;
       g_string_printf (resp->body, "%" G_GINT64_FORMAT, count_rows (&q, req->server));
-      resp->content_type = g_strdup ("text/plain");
+      os_response_set_content_type (resp, "text/plain");
       goto out;
     }
   g_string_append (out, "{");
@@ -738,7 +738,7 @@ write_property (OsRequest *req, OsResponse *resp, const OsEntity *entity, const 
       const char *text = (const char *) sqlite3_column_text (stmt, 2);
       resp->status = text ? 200 : 204;
       g_string_assign (resp->body, text ? text : "");
-      resp->content_type = g_strdup ("text/plain");
+      os_response_set_content_type (resp, "text/plain");
       return;
     }
   {

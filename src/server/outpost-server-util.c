@@ -19,6 +19,13 @@ os_response_new (void)
 }
 
 void
+os_response_set_content_type (OsResponse *resp, const char *type)
+{
+  g_free (resp->content_type);
+  resp->content_type = g_strdup (type);
+}
+
+void
 os_response_free (OsResponse *resp)
 {
   if (resp == NULL)
@@ -47,8 +54,7 @@ os_response_error (OsResponse *resp, guint status, const char *code, const char 
   g_string_append (resp->body, ",\"message\":");
   os_json_string (resp->body, message);
   g_string_append (resp->body, "}}");
-  g_free (resp->content_type);
-  resp->content_type = g_strdup ("application/json; odata.metadata=minimal");
+  os_response_set_content_type (resp, "application/json; odata.metadata=minimal");
 }
 
 void
@@ -57,8 +63,7 @@ os_response_json (OsResponse *resp, guint status, GString *body)
   resp->status = status;
   g_string_truncate (resp->body, 0);
   g_string_append_len (resp->body, body->str, body->len);
-  g_free (resp->content_type);
-  resp->content_type = g_strdup ("application/json; odata.metadata=minimal");
+  os_response_set_content_type (resp, "application/json; odata.metadata=minimal");
 }
 
 GHashTable *
