@@ -22,6 +22,7 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 # GLib's type system and caches keep some memory to the end of the process: not our leaks
 export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$PWD/build-aux/lsan.supp:print_suppressions=0}"
 suites="--suite store --suite sync --suite server --suite auto --suite cli"
+rm -f "$builddir/meson-logs/testlog-fast-unwind.json"
 if ASAN_OPTIONS="$asan" meson test -C "$builddir" --no-rebuild --num-processes 2 \
      --timeout-multiplier 3 $suites; then
   exit 0
@@ -33,5 +34,6 @@ for line in open(sys.argv[1]):
         print(t["name"].split(" / ", 1)[1])' "$builddir/meson-logs/testlog.json")
 echo "sanitize.sh: again with full stacks: $failed"
 cp "$builddir/meson-logs/testlog.txt" "$builddir/meson-logs/testlog-fast-unwind.txt"
+cp "$builddir/meson-logs/testlog.json" "$builddir/meson-logs/testlog-fast-unwind.json"
 ASAN_OPTIONS="$asan:fast_unwind_on_malloc=0" exec meson test -C "$builddir" --no-rebuild \
   --num-processes 2 --timeout-multiplier 3 --print-errorlogs $failed
