@@ -407,11 +407,11 @@ outpost_dv_parse_page (OutpostEntity *entity, OutpostDownloadMode mode, GBytes *
  * member of a Dataverse page, so it is read from the end of the raw body (outpost_dv_tail_link)
  * and a per-caller chain fetches the following pages on its own thread and parses them on a
  * small pool while the caller parses (and the sync writes) the earlier ones. At most
- * PREFETCH_AHEAD pages are in hand per chain. Every page is still fully parsed and its parsed
+ * PREFETCH_AHEAD parsed pages (and one raw body) are in hand per chain. Every page is still fully parsed and its parsed
  * nextLink compared with the one read ahead: any difference ends the chain, and the caller's
  * next request goes out directly, so a link read wrongly costs a request, never a wrong page. */
 
-#define PREFETCH_AHEAD 2
+#define PREFETCH_AHEAD 1
 
 typedef struct {
   char        *url;
@@ -535,7 +535,8 @@ chain_fetch (gpointer data)
       Ahead *a;
       gint64 t0;
 
-      if (g_queue_get_length (&chain->items) >= PREFETCH_AHEAD)
+      /* PREFETCH_AHEAD pages parsed or parsing, and the next one's raw body (small) */
+      if (g_queue_get_length (&chain->items) > PREFETCH_AHEAD)
         {
           g_cond_wait (&chain->cond, &chain->lock);
           continue;

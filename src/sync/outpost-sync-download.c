@@ -757,7 +757,8 @@ outpost_sync_download (OutpostSyncJob *job, GPtrArray *entities, GError **error)
   g_mutex_init (&d.lock);
   g_cond_init (&d.cond);
   n_threads = MIN (job->options.max_connections, tasks->len);
-  d.max_queued = n_threads + 1;   /* a parsed page is ~8x its JSON: keep few in hand */
+  /* a parsed page is ~8x its JSON: keep few in hand (the connector reads the next page ahead) */
+  d.max_queued = n_threads;
   for (guint i = 0; i < tasks->len; i++)
     g_async_queue_push (d.tasks, g_ptr_array_index (tasks, i));
   outpost_sync_job_progress (job, OUTPOST_SYNC_PHASE_DOWNLOAD, NULL, 0, -1);
