@@ -94,7 +94,7 @@ append_terms (GString *q, const char *word)
 
 /* User text -> an FTS5 query of quoted terms, all required ("acme"* "ber"*): no FTS syntax
  * reaches the engine from the user, and typing part of a word (3 characters or more) finds it.
- * Never a phrase: the index has no positions (detail=none, outpost-schema.c). Text with words
+ * Never a phrase: the index has no positions (detail=column, outpost-schema.c). Text with words
  * but no term characters ("@@") matches nothing, as an empty phrase; blank text is no search. */
 static char *
 fts_query (const char *text)

@@ -57,7 +57,9 @@ typedef enum {
 typedef struct {
   /* Full-text search over the searchable fields; NULL = none. Every word must match: words of
    * 3 characters or more match word beginnings ("fabri" finds Fabrikam), shorter words whole
-   * words only; case and diacritics are ignored. Order of the results: when at most 1000
+   * words only; case and diacritics are ignored. A word with punctuation counts as its parts,
+   * each required, in any order ("info@fabri" = "info" and "fabri...", the last part a prefix
+   * when the typed word has 3 characters or more). Order of the results: when at most 1000
    * records match, the sort below (complete, like any list); when more match, the most
    * recently stored records first (sort_field and descending are then ignored; keep paging
    * with after_id as usual). Either way a page costs a bounded time (about 1-10 ms on 1M

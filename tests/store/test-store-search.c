@@ -41,7 +41,7 @@ fill (Fixture *f)
   g_assert_true (outpost_store_commit (f->store, NULL));
 }
 
-/* the store's query text before detail=none: one phrase per typed word */
+/* the store's query text before detail=column: one phrase per typed word */
 static char *
 phrase_query (const char *text)
 {
@@ -204,7 +204,7 @@ test_layout_migration (Fixture *f, gconstpointer data)
     "CREATE VIRTUAL TABLE f_account USING fts5 (" FTS_COLS ", content=\"e_account\","
     "  content_rowid='__rowid', columnsize=0, prefix='3', tokenize='unicode61 remove_diacritics 2');"
     "INSERT INTO f_account (f_account) VALUES ('rebuild');"
-    "UPDATE outpost_meta SET value = replace(value, '(layout 4)', '(layout 3)') WHERE key = 'fts:account'");
+    "UPDATE outpost_meta SET value = replace(value, '(layout 5)', '(layout 3)') WHERE key = 'fts:account'");
   before = fts_sql (f->path);
   g_assert_null (strstr (before, "detail"));
   g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM f_account WHERE f_account MATCH '\"harbor cedar\"'"), >, 0);
@@ -212,9 +212,9 @@ test_layout_migration (Fixture *f, gconstpointer data)
   f->store = outpost_store_open (f->path, f->profile, &error);
   g_assert_no_error (error);
   after = fts_sql (f->path);
-  g_assert_nonnull (strstr (after, "detail=none"));
+  g_assert_nonnull (strstr (after, "detail=column"));
   g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM outpost_meta WHERE key = 'fts:account'"
-                                     " AND value LIKE '%(layout 4)'"), ==, 1);
+                                     " AND value LIKE '%(layout 5)'"), ==, 1);
   /* every row is in the rebuilt index, and it matches its content table */
   g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM f_account WHERE f_account MATCH 'ltd'"), ==, N_ROWS);
   raw_exec (f->path, "INSERT INTO f_account (f_account, rank) VALUES ('integrity-check', 1)");
