@@ -256,9 +256,17 @@ def walk(tmp):
     set_text(app, 'Main Phone', value)
     admin(base, 'POST', '/_admin/expire-delta-tokens', {})
     admin(base, 'POST', '/_admin/faults', {'kind': 'latency', 'ms': 600})
-    keyCombo('F5')
+    # The header's Synchronize button (F5 with the focus in a form field did not start a sync
+    # in some runs: see the ui3 report), then the focus back in the field for the save loop.
+    sync_button = find_button(app, 'Synchronize')
+    if sync_button is not None:
+        sync_button.click()
     started = wait_for(lambda: 'Synchronizing…' in labels(app), 5, 0.1)
-    tap(started, 'F5 starts a background sync')
+    tap(started, 'the Synchronize button starts a background sync')
+    entry = find(app, 'text', 'Main Phone')
+    if entry is not None:
+        entry.click()
+        keyCombo('End')
     for i in range(200):
         if i % 4 == 3:
             if find(app, 'label', notice) is not None:
