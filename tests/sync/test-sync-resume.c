@@ -146,6 +146,34 @@ test_resume_after_kill (void)
   g_assert_cmpint (pages_after, <=, (N_ACCOUNTS - before_kill) / PAGE + 2);
 }
 
+/* The connector reads the pages of a full sync ahead (the next link taken from the end of the
+ * raw page): still exactly one request per page, every row once, nothing fetched twice. */
+static void
+test_read_ahead_pages (void)
+{
+  g_autoptr(OutpostTestServer) srv = outpost_test_server_start ("accounts=4000", NULL);
+  g_autoptr(OutpostProfile) profile = outpost_test_profile ();
+  g_autoptr(OutpostSyncEngine) engine = outpost_test_engine (srv, profile);
+  OutpostSyncOptions options = { OUTPOST_SYNC_FULL, NULL, 1, PAGE, 0 };
+  g_autofree char *q = g_uri_escape_string ("accounts?$filter=statecode eq 0", "?=$/", FALSE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OutpostSyncResult) r = NULL;
+  g_autoptr(OutpostTableState) state = NULL;
+  gint64 expected = outpost_test_server_count (srv, q), count = 0;
+
+  g_assert_cmpuint (outpost_test_server_admin (srv, "DELETE", "requests", NULL, NULL), ==, 200);
+  r = outpost_sync_engine_run (engine, &options, NULL, &error);
+  g_assert_no_error (error);
+  state = peek_state (srv, profile, &count);
+  g_assert_cmpint (expected, >, 10 * PAGE);
+  g_assert_cmpint (count, ==, expected);
+  g_assert_null (state->checkpoint);
+  g_assert_cmpint (staged_rows (srv->db_path), ==, 0);   /* the bulk load ended */
+  /* the filtered tracked table: its delta link from an ids-only read, then the rows: each
+   * walks the pages once */
+  g_assert_cmpint (account_gets (srv), ==, 2 * ((expected + PAGE - 1) / PAGE));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -153,5 +181,6 @@ main (int argc, char **argv)
     return child_main (argv[2], argv[3]);
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/sync/resume/after-kill", test_resume_after_kill);
+  g_test_add_func ("/sync/resume/read-ahead-pages", test_read_ahead_pages);
   return g_test_run ();
 }
