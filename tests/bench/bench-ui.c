@@ -16,6 +16,7 @@
 #include <glib/gstdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <string.h>
 
 #include "outpost-context.h"
 #include "outpost-record-list-model.h"
@@ -29,6 +30,7 @@ typedef struct {
   GtkWidget              *window;
   GtkColumnView          *view;
   OutpostRecordListModel *model;
+  OutpostStoreClient     *client;
   gint64                  t0;
   gdouble                 shown_ms;
   GArray                 *lateness;   /* gdouble ms */
@@ -193,12 +195,54 @@ not_loading (gpointer data)
   return !outpost_record_list_model_get_loading (b->model) && first_row_loaded (b);
 }
 
-static gdouble
-measure_search (Bench *b, const char *text)
+static gboolean
+client_idle (gpointer data)
 {
-  gint64 t = g_get_monotonic_time ();
+  Bench *b = data;
 
+  return outpost_store_client_get_pending (b->client) == 0;
+}
+
+/* One keystroke: the time until the first page of the new results is in the model (what the
+ * user sees), then the time until the worker is idle again (the capped count behind it). The
+ * keystroke starts from an idle worker, as after a user's pause; back-to-back keystrokes are
+ * measured by measure_typing. */
+static gdouble
+measure_search (Bench *b, const char *text, gdouble *settled)
+{
+  gint64 t;
+  gdouble ms;
+
+  wait_until (client_idle, b, 30);
+  t = g_get_monotonic_time ();
   outpost_record_list_model_set_search (b->model, text);
+  wait_until (not_loading, b, 10);
+  ms = (g_get_monotonic_time () - t) / 1000.0;
+  wait_until (client_idle, b, 30);
+  if (settled != NULL)
+    *settled = (g_get_monotonic_time () - t) / 1000.0;
+  return ms;
+}
+
+/* Keystrokes 120 ms apart (a fast typist), "C", "Co", ... "Contoso": the time from the last
+ * keystroke until its first page is in the model. */
+static gdouble
+measure_typing (Bench *b, const char *word)
+{
+  gint64 t = 0;
+
+  wait_until (client_idle, b, 30);
+  for (gsize n = 1; n <= strlen (word); n++)
+    {
+      g_autofree char *prefix = g_strndup (word, n);
+      gint64 until = g_get_monotonic_time () + 120000;
+
+      t = g_get_monotonic_time ();
+      outpost_record_list_model_set_search (b->model, prefix);
+      if (n < strlen (word))
+        while (g_get_monotonic_time () < until)
+          g_main_context_iteration (NULL, FALSE);
+    }
   wait_until (not_loading, b, 10);
   return (g_get_monotonic_time () - t) / 1000.0;
 }
@@ -377,7 +421,7 @@ main (int argc, char **argv)
   g_autofree char *rm = NULL;
   Bench b = { .shown_ms = -1, .lateness = g_array_new (FALSE, FALSE, sizeof (gdouble)) };
   GtkWidget *sw;
-  gdouble search1, search2, search3, max, p99;
+  gdouble search1, search2, search3, max, p99, settled1, settled2, settled3, typing;
   guint pages_before, pages_after, n_probes;
 
   g_setenv ("XDG_DATA_HOME", data_home, TRUE);
@@ -400,15 +444,17 @@ main (int argc, char **argv)
     g_main_context_iteration (NULL, FALSE);
   g_signal_connect (gtk_widget_get_frame_clock (b.window), "after-paint", G_CALLBACK (after_paint), &b);
   b.t0 = g_get_monotonic_time ();
-  b.model = outpost_record_list_model_new (outpost_context_get_client (context), "account");
+  b.client = outpost_context_get_client (context);
+  b.model = outpost_record_list_model_new (b.client, "account");
   gtk_column_view_set_model (b.view, GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (G_LIST_MODEL (b.model)))));
   wait_until (shown, &b, 30);
 
   /* 2. search keystrokes: "fab", "fabr", then a unique account */
-  search1 = measure_search (&b, "Fab");
-  search2 = measure_search (&b, "Fabr");
-  search3 = measure_search (&b, "Account 0777777");
-  measure_search (&b, "");
+  search1 = measure_search (&b, "Fab", &settled1);
+  search2 = measure_search (&b, "Fabr", &settled2);
+  search3 = measure_search (&b, "Account 0777777", &settled3);
+  typing = measure_typing (&b, "Contoso");
+  measure_search (&b, "", NULL);
 
   /* 3. scrolling */
   pages_before = outpost_record_list_model_get_pages_fetched (b.model);
@@ -420,9 +466,10 @@ main (int argc, char **argv)
 
   g_print ("\n| measure | result | target |\n|---|---|---|\n");
   g_print ("| list shown after selecting the entity (1M accounts) | %.1f ms | <= 150 ms |\n", b.shown_ms);
-  g_print ("| search keystroke \"Fab\" to updated results | %.1f ms | <= 50 ms |\n", search1);
-  g_print ("| search keystroke \"Fabr\" to updated results | %.1f ms | <= 50 ms |\n", search2);
-  g_print ("| search \"Account 0777777\" to updated results | %.1f ms | <= 50 ms |\n", search3);
+  g_print ("| search keystroke \"Fab\" to updated results (count capped at 1000 done after) | %.1f ms (%.1f ms) | <= 50 ms |\n", search1, settled1);
+  g_print ("| search keystroke \"Fabr\" to updated results (count done after) | %.1f ms (%.1f ms) | <= 50 ms |\n", search2, settled2);
+  g_print ("| search \"Account 0777777\" to updated results (count done after) | %.1f ms (%.1f ms) | <= 50 ms |\n", search3, settled3);
+  g_print ("| typing \"Contoso\" 120 ms per key: last keystroke to results | %.1f ms | <= 50 ms |\n", typing);
   g_print ("| pages fetched scrolling top→bottom→top (%u rows) | %u pages (%u checkpoints) | never the table |\n",
            g_list_model_get_n_items (G_LIST_MODEL (b.model)), pages_after - pages_before,
            outpost_record_list_model_get_n_checkpoints (b.model));
