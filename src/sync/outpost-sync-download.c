@@ -511,13 +511,15 @@ static gboolean
 finish_full (Download *d, EntityTask *task, Msg *msg, GError **error)
 {
   OutpostTableState *state = task->state;
-  gint64 swept;
+  gint64 swept, t0 = g_get_monotonic_time ();
 
   /* a bulk load (if one is pending) becomes visible in this page's transaction, before the
    * sweep: the staged rows carry this generation, the rows they replace do not */
   release_freed_memory ();
   if (!outpost_store_end_bulk (d->job->store, task->entity->logical_name, error))
     return FALSE;
+  g_debug ("%s: end of the bulk load (if any) %.3f s", task->entity->logical_name,
+           (g_get_monotonic_time () - t0) / 1e6);
   swept = outpost_store_sweep (d->job->store, task->entity->logical_name, task->generation, error);
   if (swept < 0)
     return FALSE;
