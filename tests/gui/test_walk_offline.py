@@ -64,8 +64,16 @@ def find(app, role, name):
 
 def main():
     tmp = tempfile.mkdtemp(prefix='outpost-gui-')
+    # This walk is about working with no server: automatic sync (which would try the fixture
+    # account's unreachable server and show its progress mid-walk) is off, as a user can set it
+    # in Preferences. The keyfile backend lets the test set it before the app starts.
+    settings = os.path.join(tmp, 'config', 'glib-2.0', 'settings')
+    os.makedirs(settings)
+    with open(os.path.join(settings, 'keyfile'), 'w') as f:
+        f.write('[io/github/outpostcrm/Outpost]\nauto-sync-after-start=-1\n'
+                'auto-sync-delay=-1\nauto-sync-after-change=-1\n')
     env = dict(os.environ, XDG_DATA_HOME=tmp + '/data', XDG_CONFIG_HOME=tmp + '/config',
-               XDG_CACHE_HOME=tmp + '/cache', GSETTINGS_BACKEND='memory',
+               XDG_CACHE_HOME=tmp + '/cache', GSETTINGS_BACKEND='keyfile',
                GSETTINGS_SCHEMA_DIR=SCHEMAS)
     subprocess.run([FILL, 'fixture', '3000'], env=env, check=True)
     db = os.path.join(tmp, 'data', 'outpost', 'fixture', 'outpost.db')
