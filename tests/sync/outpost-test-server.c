@@ -278,3 +278,24 @@ outpost_test_open_store (OutpostTestServer *self, OutpostProfile *profile)
   g_assert_no_error (error);
   return store;
 }
+
+void
+outpost_sync_fixture_setup (OutpostSyncFixture *f, OutpostSyncKind first_sync)
+{
+  g_autoptr(OutpostSyncResult) r = NULL;
+
+  f->srv = outpost_test_server_start ("demo", NULL);
+  f->profile = outpost_test_profile ();
+  f->engine = outpost_test_engine (f->srv, f->profile);
+  r = outpost_test_sync (f->engine, first_sync);
+  f->store = outpost_test_open_store (f->srv, f->profile);
+}
+
+void
+outpost_sync_fixture_teardown (OutpostSyncFixture *f)
+{
+  g_clear_object (&f->store);
+  g_clear_object (&f->engine);
+  g_clear_pointer (&f->profile, outpost_profile_unref);
+  g_clear_pointer (&f->srv, outpost_test_server_free);
+}

@@ -56,6 +56,18 @@ GStrv              outpost_test_server_ids      (OutpostTestServer *self, const 
 /* A second store connection on the client database (as the UI would have). */
 struct _OutpostStore *outpost_test_open_store   (OutpostTestServer *self, OutpostProfile *profile);
 
+/* The usual test fixture: the demo server, the default profile, an engine that has run one
+ * sync of @first_sync, and a store on the client's database (as the window's worker has). */
+typedef struct {
+  OutpostTestServer        *srv;
+  OutpostProfile           *profile;
+  OutpostSyncEngine        *engine;
+  struct _OutpostStore     *store;
+} OutpostSyncFixture;
+
+void               outpost_sync_fixture_setup   (OutpostSyncFixture *f, OutpostSyncKind first_sync);
+void               outpost_sync_fixture_teardown (OutpostSyncFixture *f);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OutpostTestServer, outpost_test_server_free)
 
 G_END_DECLS

@@ -5,32 +5,18 @@
 #include "outpost-store-sync.h"
 #include "outpost-test-server.h"
 
-typedef struct {
-  OutpostTestServer *srv;
-  OutpostProfile    *profile;
-  OutpostSyncEngine *engine;
-  OutpostStore      *store;
-} Fixture;
+typedef OutpostSyncFixture Fixture;
 
 static void
 setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr(OutpostSyncResult) r = NULL;
-
-  f->srv = outpost_test_server_start ("demo", NULL);
-  f->profile = outpost_test_profile ();
-  f->engine = outpost_test_engine (f->srv, f->profile);
-  r = outpost_test_sync (f->engine, OUTPOST_SYNC_FULL);
-  f->store = outpost_test_open_store (f->srv, f->profile);
+  outpost_sync_fixture_setup (f, OUTPOST_SYNC_FULL);
 }
 
 static void
 teardown (Fixture *f, gconstpointer data)
 {
-  g_clear_object (&f->store);
-  g_clear_object (&f->engine);
-  g_clear_pointer (&f->profile, outpost_profile_unref);
-  g_clear_pointer (&f->srv, outpost_test_server_free);
+  outpost_sync_fixture_teardown (f);
 }
 
 static JsonObject *
