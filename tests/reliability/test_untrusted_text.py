@@ -159,11 +159,19 @@ def walk(proc):
     # The printf-format account, the long one and the bidi one (back to the list first when
     # the window is narrow enough to show one pane at a time).
     for name in (FORMATS, LONG, RTL):
-        go_back(app)
-        cell = app.findChild(lambda n, name=name: n.roleName == 'label' and n.name == name, retry=True,
-                             requireResult=False)
-        if cell is not None:
-            cell.click()
+        cell = None
+        # The accessibility tree is read while the list and form rebuild: a node can vanish
+        # between finding and clicking it (AT-SPI "no longer exists"). Try the step again.
+        for _ in range(3):
+            try:
+                go_back(app)
+                cell = app.findChild(lambda n, name=name: n.roleName == 'label' and n.name == name,
+                                     retry=True, requireResult=False)
+                if cell is not None:
+                    cell.click()
+                break
+            except Exception:
+                time.sleep(1)
         ok = wait_for(lambda name=name: labels(app).count(name) >= 2, 10)
         tap(ok and proc.poll() is None, 'the form of %r opens with the raw name' % name[:12],
             'cell found: %s; labels: %r' % (cell is not None, [l for l in labels(app) if l in [v['name'] for v in HOSTILE]]))
