@@ -147,18 +147,19 @@ def walk(db):
     keyCombo('<Control>f')
     keyCombo('<Control>a')
     keyCombo('BackSpace')
-    contacts = find(app, 'list item', 'Contacts')
+    # Generous waits: the accessibility tree is slow to answer on a loaded machine.
+    contacts = wait_for(lambda: find(app, 'list item', 'Contacts'), 15)
     if contacts is not None:
         contacts.click()
     wait_for(lambda: 'Pat0 Doe' in labels(app), 10)
     keyCombo('<Control>n')
-    last = wait_for(lambda: find(app, 'text', 'Last Name'), 5)
+    last = wait_for(lambda: find(app, 'text', 'Last Name'), 15)
     if last is not None:
         last.click()
         typeText('Tester')
         keyCombo('<Control>s')
     created = wait_for(lambda: sqlite3.connect(db).execute(
-        "SELECT count(*) FROM e_contact WHERE lastname = 'Tester' AND __state = 1").fetchone()[0] == 1, 10)
+        "SELECT count(*) FROM e_contact WHERE lastname = 'Tester' AND __state = 1").fetchone()[0] == 1, 20)
     shot('05-new-contact')
     tap(bool(created), 'the new contact is in the store, created here')
 
