@@ -109,6 +109,10 @@ def walk(db):
 
     # Search as you type (Ctrl+F focuses the search entry).
     keyCombo('<Control>f')
+    # The search bar slides in: type only once its entry has the focus, or the first key is lost.
+    wait_for(lambda: app.findChild(lambda n: n.roleName == 'text' and n.focused, retry=False,
+                                   requireResult=False), 10)
+    time.sleep(0.5)
     typeText('Account 000042')
     found = wait_for(lambda: 'Account 000042' in labels(app) and 'Account 000000' not in labels(app), 10)
     shot('02-search')
