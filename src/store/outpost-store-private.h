@@ -107,6 +107,7 @@ gboolean       outpost_json_equal            (JsonNode *a, JsonNode *b);
 
 /* outpost-store-records.c */
 void           outpost_bind_all              (sqlite3_stmt *stmt, GPtrArray *binds);
+gboolean       outpost_store_not_found       (GError **error, const char *entity, const char *id);
 /* Appends ", "f" = ?n" for each field in @changes (and the lookup targets they imply). */
 void           outpost_table_change_columns  (OutpostTable *table, JsonObject *changes,
                                               GString *sql, GPtrArray *binds);
