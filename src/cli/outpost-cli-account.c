@@ -7,7 +7,11 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <glib-unix.h>
+#include <signal.h>
+
 #include "outpost-cli-private.h"
+#include "outpost-device-code.h"
 #include "outpost-secrets.h"
 #include "outpost-tls-trust.h"
 
@@ -16,23 +20,93 @@
 static gboolean
 check_url (const char *url, GError **error)
 {
-  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, error);
-  const char *scheme, *host;
-
-  if (uri == NULL)
-    return FALSE;
-  scheme = g_uri_get_scheme (uri);
-  host = g_uri_get_host (uri);
-  if (g_strcmp0 (scheme, "https") == 0 && host != NULL && *host != '\0')
-    return TRUE;
-  if (g_strcmp0 (scheme, "http") == 0 &&
-      (g_strcmp0 (host, "127.0.0.1") == 0 || g_strcmp0 (host, "localhost") == 0 ||
-       g_strcmp0 (host, "::1") == 0))
+  if (outpost_device_code_url_is_allowed (url))
     return TRUE;
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                _("“%s” is not an https:// address (plain http is allowed only for this computer)"),
                url);
   return FALSE;
+}
+
+GSettings *
+outpost_cli_settings (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, APPLICATION_ID, TRUE);
+  return schema != NULL ? g_settings_new (APPLICATION_ID) : NULL;
+}
+
+/* ---- device code sign-in ---------------------------------------------------------------- */
+
+typedef struct {
+  GMainLoop    *loop;
+  GCancellable *cancellable;
+  gboolean      ok;
+  GError       *error;
+} SignIn;
+
+static void
+show_code (OutpostDeviceCode *dc, const char *user_code, const char *uri, const char *message,
+           int expires_in, gpointer user_data)
+{
+  g_printerr (_("To sign in, open %s in a browser and enter the code %s\n"), uri, user_code);
+  g_printerr (ngettext ("The code is valid for %d minute. Waiting for you to sign in…\n",
+                        "The code is valid for %d minutes. Waiting for you to sign in…\n",
+                        (expires_in + 59) / 60), (expires_in + 59) / 60);
+}
+
+static void
+signed_in (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  SignIn *s = user_data;
+
+  s->ok = outpost_device_code_sign_in_finish (OUTPOST_DEVICE_CODE (source), result, &s->error);
+  g_main_loop_quit (s->loop);
+}
+
+static gboolean
+cancel_sign_in (gpointer user_data)
+{
+  g_cancellable_cancel (((SignIn *) user_data)->cancellable);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Finds the organization's sign-in service, shows the code and waits for the user; the refresh
+ * token goes to the Secret Service. Ctrl+C cancels. */
+static gboolean
+device_code_sign_in (OutpostAccount *account, GError **error)
+{
+  g_autoptr(GSettings) settings = outpost_cli_settings ();
+  g_autofree char *authority = NULL;
+  g_autoptr(OutpostAuthProvider) auth = NULL;
+  SignIn s = { 0 };
+  guint sigint, sigterm;
+
+  authority = outpost_device_code_discover_authority (outpost_account_get_url (account),
+                                                      outpost_account_get_api_version (account),
+                                                      NULL, error);
+  if (authority == NULL)
+    return FALSE;
+  if (g_strcmp0 (authority, OUTPOST_DEVICE_CODE_AUTHORITY) != 0)
+    outpost_account_set_authority (account, authority);
+  auth = outpost_account_create_auth (account, settings, NULL);
+  s.loop = g_main_loop_new (NULL, FALSE);
+  s.cancellable = g_cancellable_new ();
+  g_signal_connect (auth, "user-code", G_CALLBACK (show_code), NULL);
+  sigint = g_unix_signal_add (SIGINT, cancel_sign_in, &s);
+  sigterm = g_unix_signal_add (SIGTERM, cancel_sign_in, &s);
+  outpost_device_code_sign_in_async (OUTPOST_DEVICE_CODE (auth), s.cancellable, signed_in, &s);
+  g_main_loop_run (s.loop);
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
+  g_main_loop_unref (s.loop);
+  g_object_unref (s.cancellable);
+  if (!s.ok)
+    g_propagate_error (error, s.error);
+  return s.ok;
 }
 
 /* Reads a line from standard input, without echo when it is a terminal. */
@@ -131,12 +205,21 @@ account_add (int argc, char **argv)
     return outpost_cli_fail (OUTPOST_CLI_EXIT_USAGE, "%s", error->message);
 
   account = outpost_account_new (argv[1], url, kind, user, profile, api);
+  outpost_account_set_password_saved (account, kind == OUTPOST_AUTH_KIND_BASIC && !no_password);
   if (!outpost_account_save (account, TRUE, &error))
     return outpost_cli_fail (OUTPOST_CLI_EXIT_FAILED, "%s", error->message);
   if (kind == OUTPOST_AUTH_KIND_BASIC && !no_password && !save_password (argv[1], &error))
     {
       outpost_account_remove (argv[1], NULL);
       return outpost_cli_fail (OUTPOST_CLI_EXIT_FAILED, _("The password could not be saved in the keyring: %s"), error->message);
+    }
+  /* the account exists only once signed in: a failed sign-in leaves nothing behind */
+  if (kind == OUTPOST_AUTH_KIND_DEVICE_CODE &&
+      (!device_code_sign_in (account, &error) || !outpost_account_save (account, FALSE, &error)))
+    {
+      outpost_secrets_clear (argv[1], NULL, NULL);
+      outpost_account_remove (argv[1], NULL);
+      return outpost_cli_fail (OUTPOST_CLI_EXIT_FAILED, _("Sign-in failed: %s"), error->message);
     }
   g_print (_("Account “%s” added for %s\n"), argv[1], url);
   return 0;

@@ -30,5 +30,7 @@ int             outpost_cli_fail     (int status, const char *format, ...) G_GNU
 /* Parses options; on a usage error prints it with the help text and returns FALSE. */
 gboolean        outpost_cli_parse_options (GOptionContext *context, int *argc, char ***argv);
 void            outpost_cli_print_json (JsonNode *node);
+/* The application's settings when its schema is installed (client id, tenant), else NULL. */
+GSettings      *outpost_cli_settings (void);
 
 G_END_DECLS

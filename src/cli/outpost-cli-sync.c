@@ -75,35 +75,14 @@ on_signal (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Basic accounts read their saved password and device code accounts their refresh token from
+ * the Secret Service on the sync's thread; a missing one fails the sync with a clear message. */
 static OutpostAuthProvider *
 auth_for_account (OutpostAccount *account, GError **error)
 {
-  const char *name = outpost_account_get_name (account);
-  char *password;
-  OutpostAuthProvider *auth;
+  g_autoptr(GSettings) settings = outpost_cli_settings ();
 
-  switch (outpost_account_get_auth_kind (account))
-    {
-    case OUTPOST_AUTH_KIND_NONE:
-      return outpost_auth_none_new ();
-    case OUTPOST_AUTH_KIND_BASIC:
-      password = outpost_secrets_lookup (name, OUTPOST_SECRET_PASSWORD, NULL, error);
-      if (password == NULL)
-        {
-          if (error != NULL && *error == NULL)
-            g_set_error (error, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_AUTH,
-                         _("No saved password for “%s”: add the account again to enter it"), name);
-          return NULL;
-        }
-      auth = outpost_auth_basic_new (outpost_account_get_user (account), password);
-      outpost_secrets_free (password);
-      return auth;
-    case OUTPOST_AUTH_KIND_DEVICE_CODE:
-    default:
-      g_set_error (error, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_AUTH,
-                   _("“%s” signs in with a Microsoft account: sign in from the Outpost window"), name);
-      return NULL;
-    }
+  return outpost_account_create_auth (account, settings, NULL);
 }
 
 static void

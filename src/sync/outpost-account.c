@@ -8,6 +8,7 @@
 
 #include "outpost-account.h"
 #include "outpost-dataverse-connector.h"
+#include "outpost-device-code.h"
 #include "outpost-store.h"
 #include "outpost-sync-engine.h"
 #include "outpost-sync-metadata.h"
@@ -24,6 +25,8 @@ struct _OutpostAccount
   char            *profile_path;
   char            *api_version;
   char            *trusted_certificate;  /* fingerprint the user explicitly trusted, or NULL */
+  char            *authority;            /* device code sign-in authority, NULL = Microsoft's */
+  gboolean         password_saved;
 };
 
 G_DEFINE_FINAL_TYPE (OutpostAccount, outpost_account, G_TYPE_OBJECT)
@@ -56,6 +59,7 @@ outpost_account_finalize (GObject *object)
   g_free (self->profile_path);
   g_free (self->api_version);
   g_free (self->trusted_certificate);
+  g_free (self->authority);
   G_OBJECT_CLASS (outpost_account_parent_class)->finalize (object);
 }
 
@@ -115,6 +119,51 @@ outpost_account_set_trusted_certificate (OutpostAccount *self, const char *finge
   self->trusted_certificate = g_strdup (fingerprint);
 }
 
+const char *outpost_account_get_authority (OutpostAccount *self) { return self->authority; }
+gboolean outpost_account_get_password_saved (OutpostAccount *self) { return self->password_saved; }
+
+void
+outpost_account_set_authority (OutpostAccount *self, const char *authority)
+{
+  g_free (self->authority);
+  self->authority = authority && *authority ? g_strdup (authority) : NULL;
+}
+
+void
+outpost_account_set_password_saved (OutpostAccount *self, gboolean saved)
+{
+  self->password_saved = saved;
+}
+
+/* The default client id and tenant when no settings are at hand (the schema's defaults). */
+static OutpostAuthProvider *
+device_code_auth (OutpostAccount *self, GSettings *settings)
+{
+  if (settings != NULL)
+    return OUTPOST_AUTH_PROVIDER (outpost_device_code_new_from_settings (self->name, self->url,
+                                                                         settings, self->authority));
+  return OUTPOST_AUTH_PROVIDER (outpost_device_code_new (self->name, self->url,
+                                                         "51f81489-12ee-4a9e-aaae-a2591f45987d",
+                                                         NULL, self->authority));
+}
+
+OutpostAuthProvider *
+outpost_account_create_auth (OutpostAccount *self, GSettings *settings, const char *password)
+{
+  switch (self->auth_kind)
+    {
+    case OUTPOST_AUTH_KIND_BASIC:
+      if (password != NULL)
+        return outpost_auth_basic_new (self->user, password);
+      return outpost_auth_basic_saved_new (self->name, self->user);
+    case OUTPOST_AUTH_KIND_DEVICE_CODE:
+      return device_code_auth (self, settings);
+    case OUTPOST_AUTH_KIND_NONE:
+    default:
+      return outpost_auth_none_new ();
+    }
+}
+
 char *
 outpost_account_get_db_path (OutpostAccount *self)
 {
@@ -159,6 +208,10 @@ outpost_account_save (OutpostAccount *self, gboolean fail_if_exists, GError **er
   g_key_file_set_string (kf, GROUP, "ApiVersion", self->api_version);
   if (self->trusted_certificate != NULL)
     g_key_file_set_string (kf, GROUP, "TrustedCertificate", self->trusted_certificate);
+  if (self->authority != NULL)
+    g_key_file_set_string (kf, GROUP, "Authority", self->authority);
+  if (self->password_saved)
+    g_key_file_set_boolean (kf, GROUP, "PasswordSaved", TRUE);
   {
     gsize len;
     g_autofree char *data = g_key_file_to_data (kf, &len, NULL);
@@ -200,6 +253,8 @@ outpost_account_load (const char *name, GError **error)
   {
     OutpostAccount *account = outpost_account_new (name, url, kind, user, profile, api);
     account->trusted_certificate = g_key_file_get_string (kf, GROUP, "TrustedCertificate", NULL);
+    account->authority = g_key_file_get_string (kf, GROUP, "Authority", NULL);
+    account->password_saved = g_key_file_get_boolean (kf, GROUP, "PasswordSaved", NULL);
     return account;
   }
 }

@@ -45,6 +45,24 @@ const char     *outpost_account_get_api_version (OutpostAccount *self);
 const char     *outpost_account_get_trusted_certificate (OutpostAccount *self);
 void            outpost_account_set_trusted_certificate (OutpostAccount *self,
                                               const char     *fingerprint);
+/* Device code sign-in: the authority found at sign-in (outpost_device_code_discover_authority),
+ * NULL = Microsoft's. Saved with the account; it is no secret. */
+const char     *outpost_account_get_authority (OutpostAccount *self);
+void            outpost_account_set_authority (OutpostAccount *self,
+                                              const char     *authority);
+/* Basic sign-in: whether the password was saved in the Secret Service ("Remember password").
+ * Only this flag is saved with the account, never the password. */
+gboolean        outpost_account_get_password_saved (OutpostAccount *self);
+void            outpost_account_set_password_saved (OutpostAccount *self,
+                                              gboolean        saved);
+/* The auth provider for a sync: none; basic with @password (kept in memory), else with the
+ * saved password (read from the Secret Service on the sync's thread); or the device code
+ * provider (refresh token from the Secret Service; client id and tenant from @settings, which
+ * may be NULL for the defaults). Never blocks. */
+OutpostAuthProvider *outpost_account_create_auth (OutpostAccount *self,
+                                              GSettings      *settings,
+                                              const char     *password);
+
 /* <dir>/outpost.db (see outpost_store_dir_for_account). */
 char           *outpost_account_get_db_path  (OutpostAccount *self);
 

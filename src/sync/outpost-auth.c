@@ -3,7 +3,10 @@
 
 #include <string.h>
 
+#include <glib/gi18n-lib.h>
+
 #include "outpost-auth.h"
+#include "outpost-secrets.h"
 
 G_DEFINE_INTERFACE (OutpostAuthProvider, outpost_auth_provider, G_TYPE_OBJECT)
 
@@ -152,5 +155,115 @@ outpost_auth_bearer_new (const char              *access_token,
   self->refresh = refresh;
   self->refresh_data = user_data;
   self->refresh_destroy = destroy;
+  return OUTPOST_AUTH_PROVIDER (self);
+}
+
+/* ---- basic with the password from the Secret Service ----------------------------------- */
+
+#define OUTPOST_TYPE_SAVED_BASIC_AUTH (outpost_saved_basic_auth_get_type ())
+G_DECLARE_FINAL_TYPE (OutpostSavedBasicAuth, outpost_saved_basic_auth, OUTPOST, SAVED_BASIC_AUTH, GObject)
+
+struct _OutpostSavedBasicAuth
+{
+  GObject  parent_instance;
+  GMutex   lock;
+  char    *account;
+  char    *user;
+  char    *header;    /* NULL until the password was read */
+};
+
+static char *
+saved_basic_get_authorization (OutpostAuthProvider *provider,
+                               GCancellable        *cancellable,
+                               GError             **error)
+{
+  OutpostSavedBasicAuth *self = OUTPOST_SAVED_BASIC_AUTH (provider);
+  char *copy = NULL;
+
+  g_mutex_lock (&self->lock);
+  if (self->header == NULL)
+    {
+      GError *local = NULL;
+      char *password = outpost_secrets_lookup (self->account, OUTPOST_SECRET_PASSWORD,
+                                               cancellable, &local);
+
+      if (password != NULL)
+        {
+          g_autoptr(OutpostAuthProvider) basic = outpost_auth_basic_new (self->user, password);
+
+          outpost_secrets_free (password);
+          self->header = outpost_auth_provider_get_authorization (basic, NULL, NULL);
+        }
+      else if (local != NULL)
+        g_propagate_error (error, local);
+      else
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                     _("No password is saved for “%s”: sign in again and choose to remember "
+                       "the password"), self->account);
+    }
+  copy = g_strdup (self->header);
+  g_mutex_unlock (&self->lock);
+  return copy;
+}
+
+static gboolean
+saved_basic_refresh (OutpostAuthProvider *provider,
+                     GCancellable        *cancellable,
+                     GError             **error)
+{
+  OutpostSavedBasicAuth *self = OUTPOST_SAVED_BASIC_AUTH (provider);
+
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+               _("The server refused the user name or password saved for “%s”"), self->account);
+  return FALSE;
+}
+
+static void
+saved_basic_iface_init (OutpostAuthProviderInterface *iface)
+{
+  iface->get_authorization = saved_basic_get_authorization;
+  iface->refresh = saved_basic_refresh;
+}
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (OutpostSavedBasicAuth, outpost_saved_basic_auth, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (OUTPOST_TYPE_AUTH_PROVIDER,
+                                                      saved_basic_iface_init))
+
+static void
+outpost_saved_basic_auth_finalize (GObject *object)
+{
+  OutpostSavedBasicAuth *self = OUTPOST_SAVED_BASIC_AUTH (object);
+
+  if (self->header != NULL)
+    memset (self->header, 0, strlen (self->header));
+  g_free (self->header);
+  g_free (self->account);
+  g_free (self->user);
+  g_mutex_clear (&self->lock);
+  G_OBJECT_CLASS (outpost_saved_basic_auth_parent_class)->finalize (object);
+}
+
+static void
+outpost_saved_basic_auth_class_init (OutpostSavedBasicAuthClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = outpost_saved_basic_auth_finalize;
+}
+
+static void
+outpost_saved_basic_auth_init (OutpostSavedBasicAuth *self)
+{
+  g_mutex_init (&self->lock);
+}
+
+OutpostAuthProvider *
+outpost_auth_basic_saved_new (const char *account,
+                              const char *user)
+{
+  OutpostSavedBasicAuth *self;
+
+  g_return_val_if_fail (account != NULL, NULL);
+  self = g_object_new (OUTPOST_TYPE_SAVED_BASIC_AUTH, NULL);
+  self->account = g_strdup (account);
+  self->user = g_strdup (user);
   return OUTPOST_AUTH_PROVIDER (self);
 }

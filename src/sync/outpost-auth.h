@@ -40,6 +40,12 @@ OutpostAuthProvider *outpost_auth_none_new  (void);
 OutpostAuthProvider *outpost_auth_basic_new (const char *user,
                                              const char *password);
 
+/* Basic authentication with the password saved in the Secret Service for @account
+ * (outpost-secrets.h): read on first use, on the calling worker thread, never on the main
+ * thread. No saved password, or a refused one, is an error naming the account. */
+OutpostAuthProvider *outpost_auth_basic_saved_new (const char *account,
+                                                   const char *user);
+
 /* Returns a new access token (caller frees) or NULL with @error. Called from a worker thread. */
 typedef char *(*OutpostTokenRefreshFunc) (gpointer      user_data,
                                           GCancellable *cancellable,

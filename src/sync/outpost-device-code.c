@@ -624,3 +624,109 @@ outpost_device_code_get_polls (OutpostDeviceCode *self)
   g_return_val_if_fail (OUTPOST_IS_DEVICE_CODE (self), 0);
   return (guint) g_atomic_int_get (&self->polls);
 }
+
+/* ---- authority discovery --------------------------------------------------------------- */
+
+gboolean
+outpost_device_code_url_is_allowed (const char *url)
+{
+  g_autoptr(GUri) uri = url != NULL ? g_uri_parse (url, G_URI_FLAGS_NONE, NULL) : NULL;
+  const char *scheme, *host;
+
+  if (uri == NULL)
+    return FALSE;
+  scheme = g_uri_get_scheme (uri);
+  host = g_uri_get_host (uri);
+  if (host == NULL || *host == '\0')
+    return FALSE;
+  if (g_ascii_strcasecmp (scheme, "https") == 0)
+    return TRUE;
+  return g_ascii_strcasecmp (scheme, "http") == 0
+         && (g_str_equal (host, "127.0.0.1") || g_str_equal (host, "::1")
+             || g_ascii_strcasecmp (host, "localhost") == 0);
+}
+
+/* The value of authorization_uri in a Bearer challenge (quoted or not), or NULL. */
+static char *
+challenge_authorization_uri (const char *challenge)
+{
+  const char *p;
+  gsize len;
+
+  if (challenge == NULL || g_ascii_strncasecmp (challenge, "Bearer", 6) != 0)
+    return NULL;
+  p = strstr (challenge, "authorization_uri=");
+  if (p == NULL)
+    return NULL;
+  p += strlen ("authorization_uri=");
+  if (*p == '"')
+    len = strcspn (++p, "\"");
+  else
+    len = strcspn (p, ", \t");
+  return len > 0 ? g_strndup (p, len) : NULL;
+}
+
+/* "https://login.microsoftonline.com/<tenant>/oauth2/authorize" -> "https://login.microsoftonline.com" */
+static char *
+authority_from_authorize_uri (const char *authorize, GError **error)
+{
+  g_autoptr(GUri) uri = g_uri_parse (authorize, G_URI_FLAGS_NONE, NULL);
+  g_autofree char *prefix = NULL;
+  const char *path, *oauth2;
+  char *slash;
+
+  if (uri == NULL || !outpost_device_code_url_is_allowed (authorize)
+      || (path = g_uri_get_path (uri)) == NULL || (oauth2 = strstr (path, "/oauth2/")) == NULL)
+    {
+      g_set_error (error, OUTPOST_DEVICE_CODE_ERROR, OUTPOST_DEVICE_CODE_ERROR_PROTOCOL,
+                   _("The server names a sign-in service that is not a secure (https) address: %s"),
+                   authorize);
+      return NULL;
+    }
+  prefix = g_strndup (path, (gsize) (oauth2 - path));
+  slash = strrchr (prefix, '/');   /* drop the tenant segment */
+  if (slash != NULL)
+    *slash = '\0';
+  return g_uri_join (G_URI_FLAGS_NONE, g_uri_get_scheme (uri), NULL, g_uri_get_host (uri),
+                     g_uri_get_port (uri), prefix, NULL, NULL);
+}
+
+char *
+outpost_device_code_discover_authority (const char    *org_url,
+                                        const char    *api_version,
+                                        GCancellable  *cancellable,
+                                        GError       **error)
+{
+  g_autofree char *org = strip_slashes (org_url);
+  g_autofree char *url = g_strdup_printf ("%s/api/data/%s/", org, api_version ? api_version : "v9.2");
+  g_autoptr(SoupSession) session = NULL;
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GError) local = NULL;
+  g_autofree char *authorize = NULL;
+
+  if (!outpost_device_code_url_is_allowed (org_url) || (msg = soup_message_new ("GET", url)) == NULL)
+    {
+      g_set_error (error, OUTPOST_DEVICE_CODE_ERROR, OUTPOST_DEVICE_CODE_ERROR_FAILED,
+                   _("“%s” is not an https:// address (plain http is allowed only for this computer)"),
+                   org_url);
+      return NULL;
+    }
+  session = soup_session_new_with_options ("timeout", 30, "user-agent", "Outpost/" PACKAGE_VERSION, NULL);
+  body = soup_session_send_and_read (session, msg, cancellable, &local);
+  if (body == NULL)
+    {
+      if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_propagate_error (error, g_steal_pointer (&local));
+      else
+        g_set_error (error, OUTPOST_DEVICE_CODE_ERROR, OUTPOST_DEVICE_CODE_ERROR_NETWORK,
+                     _("Could not reach the organization at %s: %s"), org_url, local->message);
+      return NULL;
+    }
+  if (soup_message_get_status (msg) == SOUP_STATUS_UNAUTHORIZED)
+    authorize = challenge_authorization_uri (
+      soup_message_headers_get_one (soup_message_get_response_headers (msg), "WWW-Authenticate"));
+  if (authorize == NULL)
+    return g_strdup (OUTPOST_DEVICE_CODE_AUTHORITY);
+  return authority_from_authorize_uri (authorize, error);
+}

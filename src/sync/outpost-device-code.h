@@ -70,6 +70,20 @@ const char *outpost_device_code_get_scope            (OutpostDeviceCode *self);
 /* Token requests sent during sign-in so far (polls), for tests and a progress hint. */
 guint       outpost_device_code_get_polls            (OutpostDeviceCode *self);
 
+/* Finds the sign-in authority of a Dataverse organization the documented way: an anonymous
+ * GET of {org_url}/api/data/{api_version}/ answers 401 with
+ * `WWW-Authenticate: Bearer authorization_uri="https://login.microsoftonline.com/<tenant>/oauth2/authorize"`.
+ * Returns the authority ("https://login.microsoftonline.com", no tenant, no trailing slash), or
+ * OUTPOST_DEVICE_CODE_AUTHORITY when the server sends no Bearer challenge. An authority must be
+ * https (plain http only on this computer, for the demo and test servers). Blocks: call it from
+ * a worker thread or the command line. @api_version NULL = "v9.2". */
+char       *outpost_device_code_discover_authority   (const char    *org_url,
+                                                      const char    *api_version,
+                                                      GCancellable  *cancellable,
+                                                      GError       **error);
+/* TRUE for https://, or http:// to 127.0.0.1, ::1 or localhost. */
+gboolean    outpost_device_code_url_is_allowed       (const char    *url);
+
 /* Signal "user-code" (const char *user_code, const char *verification_uri,
  *                     const char *message, int expires_in_seconds).
  * Properties "user-code", "verification-uri" (read-only, notify). */
