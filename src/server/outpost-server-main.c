@@ -212,6 +212,41 @@ server_init (OsServer *server, Options *o, GError **error)
                               o->basic_user ? o->basic_user : "demo", password ? password : "demo");
 }
 
+static void
+options_clear (Options *o)
+{
+  g_free (o->listen);
+  g_free (o->data);
+  g_free (o->seed);
+  g_free (o->auth);
+  g_free (o->tls_cert);
+  g_free (o->tls_key);
+  g_free (o->basic_user);
+  g_free (o->basic_password);
+}
+
+/* Everything server_init, open_database and start_listening made (each may be unset when
+ * start-up failed half way). */
+static void
+server_clear (OsServer *server)
+{
+  if (server->soup)
+    soup_server_disconnect (server->soup);
+  g_clear_object (&server->soup);
+  if (server->db)
+    sqlite3_close (server->db);
+  g_clear_pointer (&server->loop, g_main_loop_unref);
+  g_clear_pointer (&server->auth, os_auth_free);
+  g_clear_pointer (&server->faults, g_ptr_array_unref);
+  g_clear_pointer (&server->request_log, g_ptr_array_unref);
+  g_clear_pointer (&server->request_counts, g_hash_table_unref);
+  g_queue_clear_full (&server->limit_times, g_free);
+  g_free (server->limit_kind);
+  g_free (server->data_dir);
+  g_free (server->base_url);
+  g_free (server->api_base);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -234,14 +269,13 @@ main (int argc, char **argv)
   printf ("%s\n", server.base_url);
   fflush (stdout);
   g_main_loop_run (server.loop);
-  soup_server_disconnect (server.soup);
-  g_object_unref (server.soup);
-  sqlite3_close (server.db);
-  g_main_loop_unref (server.loop);
-  os_auth_free (server.auth);
+  server_clear (&server);
+  options_clear (&o);
   return 0;
 
 fail:
   g_printerr ("outpost-server: %s\n", error ? error->message : "failed");
+  server_clear (&server);
+  options_clear (&o);
   return 1;
 }
