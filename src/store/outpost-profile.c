@@ -33,6 +33,8 @@
  *                                             time_zone_independent
  *         "options": [ {"value": 1, "label": "Hot"} ],   picklist, multipicklist, state, status
  *         "targets": ["account", "contact"]   lookup only, required for lookups
+ *         "format": "url"                     optional: text (default); url | email | phone
+ *                                             (strings); attachment (memos: a Base64 file body)
  *       } ]
  *     } ],
  *     "relationships": [ {                    optional N:N relationships
@@ -73,6 +75,10 @@ static const char *const policy_names[] = {
 
 static const char *const behavior_names[] = {
   "user_local", "date_only", "time_zone_independent",
+};
+
+static const char *const format_names[] = {
+  "text", "url", "email", "phone", "attachment",
 };
 
 /* ---- small public helpers ---------------------------------------------------------------- */
@@ -482,12 +488,32 @@ parse_field_type (JsonObject *obj, const char *path, OutpostField *field, GError
   return TRUE;
 }
 
+static gboolean
+parse_field_format (JsonObject *obj, const char *path, OutpostField *field, GError **error)
+{
+  g_autofree char *format = NULL;
+  g_autofree char *fp = sub_path (path, "format");
+  gint f = 0;
+
+  if (!get_string (obj, path, "format", FALSE, FALSE, &format, error))
+    return FALSE;
+  if (format != NULL && !lookup_name (format_names, G_N_ELEMENTS (format_names), format, &f))
+    return fail (error, fp, _("unknown format '%s'"), format);
+  field->format = (OutpostFieldFormat) f;
+  if (field->format == OUTPOST_FIELD_FORMAT_ATTACHMENT && field->type != OUTPOST_FIELD_MEMO)
+    return fail (error, fp, _("only memo fields hold an attachment"));
+  if (field->format != OUTPOST_FIELD_FORMAT_TEXT && field->format != OUTPOST_FIELD_FORMAT_ATTACHMENT &&
+      field->type != OUTPOST_FIELD_STRING)
+    return fail (error, fp, _("only string fields are web sites, e-mail addresses or phone numbers"));
+  return TRUE;
+}
+
 static OutpostField *
 parse_field (JsonObject *obj, const char *path, GError **error)
 {
   static const char *const keys[] = {
     "name", "label", "type", "required", "read_only", "searchable", "max_length", "precision",
-    "min", "max", "behavior", "options", "targets", NULL
+    "min", "max", "behavior", "options", "targets", "format", NULL
   };
   g_autoptr(OutpostField) field = g_new0 (OutpostField, 1);
   g_autofree char *tp = sub_path (path, "targets");
@@ -502,7 +528,8 @@ parse_field (JsonObject *obj, const char *path, GError **error)
       !get_bool (obj, path, "searchable", &field->searchable, error) ||
       !parse_field_numbers (obj, path, field, error) ||
       !parse_options (obj, path, field, error) ||
-      !get_ident_list (obj, path, "targets", &field->targets, error))
+      !get_ident_list (obj, path, "targets", &field->targets, error) ||
+      !parse_field_format (obj, path, field, error))
     return NULL;
   if (g_str_has_prefix (field->name, "__"))
     return fail (error, np, _("names starting with '__' are reserved")), NULL;
@@ -915,6 +942,8 @@ add_field (JsonBuilder *b, OutpostField *f)
     add_options (b, f->options);
   if (f->targets != NULL)
     add_strv (b, "targets", f->targets);
+  if (f->format != OUTPOST_FIELD_FORMAT_TEXT)
+    add_string (b, "format", format_names[f->format]);
   json_builder_end_object (b);
 }
 

@@ -32,6 +32,18 @@ typedef enum {
   OUTPOST_DATETIME_TIME_ZONE_INDEPENDENT,
 } OutpostDateTimeBehavior;
 
+/* What a text field holds (Dataverse's StringAttributeMetadata.Format: Text, Url, Email,
+ * Phone): the form offers to open web sites, e-mail addresses and phone numbers, and only as
+ * http(s):, mailto: and tel: (outpost-links.h). An attachment is a memo with a file's Base64
+ * body (a note's documentbody); the record's "filename" and "mimetype" describe it. */
+typedef enum {
+  OUTPOST_FIELD_FORMAT_TEXT,
+  OUTPOST_FIELD_FORMAT_URL,
+  OUTPOST_FIELD_FORMAT_EMAIL,
+  OUTPOST_FIELD_FORMAT_PHONE,
+  OUTPOST_FIELD_FORMAT_ATTACHMENT,
+} OutpostFieldFormat;
+
 typedef enum {
   OUTPOST_CONFLICT_SERVER_WINS,
   OUTPOST_CONFLICT_CLIENT_WINS_CHANGED_FIELDS,
@@ -58,6 +70,7 @@ typedef struct {
   OutpostDateTimeBehavior datetime_behavior;
   GArray                 *options;       /* OutpostOption, picklists/state/status; may be NULL */
   GStrv                   targets;       /* lookup target entity logical names; may be NULL */
+  OutpostFieldFormat      format;        /* strings: url/email/phone; memos: attachment */
 } OutpostField;
 
 typedef struct {
