@@ -4,7 +4,7 @@ of outpost-server.
 
 dogtail chats on stdout, and the bus daemons may too: TAP goes to a private copy of the
 original stdout and everything else written to fd 1 goes to stderr."""
-import contextlib, json, os, subprocess, sys, tempfile, time, urllib.request
+import contextlib, fcntl, json, os, re, sqlite3, struct, subprocess, sys, tempfile, time, urllib.request
 
 _tap = os.fdopen(os.dup(1), 'w')
 os.dup2(2, 1)
@@ -128,3 +128,188 @@ def admin(base, method, path, body=None):
     with urllib.request.urlopen(req, timeout=10) as r:
         text = r.read().decode()
         return json.loads(text) if text else None
+
+
+def db_row(db, sql, *args):
+    """One row of the app's store (a second connection: WAL readers never block its writers)."""
+    with contextlib.closing(sqlite3.connect(db, timeout=10)) as c:
+        return c.execute(sql, args).fetchone()
+
+
+def keyfile_env(tmp, settings, **extra):
+    """app_env with the keyfile settings backend holding @settings (key -> GVariant text) of the
+    app's schema, for settings a test needs before the app starts (e.g. automatic sync off)."""
+    folder = os.path.join(tmp, 'config', 'glib-2.0', 'settings')
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, 'keyfile'), 'w') as f:
+        f.write('[io/github/outpostcrm/Outpost]\n')
+        f.writelines('%s=%s\n' % kv for kv in settings.items())
+    return app_env(tmp, GSETTINGS_BACKEND='keyfile', **extra)
+
+
+def is_pressed(node):
+    """GTK 4 exposes a toggle button's state as "pressed" (AT-SPI), not "checked"."""
+    import pyatspi
+    states = node.getState()
+    return states.contains(pyatspi.STATE_PRESSED) or states.contains(pyatspi.STATE_CHECKED)
+
+
+def focused_text(app):
+    return app.findChild(lambda n: n.roleName == 'text' and n.focused, retry=False, requireResult=False)
+
+
+def search(app, text):
+    """Ctrl+F, then type @text over what the search entry held. The search bar slides in: type
+    only once its entry has the focus, or the first key is lost."""
+    keyCombo('<Control>f')
+    wait_for(lambda: focused_text(app), 10)
+    time.sleep(0.3)
+    keyCombo('<Control>a')
+    if text:
+        typeText(text)
+    else:
+        keyCombo('BackSpace')
+
+
+def record_count(app):
+    """The list header's "N records" subtitle(s)."""
+    return [l for l in labels(app) if l.endswith(' records') or l.endswith(' record')]
+
+
+def open_record(app, query, name, timeout=10):
+    """Search for @query, click the list cell @name; true once the form shows it (its title
+    repeats the name: GTK 4.8 does not expose an entry's text over AT-SPI)."""
+    search(app, query)
+    wait_for(lambda: name in labels(app), timeout)
+    cell = app.findChild(lambda n: n.roleName == 'label' and n.name == name, retry=True, requireResult=False)
+    if cell is not None:
+        cell.click()
+    return wait_for(lambda: labels(app).count(name) >= 2, timeout)
+
+
+def set_text(app, field, value, save=True, timeout=10):
+    """Click the form's entry @field, replace its text with @value, Ctrl+S unless not @save."""
+    entry = wait_for(lambda: find(app, 'text', field), timeout)
+    if entry is None:
+        return False
+    entry.click()
+    keyCombo('<Control>a')
+    typeText(value)
+    if save:
+        keyCombo('<Control>s')
+    return True
+
+
+def select_entity(app, plural, timeout=10):
+    """Clear the search, select the sidebar row @plural; true once its list counts its rows."""
+    search(app, '')
+    row = wait_for(lambda: find(app, 'list item', plural), timeout)
+    if row is not None:
+        # GtkListBox offers AT-SPI selection: select the row as a screen reader would (a
+        # pointer click may land while the list beside it relayouts).
+        try:
+            row.select()
+        except Exception:
+            row.click()
+    return wait_for(lambda: find(app, 'label', plural) and record_count(app), timeout)
+
+
+SYNCING = 'Synchronizing…'
+
+
+def sync_and_wait(app, timeout=120):
+    """F5, then wait until the header's progress is gone."""
+    keyCombo('F5')
+    wait_for(lambda: SYNCING in labels(app), 5, 0.1)
+    return wait_for(lambda: SYNCING not in labels(app), timeout, 0.5)
+
+
+class WriteLockProbe:
+    """Whether some connection holds the write lock of a SQLite database in WAL mode, seen from
+    outside without taking any lock: the unix VFS holds a POSIX write lock on byte 120 of the
+    -shm file (WAL_WRITE_LOCK) for as long as a write transaction lasts, and F_GETLK reports a
+    conflicting lock of another process (Linux struct flock layout)."""
+    SHM_WRITE_LOCK = 120
+    FLOCK = 'hh4xqqi4x'
+
+    def __init__(self, db):
+        self.shm = db + '-shm'
+        self.fd = None
+
+    def held(self):
+        if self.fd is None:
+            try:
+                self.fd = os.open(self.shm, os.O_RDONLY)
+            except OSError:
+                return False
+        req = struct.pack(self.FLOCK, fcntl.F_WRLCK, os.SEEK_SET, self.SHM_WRITE_LOCK, 1, 0)
+        return struct.unpack(self.FLOCK, fcntl.fcntl(self.fd, fcntl.F_GETLK, req))[0] != fcntl.F_UNLCK
+
+    def wait_acquired(self, timeout, step=0.001):
+        """Wait for the lock to go from free to held; the time it was seen taken, or None."""
+        end = time.monotonic() + timeout
+        while self.held():             # a transaction already running: wait for the next one
+            if time.monotonic() >= end:
+                return None
+            time.sleep(step)
+        while not self.held():
+            if time.monotonic() >= end:
+                return None
+            time.sleep(step)
+        return time.monotonic()
+
+    def wait_released(self, timeout, step=0.002):
+        end = time.monotonic() + timeout
+        while self.held() and time.monotonic() < end:
+            time.sleep(step)
+        return time.monotonic()
+
+    def close(self):
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+
+def screen_pixels(png, step=8):
+    """RGB triples of a screenshot on a grid (every @step-th pixel of every @step-th row), without
+    the X root window's pure black (the headless session has no desktop: only our windows)."""
+    size = subprocess.run(['identify', '-format', '%w %h', png], check=True, capture_output=True,
+                          text=True).stdout.split()
+    w, h = int(size[0]), int(size[1])
+    raw = subprocess.run(['convert', png, '-depth', '8', 'rgb:-'], check=True, capture_output=True).stdout
+    out = []
+    for y in range(0, h, step):
+        row = y * w * 3
+        for x in range(0, w, step):
+            p = raw[row + x * 3: row + x * 3 + 3]
+            if p != b'\0\0\0':
+                out.append(tuple(p))
+    return out
+
+
+def luma(rgb):
+    r, g, b = rgb
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def window_tone(png):
+    """(mean luma 0-255, share of pixels lighter than 200) of the windows on a screenshot."""
+    pixels = screen_pixels(png)
+    if not pixels:
+        return None, None
+    lumas = [luma(p) for p in pixels]
+    return sum(lumas) / len(lumas), sum(1 for l in lumas if l > 200) / len(lumas)
+
+
+# Hard-coded colours in a style sheet: hex, rgb()/hsl() functions, and CSS colour keywords that
+# are light or dark by themselves. libadwaita's named colours (@window_bg_color, ...) follow
+# the style; mixing them (alpha(@x, .5), mix(@a, @b, .3), shade(@x, 1.1)) is fine.
+_CSS_COLOUR = re.compile(r'#[0-9a-fA-F]{3,8}\b|\b(?:rgba?|hsla?)\s*\(|'
+                         r'(?<![@\w-])(?:white|black|gr[ae]y|silver|whitesmoke|gainsboro|snow|ivory)(?![\w-])',
+                         re.IGNORECASE)
+
+
+def hard_coded_colours(css_path):
+    """(line number, text) of each hard-coded colour in a style sheet (comments ignored)."""
+    text = re.sub(r'/\*.*?\*/', lambda m: '\n' * m.group(0).count('\n'), open(css_path).read(), flags=re.S)
+    return [(i + 1, m.group(0)) for i, line in enumerate(text.split('\n')) for m in _CSS_COLOUR.finditer(line)]

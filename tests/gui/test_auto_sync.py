@@ -7,7 +7,8 @@ Run under tests/gui/gui-session; output is TAP; screenshots go to $OUTPOST_SHOTS
 import os, shutil, subprocess, sys, traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from guilib import BUILD, BUTTON, Shots, app_env, find_button, finish, labels, make_tmp, stop, tap, tree, wait_for
+from guilib import (BUILD, BUTTON, Shots, app_env, find_button, finish, is_pressed as is_on, labels, make_tmp,
+                    stop, tap, tree, wait_for)
 
 shot = Shots(os.path.join(BUILD, 'gui', 'gui-shots', 'auto-sync'))
 PAUSED = 'Automatic sync is paused while you work offline'
@@ -16,13 +17,6 @@ PAUSED = 'Automatic sync is paused while you work offline'
 def toggle(app):
     return app.findChild(lambda n: n.roleName in BUTTON and n.name == 'Work Offline',
                          retry=False, requireResult=False)
-
-
-def is_on(node):
-    """GTK 4 exposes a toggle button's state as "pressed" (AT-SPI), not "checked"."""
-    import pyatspi
-    states = node.getState()
-    return states.contains(pyatspi.STATE_PRESSED) or states.contains(pyatspi.STATE_CHECKED)
 
 
 def paused(app):
