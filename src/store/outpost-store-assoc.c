@@ -182,3 +182,24 @@ outpost_store_list_associated (OutpostStore *self, const char *relationship, con
                _("No relationship %s on %s"), relationship, entity);
   return NULL;
 }
+
+/* Links added or removed here and not yet uploaded, counted on the relationship's first
+ * entity (the side the journal entry is kept on), so the sidebar's unsynced count and the
+ * sync state include N:N changes. @entity NULL = all. */
+gint64
+outpost_store_count_pending_associations (OutpostStore *self, const char *entity, GError **error)
+{
+  sqlite3_stmt *stmt = outpost_store_prepare (self,
+    "SELECT count(*) FROM outpost_association WHERE state != 0 AND (?1 IS NULL OR entity = ?1)", error);
+  gint64 n = -1;
+
+  if (stmt == NULL)
+    return -1;
+  sqlite3_bind_text (stmt, 1, entity, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    n = sqlite3_column_int64 (stmt, 0);
+  else
+    outpost_store_sqlite_error (self, error, _("Could not count the unsynced links"));
+  sqlite3_reset (stmt);
+  return n;
+}

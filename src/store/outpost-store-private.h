@@ -143,6 +143,10 @@ OutpostApplyResult outpost_bulk_apply        (OutpostStore *self, OutpostTable *
                                               const char *etag, gint64 generation,
                                               GError **error);
 
+/* outpost-store-assoc.c: N:N links added/removed here, not yet uploaded (@entity NULL = all) */
+gint64         outpost_store_count_pending_associations (OutpostStore *self, const char *entity,
+                                              GError **error);
+
 /* outpost-store-journal.c */
 gint64         outpost_journal_append        (OutpostStore *self, OutpostJournalOp op,
                                               const char *entity, const char *record_id,

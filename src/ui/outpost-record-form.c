@@ -5,6 +5,7 @@
 
 #include "outpost-field-editor.h"
 #include "outpost-record-form.h"
+#include "outpost-related-view.h"
 #include "outpost-store-jobs.h"
 #include "outpost-ui-format.h"
 
@@ -25,6 +26,8 @@ struct _OutpostRecordForm
   GtkLabel       *form_error;
   GtkWidget      *fields_box;
   GtkWidget      *related_box;
+  GtkWidget      *email_button;
+  GtkWidget      *related;     /* OutpostRelatedView, in related_box */
 
   OutpostEntity  *entity;      /* from the profile */
   char           *id;          /* NULL for a new record */
@@ -45,8 +48,6 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (OutpostRecordForm, outpost_record_form, GTK_TYPE_BOX)
 
-static void related_load (OutpostRecordForm *self);
-
 static OutpostStoreClient *
 client_of (OutpostRecordForm *self)
 {
@@ -62,10 +63,35 @@ set_dirty (OutpostRecordForm *self, gboolean dirty)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DIRTY]);
 }
 
+/* Records an email can be written to: they have an address and an email can regard them. */
+static gboolean
+can_email (OutpostRecordForm *self)
+{
+  OutpostEntity *email = outpost_profile_lookup_entity (outpost_context_get_profile (self->context), "email");
+  OutpostField *regarding = email != NULL ? outpost_entity_lookup_field (email, "regardingobjectid") : NULL;
+
+  return self->entity != NULL && self->record != NULL && regarding != NULL && regarding->targets != NULL
+         && g_strv_contains ((const char * const *) regarding->targets, self->entity->logical_name)
+         && outpost_entity_lookup_field (self->entity, "emailaddress1") != NULL;
+}
+
+static void
+update_email_button (OutpostRecordForm *self)
+{
+  gboolean shown = can_email (self);
+
+  gtk_widget_set_visible (self->email_button, shown);
+  if (shown)
+    gtk_actionable_set_action_target (GTK_ACTIONABLE (self->email_button), "(ss)",
+                                      self->entity->logical_name, self->id);
+}
+
 static void
 update_actions (OutpostRecordForm *self)
 {
   gboolean shown = self->entity != NULL;
+
+  update_email_button (self);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "form.save", shown && self->dirty && !self->saving);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "form.revert", shown && self->dirty && !self->saving);
@@ -343,7 +369,8 @@ record_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
   update_title (self);
   update_state (self);
   gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "form");
-  related_load (self);
+  update_actions (self);
+  outpost_related_view_load (OUTPOST_RELATED_VIEW (self->related), self->entity, self->id);
 }
 
 static gboolean
@@ -362,7 +389,7 @@ set_entity (OutpostRecordForm *self, const char *entity, const char *id)
   self->saving = FALSE;
   self->reloading = FALSE;
   build_editors (self);
-  clear_box (self->related_box);
+  outpost_related_view_clear (OUTPOST_RELATED_VIEW (self->related));
   return TRUE;
 }
 
@@ -415,6 +442,7 @@ outpost_record_form_clear (OutpostRecordForm *self)
   g_clear_pointer (&self->record, outpost_record_unref);
   g_clear_pointer (&self->id, g_free);
   self->entity = NULL;
+  outpost_related_view_clear (OUTPOST_RELATED_VIEW (self->related));
   set_dirty (self, FALSE);
   update_actions (self);
   update_title (self);
@@ -582,135 +610,6 @@ form_delete (GtkWidget *widget, const char *action_name, GVariant *parameter)
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
-/* ---- related records ------------------------------------------------------------------------ */
-
-typedef struct {
-  OutpostRecordForm *form;
-  GtkWidget         *list;
-} RelatedData;
-
-static void
-related_row_activated (GtkListBox *list, GtkListBoxRow *row, OutpostRecordForm *self)
-{
-  g_signal_emit (self, signals[SIGNAL_OPEN_RECORD], 0,
-                 g_object_get_data (G_OBJECT (row), "entity"),
-                 g_object_get_data (G_OBJECT (row), "id"));
-}
-
-static GtkWidget *
-related_row (OutpostRecord *record, OutpostEntity *entity)
-{
-  g_autofree char *title = outpost_record_title (record, entity);
-  GtkWidget *row = gtk_list_box_row_new ();
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-  GtkWidget *label = gtk_label_new (NULL);
-  const char *icon = outpost_row_state_icon (record);
-
-  gtk_label_set_text (GTK_LABEL (label), title);
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-  gtk_widget_set_hexpand (label, TRUE);
-  gtk_box_append (GTK_BOX (box), label);
-  if (icon != NULL)
-    {
-      GtkWidget *image = gtk_image_new_from_icon_name (icon);
-
-      gtk_widget_set_tooltip_text (image, outpost_row_state_label (record));
-      gtk_box_append (GTK_BOX (box), image);
-    }
-  gtk_widget_set_margin_start (box, 12);
-  gtk_widget_set_margin_end (box, 12);
-  gtk_widget_set_margin_top (box, 10);
-  gtk_widget_set_margin_bottom (box, 10);
-  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
-  g_object_set_data_full (G_OBJECT (row), "entity", g_strdup (record->entity), g_free);
-  g_object_set_data_full (G_OBJECT (row), "id", g_strdup (record->id), g_free);
-  return row;
-}
-
-static void
-related_ready (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  RelatedData *data = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) rows = outpost_jobs_finish (result, &error);
-
-  if (rows != NULL)
-    {
-      OutpostProfile *profile = outpost_context_get_profile (data->form->context);
-
-      for (guint i = 0; i < rows->len; i++)
-        {
-          OutpostRecord *record = g_ptr_array_index (rows, i);
-
-          gtk_list_box_append (GTK_LIST_BOX (data->list),
-                               related_row (record, outpost_profile_lookup_entity (profile, record->entity)));
-        }
-      gtk_widget_set_visible (gtk_widget_get_parent (data->list), rows->len > 0);
-    }
-  g_object_unref (data->list);
-  g_free (data);
-}
-
-static GtkWidget *
-related_section (OutpostRecordForm *self, OutpostEntity *other, OutpostField *field)
-{
-  GtkWidget *section = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-  GtkWidget *heading = gtk_label_new (NULL);
-  GtkWidget *list = gtk_list_box_new ();
-  g_autofree char *text = g_strdup_printf (_("%s (%s)"), other->display_plural,
-                                           field->label != NULL ? field->label : field->name);
-
-  gtk_label_set_text (GTK_LABEL (heading), text);
-  gtk_label_set_xalign (GTK_LABEL (heading), 0);
-  gtk_widget_add_css_class (heading, "heading");
-  gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
-  gtk_widget_add_css_class (list, "boxed-list");
-  gtk_accessible_update_property (GTK_ACCESSIBLE (list), GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
-  g_signal_connect_object (list, "row-activated", G_CALLBACK (related_row_activated), self, 0);
-  gtk_box_append (GTK_BOX (section), heading);
-  gtk_box_append (GTK_BOX (section), list);
-  gtk_widget_set_visible (section, FALSE);   /* shown when it has rows */
-  return list;
-}
-
-static gboolean
-field_targets (OutpostField *field, const char *entity)
-{
-  return field->type == OUTPOST_FIELD_LOOKUP && field->targets != NULL
-         && g_strv_contains ((const char * const *) field->targets, entity);
-}
-
-/* Every lookup of every entity that can point at this record gives a section. */
-static void
-related_load (OutpostRecordForm *self)
-{
-  OutpostProfile *profile = outpost_context_get_profile (self->context);
-
-  clear_box (self->related_box);
-  for (guint i = 0; i < outpost_profile_get_n_entities (profile); i++)
-    {
-      OutpostEntity *other = outpost_profile_get_entity_at (profile, i);
-
-      for (guint j = 0; j < other->fields->len; j++)
-        {
-          OutpostField *field = g_ptr_array_index (other->fields, j);
-          RelatedData *data;
-          GtkWidget *list;
-
-          if (!field_targets (field, self->entity->logical_name))
-            continue;
-          list = related_section (self, other, field);
-          gtk_box_append (GTK_BOX (self->related_box), gtk_widget_get_parent (list));
-          data = g_new0 (RelatedData, 1);
-          data->form = self;
-          data->list = g_object_ref (list);
-          outpost_jobs_query (client_of (self), other->logical_name, field->name, self->id,
-                              NULL, 50, self->cancellable, related_ready, data);
-        }
-    }
-}
-
 /* ---- GObject ------------------------------------------------------------------------------- */
 
 static void
@@ -819,6 +718,8 @@ add_signals (GObjectClass *object_class)
                                         G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
+static void outpost_record_form_constructed (GObject *object);
+
 static void
 outpost_record_form_class_init (OutpostRecordFormClass *klass)
 {
@@ -827,6 +728,7 @@ outpost_record_form_class_init (OutpostRecordFormClass *klass)
 
   object_class->dispose = outpost_record_form_dispose;
   object_class->finalize = outpost_record_form_finalize;
+  object_class->constructed = outpost_record_form_constructed;
   object_class->set_property = outpost_record_form_set_property;
   object_class->get_property = outpost_record_form_get_property;
   properties[PROP_CONTEXT] =
@@ -852,6 +754,7 @@ outpost_record_form_class_init (OutpostRecordFormClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OutpostRecordForm, form_error);
   gtk_widget_class_bind_template_child (widget_class, OutpostRecordForm, fields_box);
   gtk_widget_class_bind_template_child (widget_class, OutpostRecordForm, related_box);
+  gtk_widget_class_bind_template_child (widget_class, OutpostRecordForm, email_button);
   gtk_widget_class_bind_template_callback (widget_class, back_clicked);
   gtk_widget_class_install_action (widget_class, "form.save", NULL, form_save);
   gtk_widget_class_install_action (widget_class, "form.revert", NULL, form_revert);
@@ -865,6 +768,33 @@ outpost_record_form_init (OutpostRecordForm *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->editors = g_ptr_array_new ();
   self->cancellable = g_cancellable_new ();
+}
+
+static void
+related_open_record (OutpostRecordForm *self, const char *entity, const char *id)
+{
+  g_signal_emit (self, signals[SIGNAL_OPEN_RECORD], 0, entity, id);
+}
+
+/* An N:N link of the record shown changed: for the window that is a change like a save
+ * (counts, the list, auto-sync-after-change). */
+static void
+related_changed (OutpostRecordForm *self)
+{
+  if (self->entity != NULL && self->id != NULL)
+    g_signal_emit (self, signals[SIGNAL_SAVED], 0, self->entity->logical_name, self->id);
+}
+
+static void
+outpost_record_form_constructed (GObject *object)
+{
+  OutpostRecordForm *self = OUTPOST_RECORD_FORM (object);
+
+  G_OBJECT_CLASS (outpost_record_form_parent_class)->constructed (object);
+  self->related = outpost_related_view_new (self->context);
+  g_signal_connect_swapped (self->related, "open-record", G_CALLBACK (related_open_record), self);
+  g_signal_connect_swapped (self->related, "changed", G_CALLBACK (related_changed), self);
+  gtk_box_append (GTK_BOX (self->related_box), self->related);
   update_actions (self);
 }
 

@@ -1,6 +1,6 @@
 /* outpost-record-form.h: a record's form, generated from the profile's field metadata, with
  * save, revert and delete, inline validation, the record's sync state and its related records
- * (records of other entities whose lookups point at it). */
+ * (records of other entities whose lookups point at it, and N:N links). */
 #pragma once
 
 #include <adwaita.h>
@@ -30,7 +30,9 @@ void        outpost_record_form_reload     (OutpostRecordForm *self);
 void        outpost_record_form_set_show_back (OutpostRecordForm *self,
                                             gboolean           show);
 
-/* Signals: "saved" (entity, id), "deleted" (entity, id), "open-record" (entity, id),
- * "back" (), "toast" (message: plain text). */
+/* Signals: "saved" (entity, id) also when an N:N link of the record changed, "deleted" (entity,
+ * id), "open-record" (entity, id), "back" (), "toast" (message: plain text).
+ * A record an email can regard (it has emailaddress1) shows a "New Email" button that activates
+ * "win.new-email" with the target ("entity", "id"). Related records: outpost-related-view.h. */
 
 G_END_DECLS

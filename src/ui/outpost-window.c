@@ -7,6 +7,7 @@
 #include "outpost-store-jobs.h"
 #include "outpost-ui-format.h"
 #include "outpost-welcome-page.h"
+#include "outpost-email-compose.h"
 #include "outpost-window-private.h"
 
 G_DEFINE_FINAL_TYPE (OutpostWindow, outpost_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -304,6 +305,9 @@ build_columns (OutpostWindow *self, OutpostEntity *entity)
       if (field == NULL)
         continue;
       column = column_new (self, field, i == 0);
+      /* the profile's sort columns have an index; sorting by any other column scans every row */
+      if (!outpost_entity_is_sortable (entity, field->name))
+        gtk_column_view_column_set_sorter (column, NULL);
       gtk_column_view_append_column (self->column_view, column);
       if (i == 0)
         gtk_column_view_sort_by_column (self->column_view, column, GTK_SORT_ASCENDING);
@@ -561,6 +565,41 @@ outpost_window_show_welcome (OutpostWindow *self, const char *error)
 
 /* ---- actions ------------------------------------------------------------------------------ */
 
+/* The email compose window (outpost-email-compose.h): its saves and sends change the lists and
+ * the related records of the form (the compose tells the scheduler itself). */
+static void
+email_changed (OutpostWindow *self)
+{
+  outpost_window_refresh_list (self);
+  if (self->form != NULL)
+    outpost_record_form_reload (self->form);
+}
+
+static void
+open_email_compose (OutpostWindow *self, const char *entity, const char *id)
+{
+  GtkWidget *compose = outpost_email_compose_new (self->context, entity, id);
+
+  gtk_window_set_transient_for (GTK_WINDOW (compose), GTK_WINDOW (self));
+  g_signal_connect_object (compose, "saved", G_CALLBACK (email_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (compose, "sent", G_CALLBACK (email_changed), self, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (compose));
+}
+
+/* win.new-email ("entity", "id"): an email to / regarding that record, a draft ("email", id),
+ * or an empty one ("", ""). */
+static void
+new_email_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  OutpostWindow *self = OUTPOST_WINDOW (widget);
+  const char *entity, *id;
+
+  if (self->context == NULL)
+    return;
+  g_variant_get (parameter, "(&s&s)", &entity, &id);
+  open_email_compose (self, entity, id);
+}
+
 static void
 new_record_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
@@ -568,6 +607,11 @@ new_record_action (GtkWidget *widget, const char *action_name, GVariant *paramet
 
   if (self->form == NULL || self->entity == NULL)
     return;
+  if (g_str_equal (self->entity, "email"))
+    {
+      open_email_compose (self, NULL, NULL);
+      return;
+    }
   outpost_record_form_new_record (self->form, self->entity, NULL);
   adw_leaflet_set_visible_child_name (self->leaflet, "form");
 }
@@ -666,6 +710,7 @@ static void
 install_actions (GtkWidgetClass *widget_class)
 {
   gtk_widget_class_install_action (widget_class, "win.new-record", NULL, new_record_action);
+  gtk_widget_class_install_action (widget_class, "win.new-email", "(ss)", new_email_action);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
   gtk_widget_class_install_action (widget_class, "win.save", NULL, save_action);
   gtk_widget_class_install_action (widget_class, "win.go-sidebar", NULL, go_sidebar_action);
