@@ -74,6 +74,16 @@ start (OutpostStore *self, OutpostTable *t, gboolean *active, GError **error)
   return (*active = outpost_store_exec (self, sql, error));
 }
 
+/* The connection's memory while a bulk load runs. The store's defaults (a 64 MB page cache,
+ * up to 256 MB of the file mapped, temporary data in memory) suit a reader; the load's index
+ * and FTS builds at end_bulk sort the whole table, and with those defaults the sort, the
+ * mapped file and the cache all counted in the process's memory: 1M rows peaked at 521 MB.
+ * With a small cache, no mapping and temporary files on disk, the sorts spill to a temporary
+ * file instead. Set here, outside a transaction (temp_store cannot change inside one), they
+ * stay for the rest of the connection: the sync opens its own for each run, and the sweep
+ * right after end_bulk reads the whole table (mapped, that was the file's size again). */
+#define BULK_LIMITS "PRAGMA temp_store=FILE; PRAGMA cache_size=-16384; PRAGMA mmap_size=0"
+
 gboolean
 outpost_store_begin_bulk (OutpostStore *self, const char *entity, gboolean *active,
                           GError **error)
@@ -92,6 +102,8 @@ outpost_store_begin_bulk (OutpostStore *self, const char *entity, gboolean *acti
   t->bulk = on;
   if (active != NULL)
     *active = on;
+  if (on && self->tx_depth == 0)
+    return outpost_store_exec (self, BULK_LIMITS, error);
   return TRUE;
 }
 

@@ -1,12 +1,14 @@
 /* bench-sync.c: the sync engine's benchmark (issue 4), on loopback against outpost-server.
  *
- *   bench-sync [--accounts N] [--million]     (OUTPOST_SERVER must point at outpost-server)
+ *   bench-sync [--accounts N] [--runs N] [--million]   (OUTPOST_SERVER must point at outpost-server)
  *
  * Prints one table: full sync of N accounts x 20 fields (records/s end to end, peak RSS) with
  * the in-process floor (json-glib parse + prepared INSERT of the same pages) and the ratio;
  * nothing-changed incremental sync over the default profile's entities (wall time, requests);
  * upload of 10k local edits (records/s, requests); with --million, the peak RSS of a full sync
- * of 1M accounts. Each measurement runs in its own child process so peak RSS is its own. */
+ * of 1M accounts. Each measurement runs in its own child process so peak RSS is its own.
+ * CPU seconds of the client and of the server (which shares the machine) are shown apart;
+ * --runs N repeats the full sync and the floor N times, alternating, and shows the medians. */
 #include "config.h"
 
 #include <glib/gstdio.h>
@@ -15,6 +17,8 @@
 #include <sqlite3.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "outpost-store-sync.h"
 #include "outpost-sync-engine.h"
@@ -39,6 +43,33 @@ static gint64
 peak_rss_kb (void)
 {
   return status_kb ("VmHWM:");
+}
+
+/* CPU seconds (user + system) this process used so far. */
+static double
+self_cpu (void)
+{
+  struct rusage ru;
+
+  getrusage (RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+/* CPU seconds (user + system) of another process (the server), from /proc. */
+static double
+process_cpu (GSubprocess *process)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%s/stat", g_subprocess_get_identifier (process));
+  g_autofree char *stat = NULL;
+  g_auto(GStrv) fields = NULL;
+  const char *after;
+
+  if (!g_file_get_contents (path, &stat, NULL, NULL) || (after = strrchr (stat, ')')) == NULL)
+    return -1;
+  fields = g_strsplit (after + 2, " ", 0);   /* fields[0] is field 3 (state) */
+  if (g_strv_length (fields) < 13)
+    return -1;
+  return (g_ascii_strtod (fields[11], NULL) + g_ascii_strtod (fields[12], NULL)) / sysconf (_SC_CLK_TCK);
 }
 
 static void
@@ -168,6 +199,7 @@ engine_for (const char *url, const char *db, OutpostProfile *profile)
 static int
 child_full (const char *url, const char *db)
 {
+  double cpu0 = self_cpu ();
   g_autoptr(OutpostProfile) profile = bench_profile ();
   g_autoptr(OutpostSyncEngine) engine = engine_for (url, db, profile);
   OutpostSyncOptions options = { OUTPOST_SYNC_FULL };
@@ -179,9 +211,9 @@ child_full (const char *url, const char *db)
   /* RssFile: pages of the database the store maps (mmap_size) — counted in RSS, but clean
    * file pages the kernel drops under pressure; RssAnon is the process's own memory */
   g_print ("records=%" G_GINT64_FORMAT " seconds=%.3f requests=%" G_GUINT64_FORMAT " rss=%" G_GINT64_FORMAT
-           " bytes=%" G_GUINT64_FORMAT " anon=%" G_GINT64_FORMAT " file=%" G_GINT64_FORMAT "\n",
+           " bytes=%" G_GUINT64_FORMAT " anon=%" G_GINT64_FORMAT " file=%" G_GINT64_FORMAT " cpu=%.2f\n",
            r->downloaded, r->seconds, r->requests, peak_rss_kb (), r->bytes,
-           status_kb ("RssAnon:"), status_kb ("RssFile:"));
+           status_kb ("RssAnon:"), status_kb ("RssFile:"), self_cpu () - cpu0);
   return 0;
 }
 
@@ -220,6 +252,7 @@ child_upload (const char *url, const char *db, guint n)
   g_autoptr(OutpostSyncResult) r = NULL;
   OutpostQuery q = { 0 };
   g_autoptr(GPtrArray) rows = NULL;
+  double cpu0;
   g_autoptr(OutpostProfile) refined = NULL;
 
   /* the store the engine uses was opened with the refined profile: use the same */
@@ -244,11 +277,12 @@ child_upload (const char *url, const char *db, guint n)
         return g_printerr ("%s\n", error->message), 1;
     }
   g_clear_object (&store);
+  cpu0 = self_cpu ();
   r = outpost_sync_engine_run (engine, &options, NULL, &error);
   if (r == NULL)
     return g_printerr ("upload failed: %s\n", error->message), 1;
-  g_print ("records=%" G_GINT64_FORMAT " seconds=%.3f requests=%" G_GUINT64_FORMAT " errors=%" G_GINT64_FORMAT "\n",
-           r->uploaded, r->seconds, r->requests, r->errors);
+  g_print ("records=%" G_GINT64_FORMAT " seconds=%.3f requests=%" G_GUINT64_FORMAT " errors=%" G_GINT64_FORMAT " cpu=%.2f\n",
+           r->uploaded, r->seconds, r->requests, r->errors, self_cpu () - cpu0);
   return 0;
 }
 
@@ -268,6 +302,7 @@ child_floor (const char *url, const char *dir)
   sqlite3 *conn;
   sqlite3_stmt *stmt;
   gint64 rows = 0, start;
+  double cpu0;
 
   for (guint i = 0; i < e->fields->len; i++)
     {
@@ -300,6 +335,7 @@ child_floor (const char *url, const char *dir)
   sqlite3_exec (conn, sql->str, NULL, NULL, NULL);
   sqlite3_prepare_v2 (conn, ins->str, -1, &stmt, NULL);
   start = g_get_monotonic_time ();
+  cpu0 = self_cpu ();
   for (guint i = 0; i < pages->len; i++)
     {
       g_autoptr(JsonParser) p = json_parser_new_immutable ();
@@ -333,7 +369,8 @@ child_floor (const char *url, const char *dir)
         }
       sqlite3_exec (conn, "COMMIT", NULL, NULL, NULL);
     }
-  g_print ("records=%" G_GINT64_FORMAT " seconds=%.3f\n", rows, (g_get_monotonic_time () - start) / 1e6);
+  g_print ("records=%" G_GINT64_FORMAT " seconds=%.3f cpu=%.2f\n", rows,
+           (g_get_monotonic_time () - start) / 1e6, self_cpu () - cpu0);
   sqlite3_finalize (stmt);
   sqlite3_close (conn);
   g_string_free (select, TRUE);
@@ -382,6 +419,57 @@ num (GHashTable *kv, const char *key)
   return v ? g_ascii_strtod (v, NULL) : -1;
 }
 
+/* Runs a child against @server and adds the server's CPU seconds meanwhile as "server_cpu". */
+static GHashTable *
+run_child_on (Server *server, const char *const *args)
+{
+  double before = process_cpu (server->process);
+  GHashTable *kv = run_child (args);
+
+  g_hash_table_insert (kv, g_strdup ("server_cpu"),
+                       g_strdup_printf ("%.2f", process_cpu (server->process) - before));
+  return kv;
+}
+
+static void
+remove_db (const char *db)
+{
+  static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *path = g_strconcat (db, suffixes[i], NULL);
+      g_unlink (path);
+    }
+}
+
+static double num (GHashTable *kv, const char *key);
+
+static gint
+by_rate (gconstpointer a, gconstpointer b)
+{
+  GHashTable *x = *(GHashTable **) a, *y = *(GHashTable **) b;
+  double rx = num (x, "records") / num (x, "seconds"), ry = num (y, "records") / num (y, "seconds");
+
+  return rx < ry ? -1 : rx > ry;
+}
+
+/* The run with the median rate (records / seconds) of @runs. */
+static GHashTable *
+median_run (GPtrArray *runs)
+{
+  g_ptr_array_sort (runs, by_rate);
+  return g_hash_table_ref (g_ptr_array_index (runs, runs->len / 2));
+}
+
+static double
+load_average (void)
+{
+  g_autofree char *text = NULL;
+
+  return g_file_get_contents ("/proc/loadavg", &text, NULL, NULL) ? g_ascii_strtod (text, NULL) : -1;
+}
+
 static const char *
 verdict (gboolean ok)
 {
@@ -391,8 +479,11 @@ verdict (gboolean ok)
 int
 main (int argc, char **argv)
 {
-  guint n = 100000;
+  guint n = 100000, runs = 1;
   gboolean million = FALSE;
+  g_autoptr(GPtrArray) fulls = g_ptr_array_new_with_free_func ((GDestroyNotify) g_hash_table_unref);
+  g_autoptr(GPtrArray) floors = g_ptr_array_new_with_free_func ((GDestroyNotify) g_hash_table_unref);
+  double load_start = load_average ();
   g_autofree char *dbdir = NULL;
   g_autofree char *db = NULL;
   g_autofree char *seed = NULL;
@@ -415,6 +506,8 @@ main (int argc, char **argv)
         n = (guint) g_ascii_strtoull (argv[++i], NULL, 10);
       else if (g_str_equal (argv[i], "--million"))
         million = TRUE;
+      else if (g_str_equal (argv[i], "--runs") && i + 1 < argc)
+        runs = MAX (1, (guint) g_ascii_strtoull (argv[++i], NULL, 10));
     }
   if (g_getenv ("OUTPOST_SERVER") == NULL)
     g_error ("set OUTPOST_SERVER to the outpost-server binary");
@@ -424,9 +517,19 @@ main (int argc, char **argv)
   seed = g_strdup_printf ("accounts=%u", n);
   n_str = g_strdup_printf ("%u", MIN (n, 10000u));
   big = server_start (seed);
-  full = run_child ((const char *const[]) { "--child-full", big->url, db, NULL });
-  floor_ = run_child ((const char *const[]) { "--child-floor", big->url, dbdir, NULL });
-  up = run_child ((const char *const[]) { "--child-upload", big->url, db, n_str, NULL });
+  /* full sync and floor alternate, so a change in the machine's load hits both alike */
+  for (guint i = 0; i < runs; i++)
+    {
+      g_autofree char *floor_db = g_build_filename (dbdir, "floor.db", NULL);
+
+      remove_db (db);
+      remove_db (floor_db);
+      g_ptr_array_add (fulls, run_child_on (big, (const char *const[]) { "--child-full", big->url, db, NULL }));
+      g_ptr_array_add (floors, run_child_on (big, (const char *const[]) { "--child-floor", big->url, dbdir, NULL }));
+    }
+  full = median_run (fulls);
+  floor_ = median_run (floors);
+  up = run_child_on (big, (const char *const[]) { "--child-upload", big->url, db, n_str, NULL });
   server_stop (big);
   demo = server_start ("demo");
   {
@@ -438,30 +541,34 @@ main (int argc, char **argv)
     {
       g_autofree char *db3 = g_build_filename (dbdir, "million.db", NULL);
       Server *m = server_start ("accounts=1000000");
-      mil = run_child ((const char *const[]) { "--child-full", m->url, db3, NULL });
+      mil = run_child_on (m, (const char *const[]) { "--child-full", m->url, db3, NULL });
       server_stop (m);
     }
   rm_rf (dbdir);
 
   rate = num (full, "records") / num (full, "seconds");
   floor_rate = num (floor_, "records") / num (floor_, "seconds");
+  g_print ("load average (1 min) %.2f at the start, %.2f at the end; %u run(s) of the full sync and the floor, medians shown\n\n",
+           load_start, load_average (), runs);
   g_print ("| measurement | value | target | result |\n|---|---|---|---|\n");
-  g_print ("| full sync, %u accounts x %d fields: records/s end to end | %.0f (%.2f s, %.0f requests, %.1f MB) | >= 20000 | %s |\n",
-           n, FIELDS, rate, num (full, "seconds"), num (full, "requests"), num (full, "bytes") / 1e6, verdict (rate >= 20000));
-  g_print ("| floor: json-glib parse + prepared INSERT, same pages | %.0f records/s (%.2f s) | | |\n",
-           floor_rate, num (floor_, "seconds"));
+  g_print ("| full sync, %u accounts x %d fields: records/s end to end | %.0f (%.2f s, %.0f requests, %.1f MB; CPU: client %.2f s, server %.2f s) | >= 20000 | %s |\n",
+           n, FIELDS, rate, num (full, "seconds"), num (full, "requests"), num (full, "bytes") / 1e6,
+           num (full, "cpu"), num (full, "server_cpu"), verdict (rate >= 20000));
+  g_print ("| floor: json-glib parse + prepared INSERT, same pages | %.0f records/s (%.2f s, CPU %.2f s) | | |\n",
+           floor_rate, num (floor_, "seconds"), num (floor_, "cpu"));
   g_print ("| ratio sync / floor | %.2f | >= 0.8 | %s |\n", rate / floor_rate, verdict (rate / floor_rate >= 0.8));
   g_print ("| full sync peak RSS (%u accounts) | %.1f MB (at the end: %.1f MB anonymous, %.1f MB mapped database file) | | |\n",
            n, num (full, "rss") / 1024, num (full, "anon") / 1024, num (full, "file") / 1024);
   g_print ("| incremental, nothing changed, %.0f default-profile entities | %.1f ms, %.0f requests | <= 100 ms, <= 1/entity | %s |\n",
            num (incr, "entities"), num (incr, "seconds") * 1000, num (incr, "requests"),
            verdict (num (incr, "seconds") <= 0.1 && num (incr, "requests") <= num (incr, "entities")));
-  g_print ("| upload of %.0f local edits | %.0f records/s (%.2f s, %.0f requests, %.0f errors) | >= 5000 | %s |\n",
+  g_print ("| upload of %.0f local edits | %.0f records/s (%.2f s, %.0f requests, %.0f errors; CPU: client %.2f s, server %.2f s) | >= 5000 | %s |\n",
            num (up, "records"), num (up, "records") / num (up, "seconds"), num (up, "seconds"),
-           num (up, "requests"), num (up, "errors"), verdict (num (up, "records") / num (up, "seconds") >= 5000));
+           num (up, "requests"), num (up, "errors"), num (up, "cpu"), num (up, "server_cpu"),
+           verdict (num (up, "records") / num (up, "seconds") >= 5000));
   if (mil != NULL)
-    g_print ("| full sync of 1M accounts: peak RSS | %.1f MB (%.0f records/s; at the end %.1f MB anonymous, %.1f MB mapped database file) | <= 200 MB | %s |\n",
-             num (mil, "rss") / 1024, num (mil, "records") / num (mil, "seconds"),
+    g_print ("| full sync of 1M accounts: peak RSS | %.1f MB (%.0f records/s, CPU: client %.1f s, server %.1f s; at the end %.1f MB anonymous, %.1f MB mapped database file) | <= 200 MB | %s |\n",
+             num (mil, "rss") / 1024, num (mil, "records") / num (mil, "seconds"), num (mil, "cpu"), num (mil, "server_cpu"),
              num (mil, "anon") / 1024, num (mil, "file") / 1024, verdict (num (mil, "rss") / 1024 <= 200));
   return 0;
 }
