@@ -18,6 +18,10 @@
  *       "always_full_sync": false,            optional
  *       "list_columns": ["name", ...],        optional field names; first = default sort
  *                                             (default: [primary_name])
+ *                                             Lists sort by list_columns[0], primary_name and
+ *                                             the fields marked "sortable" (when none is: the
+ *                                             list columns that are not lookups, multi-select
+ *                                             picklists, identifiers or memos)
  *       "fields": [ {                         required, at least one
  *         "name": "revenue",                  required identifier, unique, not "__..." (reserved
  *                                             by the store for its own columns)
@@ -26,6 +30,9 @@
  *                                             money boolean datetime picklist multipicklist
  *                                             lookup uniqueidentifier state status
  *         "required": false, "read_only": false, "searchable": false,   optional booleans
+ *         "sortable": false,                  optional boolean: lists may sort by it (the store
+ *                                             indexes it); not on lookups, multi-select
+ *                                             picklists, identifiers and memos
  *         "max_length": 100,                  optional integer >= 0 (strings, memos)
  *         "precision": 2,                     optional integer >= 0 (decimal, money)
  *         "min": 0, "max": 1000000,           optional numbers (absent = unbounded)
@@ -177,6 +184,7 @@ entity_free (OutpostEntity *entity)
   g_clear_pointer (&entity->fields, g_ptr_array_unref);
   g_free (entity->filter);
   g_strfreev (entity->list_columns);
+  g_strfreev (entity->sort_columns);
   g_free (entity);
 }
 
@@ -508,16 +516,25 @@ parse_field_format (JsonObject *obj, const char *path, OutpostField *field, GErr
   return TRUE;
 }
 
+/* Sorting by a GUID, a list of values or a long text means nothing to a user. */
+static gboolean
+can_sort (OutpostField *field)
+{
+  return field->type != OUTPOST_FIELD_LOOKUP && field->type != OUTPOST_FIELD_MULTI_PICKLIST &&
+         field->type != OUTPOST_FIELD_UNIQUEIDENTIFIER && field->type != OUTPOST_FIELD_MEMO;
+}
+
 static OutpostField *
 parse_field (JsonObject *obj, const char *path, GError **error)
 {
   static const char *const keys[] = {
-    "name", "label", "type", "required", "read_only", "searchable", "max_length", "precision",
+    "name", "label", "type", "required", "read_only", "searchable", "sortable", "max_length", "precision",
     "min", "max", "behavior", "options", "targets", "format", NULL
   };
   g_autoptr(OutpostField) field = g_new0 (OutpostField, 1);
   g_autofree char *tp = sub_path (path, "targets");
   g_autofree char *np = sub_path (path, "name");
+  g_autofree char *sp = sub_path (path, "sortable");
 
   if (!check_keys (obj, path, keys, error) ||
       !get_string (obj, path, "name", TRUE, TRUE, &field->name, error) ||
@@ -526,6 +543,7 @@ parse_field (JsonObject *obj, const char *path, GError **error)
       !get_bool (obj, path, "required", &field->required, error) ||
       !get_bool (obj, path, "read_only", &field->read_only, error) ||
       !get_bool (obj, path, "searchable", &field->searchable, error) ||
+      !get_bool (obj, path, "sortable", &field->sortable, error) ||
       !parse_field_numbers (obj, path, field, error) ||
       !parse_options (obj, path, field, error) ||
       !get_ident_list (obj, path, "targets", &field->targets, error) ||
@@ -537,6 +555,9 @@ parse_field (JsonObject *obj, const char *path, GError **error)
     return fail (error, tp, _("a lookup needs at least one target")), NULL;
   if (field->type != OUTPOST_FIELD_LOOKUP && field->targets != NULL)
     return fail (error, tp, _("only lookups have targets")), NULL;
+  if (field->sortable && !can_sort (field))
+    return fail (error, sp, _("lists cannot be sorted by a field of type %s"),
+                 outpost_field_type_to_string (field->type)), NULL;
   return g_steal_pointer (&field);
 }
 
@@ -574,6 +595,36 @@ parse_fields (JsonObject *obj, const char *path, OutpostEntity *entity, GError *
   return TRUE;
 }
 
+static void
+add_unique (GPtrArray *names, const char *name)
+{
+  if (!g_ptr_array_find_with_equal_func (names, name, g_str_equal, NULL))
+    g_ptr_array_add (names, g_strdup (name));
+}
+
+/* See OutpostEntity.sort_columns. */
+static GStrv
+sort_columns (OutpostEntity *entity)
+{
+  GPtrArray *names = g_ptr_array_new ();
+  gboolean marked = FALSE;
+
+  add_unique (names, entity->list_columns[0]);
+  add_unique (names, entity->primary_name);
+  for (guint i = 0; i < entity->fields->len; i++)
+    {
+      OutpostField *f = entity->fields->pdata[i];
+      marked |= f->sortable;
+      if (f->sortable)
+        add_unique (names, f->name);
+    }
+  for (guint i = 0; !marked && entity->list_columns[i]; i++)
+    if (can_sort (outpost_entity_lookup_field (entity, entity->list_columns[i])))
+      add_unique (names, entity->list_columns[i]);
+  g_ptr_array_add (names, NULL);
+  return (GStrv) g_ptr_array_free (names, FALSE);
+}
+
 static gboolean
 check_entity_refs (OutpostEntity *entity, const char *path, GError **error)
 {
@@ -593,6 +644,7 @@ check_entity_refs (OutpostEntity *entity, const char *path, GError **error)
                    entity->list_columns[i]);
   if (entity->list_columns[0] == NULL)
     return fail (error, lp, _("at least one column is needed"));
+  entity->sort_columns = sort_columns (entity);
   return TRUE;
 }
 
@@ -847,6 +899,13 @@ outpost_profile_get_relationships (OutpostProfile *self)
   return self->relationships;
 }
 
+gboolean
+outpost_entity_is_sortable (OutpostEntity *entity, const char *name)
+{
+  return name != NULL && entity->sort_columns != NULL &&
+         g_strv_contains ((const char *const *) entity->sort_columns, name);
+}
+
 OutpostField *
 outpost_entity_lookup_field (OutpostEntity *entity, const char *name)
 {
@@ -928,6 +987,7 @@ add_field (JsonBuilder *b, OutpostField *f)
   add_bool (b, "required", f->required);
   add_bool (b, "read_only", f->read_only);
   add_bool (b, "searchable", f->searchable);
+  add_bool (b, "sortable", f->sortable);
   if (f->max_length > 0)
     json_builder_set_member_name (b, "max_length"), json_builder_add_int_value (b, f->max_length);
   if (f->precision > 0)

@@ -63,6 +63,7 @@ typedef struct {
   gboolean                required;
   gboolean                read_only;     /* not valid for create/update on the server */
   gboolean                searchable;    /* part of the full-text index */
+  gboolean                sortable;      /* the profile marks it: lists may be sorted by it */
   gint                    max_length;    /* strings and memos; 0 = no limit */
   gint                    precision;     /* decimals and money */
   gdouble                 min_value;     /* numbers; min > max means unbounded */
@@ -85,6 +86,11 @@ typedef struct {
   OutpostConflictPolicy  conflict_policy;
   gboolean               always_full_sync;
   GStrv                  list_columns;   /* fields shown as list columns, first is the default sort */
+  /* Fields a list can be sorted by; the store keeps an index for each (one index costs every
+   * row written several microseconds). Always list_columns[0] and primary_name, then the
+   * fields marked sortable, or, when none is, the list columns whose order means something
+   * (not lookups, multi-select picklists, identifiers or memos). */
+  GStrv                  sort_columns;
 } OutpostEntity;
 
 typedef struct {
@@ -123,6 +129,9 @@ GPtrArray          *outpost_profile_get_relationships (OutpostProfile *self); /*
 char               *outpost_profile_to_json         (OutpostProfile  *self);
 
 OutpostField       *outpost_entity_lookup_field     (OutpostEntity   *entity,
+                                                     const char      *name);
+/* TRUE when @name is one of the entity's sort_columns. */
+gboolean            outpost_entity_is_sortable      (OutpostEntity   *entity,
                                                      const char      *name);
 const char         *outpost_option_label            (OutpostField    *field,
                                                      gint             value);

@@ -161,6 +161,73 @@ test_hostile_identifiers (void)
     "a123456789012345678901234567890123456789012345678901234567890123"));
 }
 
+/* Sort columns: the default sort and primary name always, then the marked fields; without
+ * marks the list columns that can be ordered. */
+#define ENTITY(LIST, FIELDS) \
+  "{\"version\":1,\"entities\":[{\"logical_name\":\"a\",\"entity_set\":\"as\",\"primary_id\":\"i\"," \
+  "\"primary_name\":\"n\",\"list_columns\":" LIST ",\"fields\":[{\"name\":\"n\",\"type\":\"string\"}," \
+  "{\"name\":\"city\",\"type\":\"string\"},{\"name\":\"due\",\"type\":\"datetime\"}," \
+  "{\"name\":\"parent\",\"type\":\"lookup\",\"targets\":[\"a\"]}" FIELDS "]}]}"
+
+static void
+assert_sort_columns (const char *json, const char *expected)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OutpostProfile) p = outpost_profile_new_from_data (json, -1, &error);
+  g_autofree char *got = NULL;
+  g_autofree char *again_json = NULL;
+  g_autoptr(OutpostProfile) again = NULL;
+  OutpostEntity *e;
+
+  g_assert_no_error (error);
+  e = outpost_profile_get_entity_at (p, 0);
+  got = g_strjoinv (",", e->sort_columns);
+  g_assert_cmpstr (got, ==, expected);
+  /* the marks survive a round trip (the store keeps the profile as JSON) */
+  again_json = outpost_profile_to_json (p);
+  again = outpost_profile_new_from_data (again_json, -1, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&got, g_free);
+  got = g_strjoinv (",", outpost_profile_get_entity_at (again, 0)->sort_columns);
+  g_assert_cmpstr (got, ==, expected);
+}
+
+static void
+test_sortable (void)
+{
+  g_autoptr(OutpostProfile) profile = outpost_profile_new_default (NULL);
+  OutpostEntity *account = outpost_profile_lookup_entity (profile, "account");
+  OutpostEntity *task = outpost_profile_lookup_entity (profile, "task");
+
+  /* unmarked: every list column that has an order (not the lookup) */
+  assert_sort_columns (ENTITY ("[\"city\",\"parent\",\"due\"]", ""), "city,n,due");
+  /* marked: only those, after the default sort and the primary name */
+  assert_sort_columns (ENTITY ("[\"city\",\"due\"]",
+                               ",{\"name\":\"x\",\"type\":\"integer\",\"sortable\":true}"), "city,n,x");
+  assert_sort_columns (ENTITY ("[\"n\",\"city\",\"due\"]",
+                               ",{\"name\":\"x\",\"type\":\"money\",\"sortable\":false}"), "n,city,due");
+  /* the default profile sorts accounts by name only: each sort column is an index that every
+   * row written pays for */
+  g_assert_cmpuint (g_strv_length (account->sort_columns), ==, 1);
+  g_assert_true (outpost_entity_is_sortable (account, "name"));
+  g_assert_false (outpost_entity_is_sortable (account, "address1_city"));
+  g_assert_false (outpost_entity_is_sortable (account, "nosuchfield"));
+  g_assert_false (outpost_entity_is_sortable (account, NULL));
+  g_assert_true (outpost_entity_is_sortable (task, "scheduledend"));
+  g_assert_false (outpost_entity_is_sortable (task, "regardingobjectid"));
+
+  expect_error (MINI (",{\"name\":\"x\",\"type\":\"string\",\"sortable\":\"yes\"}"),
+                "entities[0].fields[1].sortable: expected true or false");
+  expect_error (MINI (",{\"name\":\"x\",\"type\":\"string\",\"sortable\":1}"),
+                "entities[0].fields[1].sortable: expected true or false");
+  expect_error (MINI (",{\"name\":\"x\",\"type\":\"lookup\",\"targets\":[\"account\"],\"sortable\":true}"),
+                "entities[0].fields[1].sortable: lists cannot be sorted by a field of type lookup");
+  expect_error (MINI (",{\"name\":\"x\",\"type\":\"memo\",\"sortable\":true}"),
+                "entities[0].fields[1].sortable: lists cannot be sorted by a field of type memo");
+  expect_error (MINI (",{\"name\":\"x\",\"type\":\"string\",\"sortabel\":true}"),
+                "entities[0].fields[1]: unknown key 'sortabel'");
+}
+
 static void
 test_relationships (void)
 {
@@ -181,5 +248,6 @@ main (int argc, char **argv)
   g_test_add_func ("/profile/malformed", test_malformed);
   g_test_add_func ("/profile/hostile-identifiers", test_hostile_identifiers);
   g_test_add_func ("/profile/relationships", test_relationships);
+  g_test_add_func ("/profile/sortable", test_sortable);
   return g_test_run ();
 }

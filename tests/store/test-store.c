@@ -395,6 +395,65 @@ test_migration (Fixture *f, gconstpointer data)
   g_assert_cmpuint (list->len, ==, 1);
 }
 
+static gint64
+sort_index_count (const char *path, const char *column)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+                                          " AND name = 'e_account__by_%s'", column);
+  return raw_int (path, sql);
+}
+
+/* A store written before sort columns were chosen had a sort index on every list column; on
+ * open with a profile that sorts accounts by name only, the others go (each cost every insert),
+ * the rows stay, sorting by name still pages through the index. Going back to a profile
+ * without marks brings them back. */
+static void
+test_sort_index_upgrade (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *json = outpost_profile_to_json (f->profile);
+  g_autoptr(GString) s = g_string_new (json);
+  g_autoptr(OutpostProfile) unmarked = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  OutpostQuery q = { .sort_field = "name", .limit = 10 };
+  g_autofree char *b = NULL, *a = NULL;
+
+  g_string_replace (s, "\"sortable\":true,", "", 0);
+  g_string_replace (s, ",\"sortable\":true", "", 0);
+  unmarked = outpost_profile_new_from_data (s->str, -1, &error);
+  g_assert_no_error (error);
+  g_clear_object (&f->store);
+  f->store = outpost_store_open (f->path, unmarked, &error);
+  g_assert_no_error (error);
+  b = create_account (f, "{\"name\":\"Beta\",\"address1_city\":\"Oslo\"}");
+  a = create_account (f, "{\"name\":\"alpha\",\"address1_city\":\"Bern\"}");
+  g_clear_object (&f->store);
+  for (const char *const *c = (const char *const[]) { "name", "address1_city", "telephone1", "emailaddress1", NULL }; *c; c++)
+    g_assert_cmpint (sort_index_count (f->path, *c), ==, 1);
+
+  f->store = outpost_store_open (f->path, f->profile, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (raw_int (f->path, "PRAGMA user_version"), ==, OUTPOST_SCHEMA_VERSION);
+  g_assert_cmpint (sort_index_count (f->path, "name"), ==, 1);
+  g_assert_cmpint (sort_index_count (f->path, "address1_city"), ==, 0);
+  g_assert_cmpint (sort_index_count (f->path, "telephone1"), ==, 0);
+  g_assert_cmpint (sort_index_count (f->path, "emailaddress1"), ==, 0);
+  /* other entities keep the index of their own sort columns */
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM sqlite_master WHERE name = 'e_task__by_scheduledend'"), ==, 1);
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM sqlite_master WHERE name = 'e_task__by_regardingobjectid'"), ==, 0);
+  rows = outpost_store_query (f->store, "account", &q, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (rows->len, ==, 2);
+  g_assert_cmpstr (((OutpostRecord *) rows->pdata[0])->id, ==, a);
+  g_assert_cmpstr (((OutpostRecord *) rows->pdata[1])->id, ==, b);
+  g_assert_cmpint (journal_count (f), ==, 2);
+
+  g_clear_object (&f->store);
+  f->store = outpost_store_open (f->path, unmarked, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sort_index_count (f->path, "address1_city"), ==, 1);
+}
+
 static void
 test_profile_adds_field (Fixture *f, gconstpointer data)
 {
@@ -483,6 +542,7 @@ main (int argc, char **argv)
   TEST ("/store/too-new", test_too_new);
   TEST ("/store/corrupt", test_corrupt);
   TEST ("/store/migration", test_migration);
+  TEST ("/store/sort-index-upgrade", test_sort_index_upgrade);
   TEST ("/store/profile-adds-field", test_profile_adds_field);
   TEST ("/store/busy-waits", test_busy);
   return g_test_run ();
