@@ -91,6 +91,30 @@ gint64         outpost_store_count           (OutpostStore    *self,
                                               const char      *entity,
                                               const OutpostQuery *query, /* NULL = all */
                                               GError         **error);
+/* Like outpost_store_count, but stops counting past @cap: returns the count when it is at most
+ * @cap, else @cap + 1 ("more than @cap"). A search of a common word costs time in proportion to
+ * @cap, not to its matches. */
+gint64         outpost_store_count_capped    (OutpostStore    *self,
+                                              const char      *entity,
+                                              const OutpostQuery *query,
+                                              gint64           cap,
+                                              GError         **error);
+/* Paging checkpoints: after @query's cursor (after_value/after_id), in its order, the key of
+ * every @stride-th row, at most @n_keys of them: OutpostRecord* with only the id and the sort
+ * field in values (the cursor for the next page). Walks the sort index and reads no other
+ * column (about 0.1 ms per 500 rows on 1M rows, where building the records costs 100x that).
+ * Fewer than @n_keys: the end of the list was reached. */
+GPtrArray     *outpost_store_query_keys      (OutpostStore    *self,
+                                              const char      *entity,
+                                              const OutpostQuery *query,
+                                              guint            stride,
+                                              guint            n_keys,
+                                              GError         **error);
+/* While @cancellable (may be NULL: none) is set, a running read on this connection stops soon
+ * after it is cancelled and fails (the caller reports G_IO_ERROR_CANCELLED): a superseded list
+ * query does not hold the connection. Set it around reads only, never around writes. */
+void           outpost_store_set_cancellable (OutpostStore    *self,
+                                              GCancellable    *cancellable);
 /* Records (not edits) with unsynced local changes, plus N:N links added or removed here and not
  * yet uploaded (counted on the relationship's first entity); entity NULL = all entities. */
 gint64         outpost_store_count_unsynced  (OutpostStore    *self,
