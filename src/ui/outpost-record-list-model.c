@@ -8,7 +8,9 @@
 #include <string.h>
 
 #define MAX_CACHED_PAGES 64
-#define SCAN_CHUNK_STRIDES 4    /* checkpoints per background job: short jobs (~30 ms), pages interleave */
+/* Checkpoints per background job: the scan reads keys only (outpost_store_query_keys, ~0.1 ms
+ * a stride on 1M rows), so a job stays short (a few ms) and visible pages interleave. */
+#define SCAN_CHUNK_STRIDES 32
 /* A search counts its matches only up to this many (the store's full count of a common word
  * costs ~90 ms per word at 1M rows); beyond it the list grows while the user scrolls. */
 #define SEARCH_COUNT_CAP 1000
@@ -281,22 +283,44 @@ ensure_page (OutpostRecordListModel *self, guint index)
   return page;
 }
 
+/* The page's rows after fd->after, past fd->skip rows: the skipped ones are stepped over in
+ * the sort index (a key query), not read as records. */
+static GPtrArray *
+query_page (OutpostStore *store, FetchData *fd, GError **error)
+{
+  g_autoptr(GPtrArray) keys = NULL;
+  Cursor *after = NULL;
+  OutpostQuery q;
+  GPtrArray *rows;
+
+  if (fd->skip > 0)
+    {
+      fill_query (&q, fd, fd->after, 0);
+      if ((keys = outpost_store_query_keys (store, fd->entity, &q, fd->skip, 1, error)) == NULL)
+        return NULL;
+      if (keys->len == 0)   /* the list got shorter meanwhile */
+        return g_ptr_array_new_with_free_func ((GDestroyNotify) outpost_record_unref);
+      after = cursor_for_record (g_ptr_array_index (keys, 0), fd->sort_field);
+    }
+  fill_query (&q, fd, after != NULL ? after : fd->after, fd->limit);
+  rows = outpost_store_query (store, fd->entity, &q, error);
+  cursor_free (after);
+  return rows;
+}
+
+/* A superseded query stops where it is (its cancellable interrupts the store's statement):
+ * the worker is free for the newer one at once. */
 static gpointer
 fetch_job (OutpostStore *store, gpointer data, GCancellable *cancellable, GError **error)
 {
   FetchData *fd = data;
-  OutpostQuery q;
   GPtrArray *rows;
 
-  fill_query (&q, fd, fd->after, fd->skip + fd->limit);
-  rows = outpost_store_query (store, fd->entity, &q, error);
-  if (rows == NULL)
-    return NULL;
-  /* The skipped rows are freed here, not on the main thread (thousands of records there
-   * blocked the window for seconds). */
-  g_ptr_array_remove_range (rows, 0, MIN (fd->skip, rows->len));
-  for (guint i = 0; i < rows->len; i++)
+  outpost_store_set_cancellable (store, cancellable);
+  rows = query_page (store, fd, error);
+  for (guint i = 0; rows != NULL && i < rows->len; i++)
     outpost_jobs_resolve_lookups (store, g_ptr_array_index (rows, i), TRUE);
+  outpost_store_set_cancellable (store, NULL);
   return rows;
 }
 
@@ -326,20 +350,27 @@ apply_rows (OutpostRecordListModel *self, FetchData *fd, GPtrArray *rows)
 }
 
 static void apply_count (OutpostRecordListModel *self, guint n, gboolean replace_all);
+static void drop_pages (OutpostRecordListModel *self);
 static void start_count (OutpostRecordListModel *self);
 static void retry_waiting_pages (OutpostRecordListModel *self);
 
 /* The first page of a new query is shown at once with a provisional size; the count follows
- * (a reset replaces the whole list here, in one items-changed). */
+ * (a reset replaces the whole list here, in one items-changed). Its rows are in place before
+ * the view hears of them, so the view's get_item() finds page 0 loaded and asks for no copy. */
 static void
-first_page_arrived (OutpostRecordListModel *self, GPtrArray *rows)
+first_page_arrived (OutpostRecordListModel *self, FetchData *fd, GPtrArray *rows)
 {
-  if (self->resetting)
-    {
-      self->resetting = FALSE;
-      apply_count (self, rows->len, TRUE);
-    }
-  ensure_page (self, 0);
+  gboolean reset = self->resetting;
+  Page *page;
+
+  self->resetting = FALSE;
+  if (reset)
+    drop_pages (self);
+  page = ensure_page (self, 0);
+  apply_rows (self, fd, rows);
+  page->loaded = page->requested = TRUE;
+  if (reset)
+    apply_count (self, rows->len, TRUE);
   if (rows->len < OUTPOST_LIST_PAGE_SIZE)
     {
       self->exact = TRUE;
@@ -371,8 +402,12 @@ fetch_done (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   self->pages_fetched++;
   if (fd->first)
-    first_page_arrived (self, rows);
-  else if (!self->exact && fd->start == self->n_items)
+    {
+      first_page_arrived (self, fd, rows);
+      retry_waiting_pages (self);
+      return;
+    }
+  if (!self->exact && fd->start == self->n_items)
     {
       /* open-ended list (count unknown): the page after the last grows it; a short page is
        * the end, so the size is now known */
@@ -388,8 +423,6 @@ fetch_done (GObject *source, GAsyncResult *result, gpointer user_data)
   page = g_hash_table_lookup (self->pages, GUINT_TO_POINTER (fd->start / OUTPOST_LIST_PAGE_SIZE));
   if (page != NULL)
     page->loaded = page->requested = TRUE;
-  if (fd->first)
-    retry_waiting_pages (self);
 }
 
 static gboolean
@@ -452,42 +485,30 @@ checkpoint_free (gpointer data)
   g_free (cp);
 }
 
-/* Reads SCAN_CHUNK_STRIDES strides of rows after fd->after and keeps the last key of each.
- * TODO(store): an index-only key query would spare building full records here. */
+/* Keeps the key of every stride-th row after fd->after, SCAN_CHUNK_STRIDES of them. */
 static gpointer
 scan_job (OutpostStore *store, gpointer data, GCancellable *cancellable, GError **error)
 {
   FetchData *fd = data;
   g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func (checkpoint_free);
-  Cursor *after = cursor_copy (fd->after);
-  guint position = fd->start;
+  g_autoptr(GPtrArray) keys = NULL;
+  OutpostQuery q;
 
-  for (guint chunk = 0; chunk < SCAN_CHUNK_STRIDES; chunk++)
+  fill_query (&q, fd, fd->after, 0);
+  outpost_store_set_cancellable (store, cancellable);
+  keys = outpost_store_query_keys (store, fd->entity, &q, OUTPOST_LIST_CHECKPOINT_STRIDE,
+                                   SCAN_CHUNK_STRIDES, error);
+  outpost_store_set_cancellable (store, NULL);
+  if (keys == NULL)
+    return NULL;
+  for (guint i = 0; i < keys->len; i++)
     {
-      g_autoptr(GPtrArray) rows = NULL;
-      OutpostQuery q;
-      Checkpoint *cp;
+      Checkpoint *cp = g_new0 (Checkpoint, 1);
 
-      if (g_cancellable_is_cancelled (cancellable))
-        break;
-      fill_query (&q, fd, after, OUTPOST_LIST_CHECKPOINT_STRIDE);
-      rows = outpost_store_query (store, fd->entity, &q, error);
-      if (rows == NULL)
-        {
-          cursor_free (after);
-          return NULL;
-        }
-      if (rows->len < OUTPOST_LIST_CHECKPOINT_STRIDE)
-        break;
-      position += OUTPOST_LIST_CHECKPOINT_STRIDE;
-      cp = g_new0 (Checkpoint, 1);
-      cp->position = position - 1;
-      cp->cursor = cursor_for_record (g_ptr_array_index (rows, rows->len - 1), fd->sort_field);
-      cursor_free (after);
-      after = cursor_copy (cp->cursor);
+      cp->position = fd->start + (i + 1) * OUTPOST_LIST_CHECKPOINT_STRIDE - 1;
+      cp->cursor = cursor_for_record (g_ptr_array_index (keys, i), fd->sort_field);
       g_ptr_array_add (out, cp);
     }
-  cursor_free (after);
   return g_steal_pointer (&out);
 }
 
@@ -576,25 +597,28 @@ count_job (OutpostStore *store, gpointer data, GCancellable *cancellable, GError
   OutpostQuery q;
   gint64 n;
 
+  fill_query (&q, fd, NULL, 0);
+  outpost_store_set_cancellable (store, cancellable);
+  /* Capped: past the cap a search page costs a bounded time, a full count does not. */
   if (fd->search == NULL)
-    {
-      fill_query (&q, fd, NULL, 0);
-      n = outpost_store_count (store, fd->entity, &q, error);
-    }
+    n = outpost_store_count (store, fd->entity, &q, error);
   else
-    {
-      /* Capped: past the cap a search page costs a bounded time, a full count does not. */
-      g_autoptr(GPtrArray) rows = NULL;
-
-      fill_query (&q, fd, NULL, SEARCH_COUNT_CAP + 1);
-      rows = outpost_store_query (store, fd->entity, &q, error);
-      n = rows != NULL ? (gint64) rows->len : -1;
-    }
+    n = outpost_store_count_capped (store, fd->entity, &q, SEARCH_COUNT_CAP, error);
+  outpost_store_set_cancellable (store, NULL);
   if (n < 0)
     return NULL;
   return g_memdup2 (&n, sizeof n);
 }
 
+static void
+drop_pages (OutpostRecordListModel *self)
+{
+  g_hash_table_remove_all (self->pages);
+  g_list_free (self->lru.head);
+  g_queue_init (&self->lru);
+}
+
+/* @replace_all: every item is new (the pages were dropped) */
 static void
 apply_count (OutpostRecordListModel *self, guint n, gboolean replace_all)
 {
@@ -602,12 +626,7 @@ apply_count (OutpostRecordListModel *self, guint n, gboolean replace_all)
 
   self->n_items = n;
   if (replace_all)
-    {
-      g_hash_table_remove_all (self->pages);
-      g_list_free (self->lru.head);
-      g_queue_init (&self->lru);
-      g_list_model_items_changed (G_LIST_MODEL (self), 0, old, n);
-    }
+    g_list_model_items_changed (G_LIST_MODEL (self), 0, old, n);
   else if (n < old)
     g_list_model_items_changed (G_LIST_MODEL (self), n, old - n, 0);
   else if (n > old)

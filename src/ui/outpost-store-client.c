@@ -55,14 +55,28 @@ emit_busy_idle (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* Runs @func on the main context, always from there. Not g_main_context_invoke_full: from the
+ * worker that calls @func right away in the worker whenever it can acquire the context (the
+ * default context, while the main thread is between two iterations), so "pending" raced the
+ * main thread's increments (a lost update let "idle" come with a job still queued) and signals
+ * were emitted in the wrong thread. @ref: a reference to @self, released on the main thread. */
+static void
+on_main_context (OutpostStoreClient *self, GSourceFunc func, gpointer ref)
+{
+  GSource *source = g_idle_source_new ();
+
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, func, ref, g_object_unref);
+  g_source_set_static_name (source, "[outpost] store client");
+  g_source_attach (source, self->main_context);
+  g_source_unref (source);
+}
+
 /* Runs in the worker, while the write waits on the lock: tell the main thread. */
 static void
 store_busy_cb (OutpostStore *store, gpointer user_data)
 {
-  OutpostStoreClient *self = user_data;
-
-  g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT, emit_busy_idle,
-                              g_object_ref (self), g_object_unref);
+  on_main_context (user_data, emit_busy_idle, g_object_ref (user_data));
 }
 
 static gboolean
@@ -108,13 +122,13 @@ worker_main (gpointer data)
         }
       /* The ref handed to job_done_idle is taken before the task drops its own, so the
        * client's last reference is never released here (finalize joins this thread). The
-       * task's callback is queued before job_done_idle, so "idle" follows the results. */
+       * task's callback is queued before job_done_idle (same priority, attached first), so
+       * "idle" follows the results. */
       gpointer ref = g_object_ref (self);
 
       run_job (self, job);
       job_free (job);
-      g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT, job_done_idle,
-                                  ref, g_object_unref);
+      on_main_context (self, job_done_idle, ref);
     }
   return NULL;
 }

@@ -5,7 +5,9 @@
  * a jump to the end waits for checkpoints instead of reading thousands of rows and shows the
  * right rows; a search with at most 1000 matches is counted exactly; one with more is capped
  * (open-ended) and grows as items near its end are asked for, every row distinct; a refresh
- * keeps the items handed out; items asked for after their page arrived are filled. */
+ * keeps the items handed out; items asked for after their page arrived are filled; a new
+ * query's first page is read once even when a view asks for its rows at once; results of a
+ * superseded search never reach the list. */
 #include "config.h"
 
 #include <glib/gstdio.h>
@@ -205,6 +207,148 @@ test_refresh_keeps_items (Fixture *f, gconstpointer data)
   g_assert_nonnull (outpost_row_item_get_record (late));
 }
 
+/* A view: on every change it asks for the first rows, as a GtkColumnView does at once. */
+typedef struct {
+  Fixture    *f;
+  const char *want;     /* every loaded row's name must end with it (NULL: no check) */
+  guint       checked;
+} View;
+
+static void
+view_items_changed (GListModel *model, guint position, guint removed, guint added, View *v)
+{
+  for (guint i = 0; i < MIN (30u, g_list_model_get_n_items (model)); i++)
+    {
+      g_autoptr(OutpostRowItem) item = g_list_model_get_item (model, i);
+      OutpostRecord *record = outpost_row_item_get_record (item);
+
+      if (record == NULL || v->want == NULL)
+        continue;
+      g_assert_true (g_str_has_suffix (outpost_record_get_string (record, "name"), v->want));
+      v->checked++;
+    }
+}
+
+/* The rows of a new query are in place when the view hears of them: it asks for no page again. */
+static void
+test_first_page_fetched_once (Fixture *f, gconstpointer data)
+{
+  View v = { f, NULL, 0 };
+  guint before;
+
+  f->model = outpost_record_list_model_new (f->client, "account");
+  g_signal_connect (f->model, "items-changed", G_CALLBACK (view_items_changed), &v);
+  run_until_idle (f);
+  g_assert_cmpuint (outpost_record_list_model_get_pages_fetched (f->model), ==, 1);
+  before = outpost_record_list_model_get_pages_fetched (f->model);
+  outpost_record_list_model_set_search (f->model, "fabrikam");
+  run_until_idle (f);
+  g_assert_cmpuint (outpost_record_list_model_get_pages_fetched (f->model) - before, ==, 1);
+  g_assert_cmpstr (name_at (f, 0), ==, "Account 002599 Fabrikam");   /* > 1000 matches: newest first */
+}
+
+/* Keystrokes faster than the worker: results of a superseded search never reach the list,
+ * whether its job was still queued, running, or done with its result on the way. */
+static void
+test_superseded_search (Fixture *f, gconstpointer data)
+{
+  static const char *const typed[][2] = {
+    { "fabrikam", " Fabrikam" }, { "nimbus", " Nimbus" }, { "contoso", " Contoso" },
+    { "nimbus", " Nimbus" }, { "fabrikam", " Fabrikam" }, { "contoso", " Contoso" },
+  };
+  View v = { f, NULL, 0 };
+
+  f->model = outpost_record_list_model_new (f->client, "account");
+  g_signal_connect (f->model, "items-changed", G_CALLBACK (view_items_changed), &v);
+  run_until_idle (f);
+  for (guint round = 0; round < 12; round++)
+    {
+      const char *const *old = typed[round % G_N_ELEMENTS (typed)];
+      const char *const *cur = typed[(round + 1) % G_N_ELEMENTS (typed)];
+
+      v.want = NULL;
+      outpost_record_list_model_set_search (f->model, old[0]);
+      /* round 0: superseded while queued; then later and later: running, done, delivered */
+      g_usleep (round * 1500);
+      if (round % 3 == 2)
+        g_main_context_iteration (NULL, FALSE);
+      outpost_record_list_model_set_search (f->model, cur[0]);
+      v.want = cur[1];
+      run_until_idle (f);
+      for (guint i = 0; i < MIN (150u, g_list_model_get_n_items (G_LIST_MODEL (f->model))); i++)
+        {
+          const char *name = name_at (f, i);
+
+          g_assert_nonnull (name);
+          g_assert_true (g_str_has_suffix (name, cur[1]));
+        }
+    }
+  g_assert_cmpuint (v.checked, >, 0);
+  outpost_record_list_model_set_search (f->model, "nimbus");
+  v.want = " Nimbus";
+  run_until_idle (f);
+  g_assert_true (outpost_record_list_model_get_exact (f->model));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->model)), ==, (N_ROWS + 12) / 13);
+}
+
+/* ---- the store client under it ---------------------------------------------------------- */
+
+typedef struct {
+  guint    done;
+  guint    idle;
+  GThread *main_thread;
+} ClientCount;
+
+static gpointer
+tiny_job (OutpostStore *store, gpointer data, GCancellable *cancellable, GError **error)
+{
+  return g_strdup ("x");
+}
+
+static void
+tiny_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  ClientCount *c = user_data;
+  g_autofree char *x = outpost_store_client_run_finish (OUTPOST_STORE_CLIENT (source), result, NULL);
+
+  g_assert_true (g_thread_self () == c->main_thread);
+  g_assert_cmpstr (x, ==, "x");
+  c->done++;
+}
+
+static void
+client_idle (OutpostStoreClient *client, ClientCount *c)
+{
+  g_assert_true (g_thread_self () == c->main_thread);
+  c->idle++;
+}
+
+/* "pending" reaches 0 (and "idle" comes, in the main thread) only after every job's result
+ * was delivered, also when jobs finish while the main thread is between two iterations (the
+ * worker must never run main-thread code then). */
+static void
+test_client_idle_after_results (Fixture *f, gconstpointer data)
+{
+  ClientCount c = { 0, 0, g_thread_self () };
+  guint submitted = 0;
+
+  g_signal_connect (f->client, "idle", G_CALLBACK (client_idle), &c);
+  for (guint round = 0; round < 400; round++)
+    {
+      for (guint i = 0; i < round % 3; i++, submitted++)
+        outpost_store_client_run_async (f->client, OUTPOST_JOB_PRIORITY_DEFAULT, tiny_job, NULL,
+                                        NULL, g_free, NULL, tiny_done, &c);
+      g_usleep (round % 5 * 100);
+      g_main_context_iteration (NULL, FALSE);
+      if (outpost_store_client_get_pending (f->client) == 0)
+        g_assert_cmpuint (c.done, ==, submitted);
+    }
+  run_until_idle (f);
+  g_assert_cmpuint (c.done, ==, submitted);
+  g_assert_cmpuint (c.idle, >, 0);
+  g_signal_handlers_disconnect_by_func (f->client, client_idle, &c);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -220,6 +364,9 @@ main (int argc, char **argv)
   g_test_add ("/list-model/search-counted", Fixture, NULL, fixture_setup, test_search_counted, fixture_teardown);
   g_test_add ("/list-model/search-capped-grows", Fixture, NULL, fixture_setup, test_search_capped_grows, fixture_teardown);
   g_test_add ("/list-model/refresh-keeps-items", Fixture, NULL, fixture_setup, test_refresh_keeps_items, fixture_teardown);
+  g_test_add ("/list-model/first-page-fetched-once", Fixture, NULL, fixture_setup, test_first_page_fetched_once, fixture_teardown);
+  g_test_add ("/list-model/superseded-search", Fixture, NULL, fixture_setup, test_superseded_search, fixture_teardown);
+  g_test_add ("/list-model/client-idle-after-results", Fixture, NULL, fixture_setup, test_client_idle_after_results, fixture_teardown);
   ret = g_test_run ();
   rm = g_strdup_printf ("rm -rf '%s'", data_home);
   if (system (rm) != 0)
