@@ -121,7 +121,7 @@ insert_both (OutpostStore *self, OutpostTable *t, const char *id, const char *et
              GError **error)
 {
   sqlite3_stmt *stmt = if_new ? outpost_store_prepare_cached (self, &t->apply_stmt, t->apply_sql, error)
-                              : outpost_store_prepare (self, t->insert_sql, error);
+                              : outpost_store_prepare_cached (self, &t->insert_stmt, t->insert_sql, error);
   gint inserted;
 
   if (stmt == NULL)

@@ -27,6 +27,7 @@ typedef struct {
   gboolean       bulk;         /* this connection is bulk-loading the entity */
   char          *select_list;  /* the columns above */
   char          *insert_sql;   /* INSERT with all columns, ?1.. in column order */
+  sqlite3_stmt  *insert_stmt;  /* borrowed from the store's statement cache */
   char          *replace_sql;  /* UPDATE ... WHERE __id = ?1 with the same binding layout */
   GPtrArray     *lookups;      /* OutpostField* of the lookup fields */
   GPtrArray     *target_keys;  /* "<lookup>@target" for each of them */

@@ -81,7 +81,7 @@ outpost_store_create (OutpostStore *self, const char *entity, JsonObject *values
 {
   OutpostTable *t = outpost_store_table (self, entity, error);
   g_autofree char *id = NULL;
-  g_autoptr(JsonObject) fields = json_object_new ();
+  g_autoptr(JsonObject) fields = NULL;
   JsonObjectIter iter;
   const char *key;
   JsonNode *node;
@@ -90,10 +90,17 @@ outpost_store_create (OutpostStore *self, const char *entity, JsonObject *values
   if (t == NULL || !outpost_validate_values (t->entity, values, TRUE, error))
     return NULL;
   id = new_id (t->entity, values);
-  json_object_iter_init (&iter, values);
-  while (json_object_iter_next (&iter, &key, &node))
-    if (!g_str_equal (key, t->entity->primary_id))
-      json_object_set_member (fields, key, json_node_copy (node));
+  /* the journal entry and the row take the values without the id: a copy only when it is there */
+  if (!json_object_has_member (values, t->entity->primary_id))
+    fields = json_object_ref (values);
+  else
+    {
+      fields = json_object_new ();
+      json_object_iter_init (&iter, values);
+      while (json_object_iter_next (&iter, &key, &node))
+        if (!g_str_equal (key, t->entity->primary_id))
+          json_object_set_member (fields, key, json_node_copy (node));
+    }
   /* Inside the caller's transaction (a batch of creates) no savepoint: each would make FTS5
    * write a segment (see outpost-store-fts.c). A failure after the row went in marks the
    * transaction broken instead, so the caller's commit fails and nothing is half-written. */

@@ -395,6 +395,50 @@ test_migration (Fixture *f, gconstpointer data)
   g_assert_cmpuint (list->len, ==, 1);
 }
 
+/* The journal keeps the fields as JSON written by the store itself: every value comes back
+ * with its type, also text that needs escaping, and doubles that look like integers. */
+static void
+test_journal_json (Fixture *f, gconstpointer data)
+{
+  static const char *const json =
+    "{\"name\":\"Quote \\\" back\\\\slash \\n\\t\\r\\b\\f \\u0001 \\u001f / Z\\u00fcrich \\u2713\","
+    "\"revenue\":5.0,\"numberofemployees\":42,\"creditonhold\":true,\"address1_line2\":null,"
+    "\"description\":\"\\u007f\\ud83d\\ude00\",\"industrycode\":1}";
+  static const double doubles[] = { 5.0, 0.1, 1e20, 123456789.125, 2.5e-7, 0 };
+  g_autoptr(JsonObject) values = obj (json);
+  g_autofree char *id = create_account (f, json);
+  g_autoptr(GPtrArray) list = outpost_store_journal_list (f->store, NULL);
+  OutpostJournalEntry *e = list->pdata[0];
+  JsonObjectIter iter;
+  const char *key;
+  JsonNode *node;
+
+  g_assert_cmpuint (list->len, ==, 1);
+  g_assert_cmpuint (json_object_get_size (e->fields), ==, json_object_get_size (values));
+  json_object_iter_init (&iter, values);
+  while (json_object_iter_next (&iter, &key, &node))
+    {
+      JsonNode *back = json_object_get_member (e->fields, key);
+      g_assert_nonnull (back);
+      g_assert_cmpint (json_node_get_node_type (back), ==, json_node_get_node_type (node));
+      if (JSON_NODE_HOLDS_VALUE (node))
+        g_assert_true (json_node_get_value_type (back) == json_node_get_value_type (node));
+      g_assert_true (json_node_equal (back, node));
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (doubles); i++)
+    {
+      g_autoptr(JsonObject) d = json_object_new ();
+      g_autofree char *text = NULL;
+      g_autoptr(JsonObject) parsed = NULL;
+
+      json_object_set_double_member (d, "revenue", doubles[i]);
+      text = outpost_json_object_to_string (d);
+      parsed = obj (text);
+      g_assert_true (json_node_get_value_type (json_object_get_member (parsed, "revenue")) == G_TYPE_DOUBLE);
+      g_assert_cmpfloat (json_object_get_double_member (parsed, "revenue"), ==, doubles[i]);
+    }
+}
+
 static gint64
 sort_index_count (const char *path, const char *column)
 {
@@ -543,6 +587,7 @@ main (int argc, char **argv)
   TEST ("/store/corrupt", test_corrupt);
   TEST ("/store/migration", test_migration);
   TEST ("/store/sort-index-upgrade", test_sort_index_upgrade);
+  TEST ("/store/journal-json", test_journal_json);
   TEST ("/store/profile-adds-field", test_profile_adds_field);
   TEST ("/store/busy-waits", test_busy);
   return g_test_run ();
