@@ -4,7 +4,9 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "outpost-attachment-view.h"
 #include "outpost-field-editor.h"
+#include "outpost-field-link.h"
 #include "outpost-store-jobs.h"
 #include "outpost-ui-format.h"
 
@@ -16,6 +18,7 @@ struct _OutpostFieldEditor
   GtkWidget          *caption;
   GtkWidget          *input;        /* the widget that has the value */
   GtkWidget          *error_label;
+  GtkWidget          *link_button;  /* web site, e-mail and phone fields (outpost-field-link.h) */
   gboolean            loading;      /* set while a record is loaded: no "changed" */
 
   GDateTime          *date;         /* date-time fields */
@@ -51,7 +54,8 @@ static gboolean
 is_editable_type (OutpostField *field)
 {
   return !field->read_only && field->type != OUTPOST_FIELD_UNIQUEIDENTIFIER
-         && field->type != OUTPOST_FIELD_STATE && field->type != OUTPOST_FIELD_STATUS;
+         && field->type != OUTPOST_FIELD_STATE && field->type != OUTPOST_FIELD_STATUS
+         && field->format != OUTPOST_FIELD_FORMAT_ATTACHMENT;   /* shown, opened, saved; not typed */
 }
 
 gboolean
@@ -511,6 +515,13 @@ load_value (OutpostFieldEditor *self, OutpostRecord *record)
   g_autofree char *text = record != NULL ? outpost_format_record_field (record, field) : g_strdup ("");
   const char *raw = record != NULL ? outpost_record_get_string (record, field->name) : NULL;
 
+  if (field->format == OUTPOST_FIELD_FORMAT_ATTACHMENT)
+    {
+      outpost_attachment_view_load (OUTPOST_ATTACHMENT_VIEW (self->input), record);
+      return;
+    }
+  if (self->link_button != NULL)
+    outpost_field_link_update (self->link_button, raw);
   if (!is_editable_type (field))
     {
       gtk_label_set_text (GTK_LABEL (self->input), *text ? text : "—");
@@ -680,10 +691,50 @@ make_read_only (OutpostFieldEditor *self)
 }
 
 static GtkWidget *
+make_attachment (OutpostFieldEditor *self)
+{
+  g_autofree char *account =
+    outpost_attachment_account_for_store_path (outpost_store_client_get_path (self->client));
+
+  return outpost_attachment_view_new (self->field, account);
+}
+
+/* ---- links ------------------------------------------------------------------------------- */
+
+static void
+link_failed (gpointer user_data, const char *message)
+{
+  outpost_field_editor_set_error (user_data, message);
+}
+
+static void
+link_follow_entry (OutpostFieldEditor *self)
+{
+  outpost_field_link_update (self->link_button, gtk_editable_get_text (GTK_EDITABLE (self->input)));
+}
+
+/* The input with its "open" button beside it. */
+static GtkWidget *
+add_link_button (OutpostFieldEditor *self, GtkWidget *input)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+
+  self->link_button = outpost_field_link_new (self->field, link_failed, self);
+  gtk_widget_set_hexpand (input, TRUE);
+  gtk_box_append (GTK_BOX (box), input);
+  gtk_box_append (GTK_BOX (box), self->link_button);
+  if (GTK_IS_EDITABLE (self->input))
+    g_signal_connect_swapped (self->input, "changed", G_CALLBACK (link_follow_entry), self);
+  return box;
+}
+
+static GtkWidget *
 make_input (OutpostFieldEditor *self)
 {
   GtkWidget *widget;
 
+  if (self->field->format == OUTPOST_FIELD_FORMAT_ATTACHMENT)
+    return self->input = make_attachment (self);
   if (!is_editable_type (self->field))
     return self->input = make_read_only (self);
   switch (self->field->type)
@@ -766,6 +817,8 @@ outpost_field_editor_new (OutpostField *field, OutpostStoreClient *client)
   if (field->required && is_editable_type (field))
     gtk_widget_set_tooltip_text (self->caption, _("Required"));
   input = make_input (self);
+  if (outpost_field_link_applies (field))
+    input = add_link_button (self, input);
   if (is_editable_type (field))   /* a read-only value reads as itself */
     label_input (self, self->input);
   self->error_label = gtk_label_new (NULL);
