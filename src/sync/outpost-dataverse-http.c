@@ -232,7 +232,7 @@ send_once (OutpostDataverseConnector *self, const OutpostDvRequest *request, gui
   g_autoptr(GError) local = NULL, limit = NULL;
   g_autoptr(GBytes) body = NULL;
   SoupSession *session;
-  guint status, serial = self->auth_serial;
+  guint status, serial = (guint) g_atomic_int_get (&self->auth_serial);   /* written under auth_lock */
 
   if (msg == NULL)
     return SEND_FAILED;
@@ -259,7 +259,7 @@ send_once (OutpostDataverseConnector *self, const OutpostDvRequest *request, gui
                        _("Sign-in expired and could not be renewed: %s"), local->message);
           return SEND_FAILED;
         }
-      self->auth_serial++;
+      g_atomic_int_inc (&self->auth_serial);
       g_mutex_unlock (&self->auth_lock);
       return SEND_RETRY;
     }

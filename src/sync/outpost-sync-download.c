@@ -166,8 +166,10 @@ fetch (Download *d, EntityTask *task, const OutpostDownloadRequest *req, GError 
                                                        d->job->cancellable, error);
   if (page != NULL)
     {
-      d->fetch_us += g_get_monotonic_time () - t0;   /* approximate with several downloaders */
-      g_mutex_lock (&d->job->lock);
+      gint64 us = g_get_monotonic_time () - t0;
+
+      g_mutex_lock (&d->job->lock);   /* several downloaders add up their time */
+      d->fetch_us += us;
       d->job->result->bytes += page->bytes;
       g_mutex_unlock (&d->job->lock);
     }
