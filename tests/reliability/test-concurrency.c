@@ -12,7 +12,8 @@
 #include "outpost-store.h"
 #include "outpost-test-server.h"
 
-#define N_SAVES        10000
+#define N_SAVES        n_saves  /* 10,000; OUTPOST_CONCURRENCY_SAVES overrides (tsan.sh: 2,000) */
+static guint n_saves = 10000;
 #define N_TARGETS      300      /* seeded accounts the updates cycle over */
 #define CREATE_EVERY   5        /* every 5th save creates an account (2,000 creates) */
 #define WATCHDOG_USEC  (30 * G_USEC_PER_SEC)
@@ -317,7 +318,11 @@ test_saves_during_sync (void)
 int
 main (int argc, char **argv)
 {
+  const char *saves = g_getenv ("OUTPOST_CONCURRENCY_SAVES");
+
   g_test_init (&argc, &argv, NULL);
+  if (saves != NULL && g_ascii_strtoull (saves, NULL, 10) >= 100)
+    n_saves = (guint) g_ascii_strtoull (saves, NULL, 10);
   g_test_add_func ("/concurrency/saves-during-sync", test_saves_during_sync);
   return g_test_run ();
 }
