@@ -48,13 +48,14 @@ typedef struct {
 
 /* ---- errors ---------------------------------------------------------------------------- */
 
+/* @what is untranslated (N_): translated only when the error is made, not on every call. */
 static gboolean
 syntax_error (Reader *r, const char *what)
 {
   if (r->syntax == NULL)
     r->syntax = g_error_new (OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_PROTOCOL,
                              _("The server sent a malformed or incomplete response (%zu bytes): %s at byte %zu"),
-                             (gsize) (r->end - r->start), what, (gsize) (r->p - r->start));
+                             (gsize) (r->end - r->start), _(what), (gsize) (r->p - r->start));
   return FALSE;
 }
 
@@ -96,7 +97,7 @@ static gboolean
 expect (Reader *r, char c, const char *what)
 {
   if (peek (r) != c)
-    return syntax_error (r, r->p >= r->end ? _("the text ends early") : what);
+    return syntax_error (r, r->p >= r->end ? N_("the text ends early") : what);
   r->p++;
   return TRUE;
 }
@@ -124,7 +125,7 @@ read_unicode_escape (Reader *r, GString *out)
   gint c;
 
   if (r->end - r->p < 5 || (c = hex4 (r->p + 1)) < 0)
-    return syntax_error (r, _("a bad \\u escape"));
+    return syntax_error (r, N_("a bad \\u escape"));
   r->p += 5;
   if (c >= 0xD800 && c <= 0xDBFF && r->end - r->p >= 6 && r->p[0] == '\\' && r->p[1] == 'u')
     {
@@ -150,11 +151,11 @@ read_escape (Reader *r, GString *out)
 
   r->p++;   /* the backslash */
   if (r->p >= r->end)
-    return syntax_error (r, _("the text ends early"));
+    return syntax_error (r, N_("the text ends early"));
   if (*r->p == 'u')
     return read_unicode_escape (r, out);
   if (*r->p == '\0' || (hit = strchr (from, *r->p)) == NULL)
-    return syntax_error (r, _("a bad escape"));
+    return syntax_error (r, N_("a bad escape"));
   if (out != NULL)
     g_string_append_c (out, to[hit - from]);
   r->p++;
@@ -177,12 +178,12 @@ read_string (Reader *r, GString *out)
       if (!g_utf8_validate_len (run, r->p - run, &bad))
         {
           r->p = bad;   /* the error names where */
-          return syntax_error (r, _("text that is not valid UTF-8"));
+          return syntax_error (r, N_("text that is not valid UTF-8"));
         }
       if (out != NULL)
         g_string_append_len (out, run, r->p - run);
       if (r->p >= r->end)
-        return syntax_error (r, _("the text ends early"));
+        return syntax_error (r, N_("the text ends early"));
       if (*r->p == '"')
         {
           r->p++;
@@ -216,7 +217,7 @@ read_number (Reader *r, ValueType *type, gint64 *i, double *d)
   if (r->p < r->end && *r->p == '-')
     r->p++;
   if (!is_digit (r->p, r->end))
-    return syntax_error (r, _("an unexpected character"));
+    return syntax_error (r, N_("an unexpected character"));
   if (*r->p == '0')
     r->p++;
   else
@@ -226,7 +227,7 @@ read_number (Reader *r, ValueType *type, gint64 *i, double *d)
     {
       integral = FALSE;
       if (!is_digit (++r->p, r->end))
-        return syntax_error (r, _("a bad number"));
+        return syntax_error (r, N_("a bad number"));
       while (is_digit (r->p, r->end))
         r->p++;
     }
@@ -237,7 +238,7 @@ read_number (Reader *r, ValueType *type, gint64 *i, double *d)
       if (r->p < r->end && (*r->p == '+' || *r->p == '-'))
         r->p++;
       if (!is_digit (r->p, r->end))
-        return syntax_error (r, _("a bad number"));
+        return syntax_error (r, N_("a bad number"));
       while (is_digit (r->p, r->end))
         r->p++;
     }
@@ -262,8 +263,8 @@ read_word (Reader *r, const char *word)
   gsize n = strlen (word);
 
   if ((gsize) (r->end - r->p) < n || memcmp (r->p, word, n) != 0)
-    return syntax_error (r, r->end - r->p < (gssize) n ? _("the text ends early")
-                                                       : _("an unexpected character"));
+    return syntax_error (r, r->end - r->p < (gssize) n ? N_("the text ends early")
+                                                       : N_("an unexpected character"));
   r->p += n;
   return TRUE;
 }
@@ -283,8 +284,8 @@ static gboolean
 read_key (Reader *r, GString *out)
 {
   if (peek (r) != '"')
-    return syntax_error (r, r->p >= r->end ? _("the text ends early") : _("a member without a name"));
-  return read_string (r, out) && expect (r, ':', _("a missing colon"));
+    return syntax_error (r, r->p >= r->end ? N_("the text ends early") : N_("a member without a name"));
+  return read_string (r, out) && expect (r, ':', N_("a missing colon"));
 }
 
 static gboolean
@@ -300,7 +301,7 @@ skip_scalar (Reader *r)
   if (c == 't' || c == 'f' || c == 'n')
     return read_word (r, c == 't' ? "true" : c == 'f' ? "false" : "null");
   if (c == 0)
-    return syntax_error (r, _("the text ends early"));
+    return syntax_error (r, N_("the text ends early"));
   return read_number (r, &t, &i, &d);
 }
 
@@ -359,7 +360,7 @@ skip_nested (Reader *r)
                 return TRUE;
             }
           else
-            return syntax_error (r, c == 0 ? _("the text ends early") : _("a missing comma or bracket"));
+            return syntax_error (r, c == 0 ? N_("the text ends early") : N_("a missing comma or bracket"));
         }
     }
 }
@@ -402,7 +403,7 @@ read_value (Reader *r, ValueType *type, JsonNode **node)
         *node = json_node_init_null (json_node_alloc ());
       return TRUE;
     case 0:
-      return syntax_error (r, _("the text ends early"));
+      return syntax_error (r, N_("the text ends early"));
     default:
       if (!read_number (r, type, &i, &d))
         return FALSE;
@@ -604,7 +605,7 @@ read_row (Reader *r, GPtrArray *rows)
           break;
         r->p++;
       }
-  if (!expect (r, '}', _("a missing comma or brace")))
+  if (!expect (r, '}', N_("a missing comma or brace")))
     goto out;
   r->depth--;
   ok = TRUE;
@@ -647,7 +648,7 @@ read_rows (Reader *r, GPtrArray *rows)
         break;
       r->p++;
     }
-  if (!expect (r, ']', _("a missing comma or bracket")))
+  if (!expect (r, ']', N_("a missing comma or bracket")))
     return FALSE;
   r->depth--;
   return TRUE;
@@ -728,7 +729,7 @@ read_page (Reader *r, OutpostPage *page, PageState *ps)
       if (read_value (r, &type, NULL))
         semantic_error (r, g_error_new_literal (OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_PROTOCOL,
                                                 _("The server sent a response that is not a JSON object")));
-      return r->syntax == NULL && (peek (r) == 0 || syntax_error (r, _("text after the end")));
+      return r->syntax == NULL && (peek (r) == 0 || syntax_error (r, N_("text after the end")));
     }
   if (!enter (r))
     return FALSE;
@@ -742,10 +743,10 @@ read_page (Reader *r, OutpostPage *page, PageState *ps)
           break;
         r->p++;
       }
-  if (!expect (r, '}', _("a missing comma or brace")))
+  if (!expect (r, '}', N_("a missing comma or brace")))
     return FALSE;
   r->depth--;
-  return peek (r) == 0 || syntax_error (r, _("text after the end"));
+  return peek (r) == 0 || syntax_error (r, N_("text after the end"));
 }
 
 OutpostPage *

@@ -491,6 +491,17 @@ apply_rows (Download *d, EntityTask *task, OutpostPage *page, GPtrArray *pending
   return TRUE;
 }
 
+/* CPU time of the calling thread (the writer), for the debug log. */
+static double
+thread_cpu_seconds (void)
+{
+  struct timespec ts;
+
+  if (clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+    return -1;
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 /* A parsed page is tens of MB of small blocks, allocated on a parser thread and freed here:
  * glibc keeps such freed memory in its per-thread arenas, so after a few pages the process
  * holds (and the RSS shows) several pages' worth it never uses again, and the store's index
@@ -518,6 +529,7 @@ finish_full (Download *d, EntityTask *task, Msg *msg, GError **error)
 {
   OutpostTableState *state = task->state;
   gint64 swept, t0 = g_get_monotonic_time ();
+  double cpu0 = thread_cpu_seconds ();
 
   /* a bulk load (if one is pending) becomes visible in this page's transaction, before the
    * sweep: the staged rows carry this generation, the rows they replace do not. The pages
@@ -529,8 +541,8 @@ finish_full (Download *d, EntityTask *task, Msg *msg, GError **error)
   release_freed_memory ();
   if (!outpost_store_end_bulk (d->job->store, task->entity->logical_name, error))
     return FALSE;
-  g_debug ("%s: end of the bulk load (if any) %.3f s", task->entity->logical_name,
-           (g_get_monotonic_time () - t0) / 1e6);
+  g_debug ("%s: end of the bulk load (if any) %.3f s (CPU %.3f s)", task->entity->logical_name,
+           (g_get_monotonic_time () - t0) / 1e6, thread_cpu_seconds () - cpu0);
   swept = outpost_store_sweep (d->job->store, task->entity->logical_name, task->generation, error);
   if (swept < 0)
     return FALSE;
@@ -809,17 +821,6 @@ writer_loop (Download *d, guint n_tasks, GError **first_error)
         }
       reap (d, msg);
     }
-}
-
-/* CPU time of the calling thread (the writer), for the debug log. */
-static double
-thread_cpu_seconds (void)
-{
-  struct timespec ts;
-
-  if (clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
-    return -1;
-  return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 gboolean

@@ -507,7 +507,10 @@ main (int argc, char **argv)
       else if (g_str_equal (argv[i], "--million"))
         million = TRUE;
       else if (g_str_equal (argv[i], "--runs") && i + 1 < argc)
-        runs = MAX (1, (guint) g_ascii_strtoull (argv[++i], NULL, 10));
+        {
+          runs = (guint) g_ascii_strtoull (argv[++i], NULL, 10);
+          runs = MAX (runs, 1);
+        }
     }
   if (g_getenv ("OUTPOST_SERVER") == NULL)
     g_error ("set OUTPOST_SERVER to the outpost-server binary");
