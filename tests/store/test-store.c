@@ -474,6 +474,8 @@ test_sort_index_upgrade (Fixture *f, gconstpointer data)
   g_clear_object (&f->store);
   for (const char *const *c = (const char *const[]) { "name", "address1_city", "telephone1", "emailaddress1", NULL }; *c; c++)
     g_assert_cmpint (sort_index_count (f->path, *c), ==, 1);
+  /* and one of the older form, on (column, __id) */
+  raw_exec (f->path, "CREATE INDEX \"e_account__sort_address1_city\" ON e_account (address1_city, __id)");
 
   f->store = outpost_store_open (f->path, f->profile, &error);
   g_assert_no_error (error);
@@ -482,6 +484,7 @@ test_sort_index_upgrade (Fixture *f, gconstpointer data)
   g_assert_cmpint (sort_index_count (f->path, "address1_city"), ==, 0);
   g_assert_cmpint (sort_index_count (f->path, "telephone1"), ==, 0);
   g_assert_cmpint (sort_index_count (f->path, "emailaddress1"), ==, 0);
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM sqlite_master WHERE name LIKE 'e_account__sort%'"), ==, 0);
   /* other entities keep the index of their own sort columns */
   g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM sqlite_master WHERE name = 'e_task__by_scheduledend'"), ==, 1);
   g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM sqlite_master WHERE name = 'e_task__by_regardingobjectid'"), ==, 0);
