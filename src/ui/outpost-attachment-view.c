@@ -270,6 +270,8 @@ save_clicked (OutpostAttachmentView *self)
 {
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
   g_autofree char *suggested = outpost_attachment_safe_name (self->file_name, -1);
+  const char *downloads = g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD);
+  g_autoptr(GFile) folder = g_file_new_for_path (downloads != NULL ? downloads : g_get_home_dir ());
   GtkFileChooserNative *chooser;
 
   if (self->chooser != NULL)
@@ -277,7 +279,8 @@ save_clicked (OutpostAttachmentView *self)
   chooser = gtk_file_chooser_native_new (_("Save Attachment"), GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
                                          GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  /* the server's name, made safe: no folder parts, nothing hidden */
+  /* the server's name, made safe: no folder parts, nothing hidden; in Downloads (or home) */
+  gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), folder, NULL);
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), suggested);
   g_signal_connect (chooser, "response", G_CALLBACK (chooser_response), self);
   self->chooser = GTK_NATIVE_DIALOG (chooser);

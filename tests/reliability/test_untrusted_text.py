@@ -185,7 +185,10 @@ def main():
         stored = {r['values'].get('name') for r in client.list('account')}
         tap(all(v['name'] in stored for v in HOSTILE), 'the store keeps every name byte for byte',
             repr(stored))
-        env = dict(client.env, GSETTINGS_BACKEND='memory',
+        # a home of its own: "Save Attachment As…" offers Downloads or home (no user-dirs here)
+        home = os.path.join(root, 'home')
+        os.makedirs(home)
+        env = dict(client.env, HOME=home, GSETTINGS_BACKEND='memory',
                    GSETTINGS_SCHEMA_DIR=os.environ['GSETTINGS_SCHEMA_DIR_FOR_APP'],
                    G_DEBUG='fatal-criticals')
         proc = subprocess.Popen([os.environ['OUTPOST_BIN']], env=env)
@@ -197,6 +200,8 @@ def main():
             mark('links walked')
             walk_attachment(app, proc, log, client, root, folder, victim)
             mark('attachment walked')
+            walk_save_as(app, proc, home)
+            mark('save as walked')
     except Exception:
         tap(False, 'the test ran to its end', traceback.format_exc())
     finally:
@@ -382,6 +387,30 @@ def walk_attachment(app, proc, log, client, root, folder, victim):
     tap(local == path, 'the desktop was asked to open the file inside the cache folder',
         'asked to open: %r' % opened(log))
     tap(proc.poll() is None, 'the app survived opening the attachment')
+
+
+def walk_save_as(app, proc, home):
+    """"Save Attachment As…" suggests the safe name ("escape.txt", not "../../escape.txt") in
+    the home folder; accepting it writes the decoded body there."""
+    b = button(app, 'Save Attachment As')
+    tap(b is not None and b.sensitive, 'the note form shows a sensitive Save Attachment As button')
+    if b is None:
+        return
+    b.doActionNamed('click')
+    # the chooser (GtkFileChooserNative falls back to GTK's own dialog here) takes a moment to
+    # map; its accessible role and name vary, so the saved file below is the evidence
+    wait_for(lambda: app.findChild(lambda n: n.roleName == 'file chooser' or n.name == 'Save Attachment',
+                                   retry=False, requireResult=False), 5)
+    time.sleep(1)
+    shot('05-save-as')
+    keyCombo('Return')   # the name field has the focus: accept the suggestion
+    target = os.path.join(home, 'escape.txt')
+    saved = wait_for(lambda: os.path.exists(target) and open(target, 'rb').read() == b'attachment body\n', 15)
+    tap(saved, 'Save As wrote the decoded body under the suggested safe name in the home folder',
+        repr(os.listdir(home)))
+    tap(not os.path.lexists(os.path.join(os.path.dirname(os.path.dirname(home)), 'escape.txt')),
+        'nothing was written two folders up')
+    tap(proc.poll() is None, 'the app survived saving the attachment')
 
 
 if __name__ == '__main__':
