@@ -121,18 +121,17 @@ welcome_demo (OutpostApplication *self)
   start_demo (self, TRUE);
 }
 
+/* The welcome page signed in and saved the account: open it and download everything, in the
+ * foreground (there is nothing to work on before). */
 static void
-welcome_sign_in (OutpostApplication *self, const char *name, const char *url, gint kind,
-                 const char *user, const char *password)
+welcome_signed_in (OutpostApplication *self, OutpostAccount *account, const char *password)
 {
-  g_autoptr(OutpostAccount) account = outpost_account_new (name, url, (OutpostAuthKind) kind,
-                                                           *user ? user : NULL, NULL, NULL);
   g_autoptr(GError) error = NULL;
   OutpostWindow *window = main_window (self);
 
-  g_free (self->password);
+  g_clear_pointer (&self->password, g_free);
   self->password = g_strdup (password);
-  if (!outpost_account_save (account, TRUE, &error) || !open_account (self, account, &error))
+  if (!open_account (self, account, &error))
     {
       outpost_window_show_welcome (window, error->message);
       return;
@@ -228,8 +227,9 @@ connect_welcome (OutpostApplication *self, OutpostWindow *window)
 
   if (page == NULL)
     return;
+  outpost_welcome_page_set_settings (OUTPOST_WELCOME_PAGE (page), self->settings);
   g_signal_connect_swapped (page, "demo", G_CALLBACK (welcome_demo), self);
-  g_signal_connect_swapped (page, "sign-in", G_CALLBACK (welcome_sign_in), self);
+  g_signal_connect_swapped (page, "signed-in", G_CALLBACK (welcome_signed_in), self);
 }
 
 static void

@@ -42,12 +42,11 @@ outpost_context_init (OutpostContext *self)
 {
 }
 
+/* Secrets are read from the Secret Service by the provider on the sync's thread, never here. */
 static OutpostAuthProvider *
-make_auth (OutpostAccount *account, const char *password)
+make_auth (OutpostAccount *account, GSettings *settings, const char *password)
 {
-  if (outpost_account_get_auth_kind (account) == OUTPOST_AUTH_KIND_BASIC && password != NULL)
-    return outpost_auth_basic_new (outpost_account_get_user (account), password);
-  return NULL;
+  return outpost_account_create_auth (account, settings, password);
 }
 
 OutpostContext *
@@ -55,7 +54,7 @@ outpost_context_new (OutpostAccount *account, GSettings *settings, const char *p
                      GError **error)
 {
   g_autoptr(OutpostContext) self = g_object_new (OUTPOST_TYPE_CONTEXT, NULL);
-  g_autoptr(OutpostAuthProvider) auth = make_auth (account, password);
+  g_autoptr(OutpostAuthProvider) auth = make_auth (account, settings, password);
   OutpostStore *store;
 
   store = outpost_account_open_store (account, error);
@@ -70,10 +69,11 @@ outpost_context_new (OutpostAccount *account, GSettings *settings, const char *p
   self->account = g_object_ref (account);
   self->settings = g_object_ref (settings);
   self->client = outpost_store_client_new (store);
-  /* automatic sync needs credentials it can use without asking: none needed, or a password
-   * given at sign-in (a remembered one comes from the keyring the same way) */
-  self->credentials_saved = outpost_account_get_auth_kind (account) == OUTPOST_AUTH_KIND_NONE
-                            || password != NULL;
+  /* automatic sync needs credentials it can use without asking: none needed, a password
+   * given at sign-in or remembered in the keyring, or a Microsoft sign-in (its refresh token
+   * is in the keyring) */
+  self->credentials_saved = outpost_account_get_auth_kind (account) != OUTPOST_AUTH_KIND_BASIC
+                            || password != NULL || outpost_account_get_password_saved (account);
   return g_steal_pointer (&self);
 }
 

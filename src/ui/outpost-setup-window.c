@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 
+#include "outpost-secrets.h"
 #include "outpost-setup-window.h"
 #include "outpost-store-jobs.h"
 
@@ -103,6 +104,42 @@ add_full_sync (OutpostSetupWindow *self)
 /* ---- delete data / sign out --------------------------------------------------------------- */
 
 static void
+clear_secrets_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  if (outpost_secrets_clear (task_data, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+secrets_cleared (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+  OutpostWindow *window = user_data;   /* a reference, or NULL */
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error) && window != NULL)
+    {
+      g_autofree char *msg = g_strdup_printf (_("The sign-in could not be removed from the keyring: %s"),
+                                              error->message);
+      outpost_window_toast (window, msg);
+    }
+  g_clear_object (&window);
+}
+
+/* Signing out forgets the password or tokens (Secret Service calls block: a worker thread). */
+static void
+clear_secrets (OutpostWindow *window, const char *name)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, NULL, secrets_cleared, window ? g_object_ref (window) : NULL);
+
+  g_task_set_task_data (task, g_strdup (name), g_free);
+  g_task_run_in_thread (task, clear_secrets_thread);
+}
+
+static void
 remove_account (OutpostSetupWindow *self)
 {
   g_autofree char *name = g_strdup (outpost_account_get_name (outpost_context_get_account (self->context)));
@@ -116,6 +153,7 @@ remove_account (OutpostSetupWindow *self)
     outpost_window_set_context (window, NULL);
   if (!outpost_account_remove (name, &error) && window != NULL)
     outpost_window_toast (window, error->message);
+  clear_secrets (window, name);
 }
 
 static void
