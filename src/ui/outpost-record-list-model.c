@@ -156,6 +156,20 @@ page_free (gpointer data)
   g_free (page);
 }
 
+/* Whether someone besides the page (a view) holds one of its items. */
+static gboolean
+page_in_use (Page *page)
+{
+  for (guint i = 0; i < page->items->len; i++)
+    {
+      GObject *item = g_ptr_array_index (page->items, i);
+
+      if (item != NULL && g_atomic_int_get ((gint *) &item->ref_count) > 1)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 static gint
 position_compare (gconstpointer a, gconstpointer b, gpointer user_data)
 {
@@ -351,27 +365,38 @@ apply_rows (OutpostRecordListModel *self, FetchData *fd, GPtrArray *rows)
 
 static void apply_count (OutpostRecordListModel *self, guint n, gboolean replace_all);
 static void drop_pages (OutpostRecordListModel *self);
+static void keep_items (OutpostRecordListModel *self, guint n_pages, GPtrArray *kept);
 static void start_count (OutpostRecordListModel *self);
 static void retry_waiting_pages (OutpostRecordListModel *self);
 
-/* The first page of a new query is shown at once with a provisional size; the count follows
- * (a reset replaces the whole list here, in one items-changed). Its rows are in place before
- * the view hears of them, so the view's get_item() finds page 0 loaded and asks for no copy. */
+/* The first rows of a new query are shown at once with a provisional size; the count follows
+ * (a reset replaces the whole list here, in one items-changed). They are in place before the
+ * view hears of them, so the view's get_item() finds their pages loaded and asks for no copy. */
 static void
 first_page_arrived (OutpostRecordListModel *self, FetchData *fd, GPtrArray *rows)
 {
   gboolean reset = self->resetting;
-  Page *page;
+  guint n_pages = MAX (1, (rows->len + OUTPOST_LIST_PAGE_SIZE - 1) / OUTPOST_LIST_PAGE_SIZE);
+  g_autoptr(GPtrArray) kept = g_ptr_array_new_with_free_func (item_unref_nullable);
 
   self->resetting = FALSE;
   if (reset)
-    drop_pages (self);
-  page = ensure_page (self, 0);
+    {
+      keep_items (self, n_pages, kept);
+      drop_pages (self);
+    }
+  for (guint i = 0; i < n_pages; i++)
+    {
+      Page *page = ensure_page (self, i);
+
+      page->loaded = page->requested = TRUE;
+      for (guint k = 0; k < OUTPOST_LIST_PAGE_SIZE && i * OUTPOST_LIST_PAGE_SIZE + k < MIN (kept->len, rows->len); k++)
+        g_ptr_array_index (page->items, k) = g_steal_pointer (&g_ptr_array_index (kept, i * OUTPOST_LIST_PAGE_SIZE + k));
+    }
   apply_rows (self, fd, rows);
-  page->loaded = page->requested = TRUE;
   if (reset)
     apply_count (self, rows->len, TRUE);
-  if (rows->len < OUTPOST_LIST_PAGE_SIZE)
+  if (rows->len < OUTPOST_LIST_FIRST_READ)
     {
       self->exact = TRUE;
       apply_count (self, rows->len, FALSE);
@@ -610,6 +635,24 @@ count_job (OutpostStore *store, gpointer data, GCancellable *cancellable, GError
   return g_memdup2 (&n, sizeof n);
 }
 
+/* The row items handed out for the first @n_pages pages, by position (NULL where none), into
+ * @kept. A reset gives them the new rows: GtkListView (4.8) keeps the widgets of the items it
+ * finds again after items-changed and only rebinds them ("record" changes), where new items
+ * cost a new widget per cell and row (~30 ms for the 200 rows it keeps). */
+static void
+keep_items (OutpostRecordListModel *self, guint n_pages, GPtrArray *kept)
+{
+  g_ptr_array_set_size (kept, n_pages * OUTPOST_LIST_PAGE_SIZE);
+  for (guint i = 0; i < n_pages; i++)
+    {
+      Page *page = g_hash_table_lookup (self->pages, GUINT_TO_POINTER (i));
+
+      for (guint k = 0; page != NULL && k < OUTPOST_LIST_PAGE_SIZE; k++)
+        g_ptr_array_index (kept, i * OUTPOST_LIST_PAGE_SIZE + k) =
+          g_steal_pointer (&g_ptr_array_index (page->items, k));
+    }
+}
+
 static void
 drop_pages (OutpostRecordListModel *self)
 {
@@ -692,10 +735,12 @@ start_query (OutpostRecordListModel *self, gboolean resetting)
       self->scan_position = 0;
       g_tree_remove_all (self->cursors);
     }
-  /* the first page first: it is what the user waits for; the count follows it */
+  /* the first rows first: they are what the user waits for; the count follows them. As many
+   * as a view keeps around the visible rows (GtkListView: up to 200), so they arrive in one
+   * job instead of page after page, each waiting for the one before to grow the list. */
   fd = fetch_data_new (self);
   fd->first = TRUE;
-  fd->limit = OUTPOST_LIST_PAGE_SIZE;
+  fd->limit = OUTPOST_LIST_FIRST_READ;
   add_outstanding (self, +1);
   outpost_store_client_run_async (self->client, OUTPOST_JOB_PRIORITY_DEFAULT, fetch_job,
                                   fd, fetch_data_free, (GDestroyNotify) g_ptr_array_unref,
@@ -709,10 +754,20 @@ outpost_record_list_model_refresh (OutpostRecordListModel *self)
   gpointer value;
 
   g_return_if_fail (OUTPOST_IS_RECORD_LIST_MODEL (self));
-  /* Keep the items (the view holds them) but read their rows again. */
+  /* Keep the items the view holds and read their rows again; cached pages nobody holds an item
+   * of are dropped (read when asked for again): a refresh costs the rows in view, not the
+   * whole cache (64 pages re-read at every refresh during a sync, before). */
   g_hash_table_iter_init (&iter, self->pages);
   while (g_hash_table_iter_next (&iter, NULL, &value))
-    ((Page *) value)->requested = ((Page *) value)->loaded = FALSE;
+    {
+      Page *page = value;
+
+      page->requested = page->loaded = FALSE;
+      if (page_in_use (page))
+        continue;
+      g_queue_delete_link (&self->lru, page->lru_link);
+      g_hash_table_iter_remove (&iter);
+    }
   start_query (self, self->resetting);
 }
 

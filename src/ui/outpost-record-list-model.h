@@ -18,6 +18,8 @@ G_DECLARE_FINAL_TYPE (OutpostRecordListModel, outpost_record_list_model, OUTPOST
 
 #define OUTPOST_LIST_PAGE_SIZE 100
 #define OUTPOST_LIST_CHECKPOINT_STRIDE 500
+/* Rows read by a new query's first job (the provisional size until the count arrives). */
+#define OUTPOST_LIST_FIRST_READ (3 * OUTPOST_LIST_PAGE_SIZE)
 
 OutpostRecordListModel *outpost_record_list_model_new (OutpostStoreClient *client,
                                                        const char         *entity);

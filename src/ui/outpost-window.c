@@ -238,6 +238,16 @@ probe_compare (gconstpointer a, gconstpointer b, gpointer user_data)
   return GTK_ORDERING_SMALLER;
 }
 
+/* A new query (search, filters, sort) gives the list's row items new rows: they are reused
+ * so the view keeps its row widgets (outpost-record-list-model.c), so the selection would stay
+ * on a row now showing another record. Called before each new query. */
+static void
+drop_selection (OutpostWindow *self)
+{
+  if (self->selection != NULL)
+    gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+}
+
 static void
 sort_changed (GtkSorter *sorter, GtkSorterChange change, OutpostWindow *self)
 {
@@ -248,6 +258,7 @@ sort_changed (GtkSorter *sorter, GtkSorterChange change, OutpostWindow *self)
   g_object_set_data (a, "window", self);
   self->probe_hit = NULL;
   order = gtk_sorter_compare (sorter, a, b);
+  drop_selection (self);
   if (self->model != NULL)
     outpost_record_list_model_set_sort (self->model, self->probe_hit, order == GTK_ORDERING_LARGER);
   self->probe_hit = NULL;
@@ -413,6 +424,7 @@ entity_row_activated (OutpostWindow *self, GtkListBoxRow *row)
 static void
 search_changed (OutpostWindow *self)
 {
+  drop_selection (self);
   if (self->model != NULL)
     outpost_record_list_model_set_search (self->model, gtk_editable_get_text (GTK_EDITABLE (self->search_entry)));
 }
@@ -420,6 +432,7 @@ search_changed (OutpostWindow *self)
 static void
 filters_toggled (OutpostWindow *self)
 {
+  drop_selection (self);
   if (self->model != NULL)
     outpost_record_list_model_set_flags (self->model, current_flags (self));
 }

@@ -124,7 +124,7 @@ test_first_page_then_count (Fixture *f, gconstpointer data)
     {
       g_main_context_iteration (NULL, TRUE);
       if (!outpost_record_list_model_get_exact (f->model)
-          && g_list_model_get_n_items (G_LIST_MODEL (f->model)) == OUTPOST_LIST_PAGE_SIZE)
+          && g_list_model_get_n_items (G_LIST_MODEL (f->model)) == OUTPOST_LIST_FIRST_READ)
         seen_provisional = TRUE;
     }
   g_assert_true (seen_provisional);   /* the first page was there before the count */
@@ -205,6 +205,29 @@ test_refresh_keeps_items (Fixture *f, gconstpointer data)
   g_clear_object (&late);
   late = g_list_model_get_item (G_LIST_MODEL (f->model), 6);
   g_assert_nonnull (outpost_row_item_get_record (late));
+}
+
+/* A refresh reads again the rows a view holds items of, not every cached page. */
+static void
+test_refresh_reads_rows_in_view (Fixture *f, gconstpointer data)
+{
+  g_autoptr(OutpostRowItem) held = NULL;
+  guint before;
+
+  f->model = outpost_record_list_model_new (f->client, "account");
+  run_until_idle (f);
+  for (guint i = 0; i < N_ROWS; i += 50)   /* scrolled through: 26 pages cached */
+    g_assert_nonnull (name_at (f, i));
+  held = g_list_model_get_item (G_LIST_MODEL (f->model), 1750);
+  run_until_idle (f);
+  before = outpost_record_list_model_get_pages_fetched (f->model);
+  outpost_record_list_model_refresh (f->model);
+  run_until_idle (f);
+  /* the first rows (one job) and the page of the held item */
+  g_assert_cmpuint (outpost_record_list_model_get_pages_fetched (f->model) - before, ==, 2);
+  g_assert_cmpstr (outpost_record_get_string (outpost_row_item_get_record (held), "name"), ==,
+                   "Account 001750 Contoso");
+  g_assert_cmpstr (name_at (f, 2200), ==, "Account 002200 Contoso");   /* read again when asked */
 }
 
 /* A view: on every change it asks for the first rows, as a GtkColumnView does at once. */
@@ -291,6 +314,54 @@ test_superseded_search (Fixture *f, gconstpointer data)
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->model)), ==, (N_ROWS + 12) / 13);
 }
 
+static void
+count_notify (GObject *object, GParamSpec *pspec, guint *n)
+{
+  (*n)++;
+}
+
+static void
+record_changes (GListModel *model, guint position, guint removed, guint added, GArray *changes)
+{
+  guint change[3] = { position, removed, added };
+
+  g_array_append_vals (changes, change, 3);
+}
+
+/* A new query replaces every item in one items-changed, but the row items handed out before
+ * are given the new rows (a view keeps their widgets): same object, new record, notified. */
+static void
+test_reset_reuses_items (Fixture *f, gconstpointer data)
+{
+  g_autoptr(OutpostRowItem) first = NULL;
+  g_autoptr(OutpostRowItem) again = NULL;
+  g_autoptr(GArray) changes = g_array_new (FALSE, FALSE, sizeof (guint));
+  guint notified = 0;
+
+  f->model = outpost_record_list_model_new (f->client, "account");
+  run_until_idle (f);
+  first = g_list_model_get_item (G_LIST_MODEL (f->model), 1);
+  run_until_idle (f);
+  g_assert_cmpstr (outpost_record_get_string (outpost_row_item_get_record (first), "name"), ==,
+                   "Account 000001 Fabrikam");
+  g_signal_connect (first, "notify::record", G_CALLBACK (count_notify), &notified);
+  g_signal_connect (f->model, "items-changed", G_CALLBACK (record_changes), changes);
+  outpost_record_list_model_set_search (f->model, "nimbus");
+  run_until_idle (f);
+  g_assert_cmpuint (changes->len, ==, 3);
+  g_assert_cmpuint (g_array_index (changes, guint, 0), ==, 0);
+  g_assert_cmpuint (g_array_index (changes, guint, 1), ==, N_ROWS);
+  g_assert_cmpuint (g_array_index (changes, guint, 2), ==, (N_ROWS + 12) / 13);
+  again = g_list_model_get_item (G_LIST_MODEL (f->model), 1);
+  g_assert_true (again == first);
+  g_assert_cmpuint (notified, ==, 1);
+  g_assert_cmpstr (outpost_record_get_string (outpost_row_item_get_record (first), "name"), ==,
+                   "Account 000013 Nimbus");
+  g_assert_cmpstr (name_at (f, 199), ==, "Account 002587 Nimbus");
+  g_assert_null (g_list_model_get_item (G_LIST_MODEL (f->model), 200));
+  g_signal_handlers_disconnect_by_func (first, count_notify, &notified);
+}
+
 /* ---- the store client under it ---------------------------------------------------------- */
 
 typedef struct {
@@ -364,8 +435,10 @@ main (int argc, char **argv)
   g_test_add ("/list-model/search-counted", Fixture, NULL, fixture_setup, test_search_counted, fixture_teardown);
   g_test_add ("/list-model/search-capped-grows", Fixture, NULL, fixture_setup, test_search_capped_grows, fixture_teardown);
   g_test_add ("/list-model/refresh-keeps-items", Fixture, NULL, fixture_setup, test_refresh_keeps_items, fixture_teardown);
+  g_test_add ("/list-model/refresh-reads-rows-in-view", Fixture, NULL, fixture_setup, test_refresh_reads_rows_in_view, fixture_teardown);
   g_test_add ("/list-model/first-page-fetched-once", Fixture, NULL, fixture_setup, test_first_page_fetched_once, fixture_teardown);
   g_test_add ("/list-model/superseded-search", Fixture, NULL, fixture_setup, test_superseded_search, fixture_teardown);
+  g_test_add ("/list-model/reset-reuses-items", Fixture, NULL, fixture_setup, test_reset_reuses_items, fixture_teardown);
   g_test_add ("/list-model/client-idle-after-results", Fixture, NULL, fixture_setup, test_client_idle_after_results, fixture_teardown);
   ret = g_test_run ();
   rm = g_strdup_printf ("rm -rf '%s'", data_home);
