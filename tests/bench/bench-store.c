@@ -521,7 +521,11 @@ main (int argc, char **argv)
       r_user = api_insert (ustore, n_user, PATH_USER);
     }
   remove_db (dir, "user.db");
-  g_print ("\n%u account rows (SQLite %s, %d rows per transaction)\n\n", n, sqlite3_libversion (), BATCH);
+  {
+    g_autofree char *sorts = g_strjoinv (", ", account->sort_columns);
+    g_print ("\n%u account rows (SQLite %s, %d rows per transaction; sort indexes: %s)\n\n", n,
+             sqlite3_libversion (), BATCH, sorts);
+  }
   g_print ("| %-38s | %13s | %8s | %13s | %8s |\n", "insert", "rows/s", "vs bare", "rows/CPU-s",
            "vs bare");
   g_print ("|----------------------------------------|---------------|----------|---------------|----------|\n");
