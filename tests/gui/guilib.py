@@ -4,7 +4,7 @@ of outpost-server.
 
 dogtail chats on stdout, and the bus daemons may too: TAP goes to a private copy of the
 original stdout and everything else written to fd 1 goes to stderr."""
-import contextlib, fcntl, json, os, re, sqlite3, struct, subprocess, sys, tempfile, time, urllib.request
+import contextlib, fcntl, json, os, re, sqlite3, struct, subprocess, sys, tempfile, threading, time, urllib.request
 
 _tap = os.fdopen(os.dup(1), 'w')
 os.dup2(2, 1)
@@ -99,10 +99,17 @@ def find_button(app, text):
                          retry=False, requireResult=False)
 
 
+SOURCE = os.environ.get('OUTPOST_SOURCE_DIR', os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
+
+
 def app_env(tmp, **extra):
+    """The app's environment: its own XDG homes and settings; the source tree's data/ first in
+    XDG_DATA_DIRS, so the icon theme finds the app icon as it would once installed (the welcome
+    page shows it; uninstalled it is the missing-image icon)."""
+    data_dirs = os.environ.get('XDG_DATA_DIRS') or '/usr/local/share:/usr/share'
     env = dict(os.environ, XDG_DATA_HOME=tmp + '/data', XDG_CONFIG_HOME=tmp + '/config',
                XDG_CACHE_HOME=tmp + '/cache', GSETTINGS_BACKEND='memory',
-               GSETTINGS_SCHEMA_DIR=SCHEMAS)
+               GSETTINGS_SCHEMA_DIR=SCHEMAS, XDG_DATA_DIRS=os.path.join(SOURCE, 'data') + ':' + data_dirs)
     env.update(extra)
     return env
 
@@ -214,6 +221,25 @@ def select_entity(app, plural, timeout=10):
     return wait_for(lambda: find(app, 'label', plural) and record_count(app), timeout)
 
 
+def toasts(app):
+    """The texts of the toasts shown now. A whole-tree search takes seconds on a loaded machine
+    (each node is a D-Bus call) and a toast goes after a few: look only where toasts are, beside
+    the window's content in its AdwToastOverlay (GTK 4.8 names the toast "AdwToastWidget")."""
+    out, level = [], list(app.children)
+    for _ in range(5):
+        nxt = []
+        for node in level:
+            try:
+                if node.name == 'AdwToastWidget':
+                    out.extend(n.name for n in node.findChildren(lambda n: n.roleName == 'label'))
+                elif node.childCount <= 2:    # the window's chain of bins; not the content's stack
+                    nxt.extend(node.children)
+            except Exception:
+                pass      # gone while read
+        level = nxt
+    return out
+
+
 SYNCING = 'Synchronizing…'
 
 
@@ -228,13 +254,18 @@ class WriteLockProbe:
     """Whether some connection holds the write lock of a SQLite database in WAL mode, seen from
     outside without taking any lock: the unix VFS holds a POSIX write lock on byte 120 of the
     -shm file (WAL_WRITE_LOCK) for as long as a write transaction lasts, and F_GETLK reports a
-    conflicting lock of another process (Linux struct flock layout)."""
+    conflicting lock of another process (Linux struct flock layout). start() samples it every
+    millisecond in a thread and keeps the intervals it was held."""
     SHM_WRITE_LOCK = 120
     FLOCK = 'hh4xqqi4x'
 
     def __init__(self, db):
         self.shm = db + '-shm'
         self.fd = None
+        self.intervals = []      # (taken, released), time.monotonic()
+        self.since = None        # held since, or None
+        self._stop = threading.Event()
+        self._thread = None
 
     def held(self):
         if self.fd is None:
@@ -245,26 +276,42 @@ class WriteLockProbe:
         req = struct.pack(self.FLOCK, fcntl.F_WRLCK, os.SEEK_SET, self.SHM_WRITE_LOCK, 1, 0)
         return struct.unpack(self.FLOCK, fcntl.fcntl(self.fd, fcntl.F_GETLK, req))[0] != fcntl.F_UNLCK
 
-    def wait_acquired(self, timeout, step=0.001):
-        """Wait for the lock to go from free to held; the time it was seen taken, or None."""
-        end = time.monotonic() + timeout
-        while self.held():             # a transaction already running: wait for the next one
-            if time.monotonic() >= end:
-                return None
-            time.sleep(step)
-        while not self.held():
-            if time.monotonic() >= end:
-                return None
-            time.sleep(step)
-        return time.monotonic()
+    def _run(self):
+        while not self._stop.is_set():
+            held, now = self.held(), time.monotonic()
+            if held and self.since is None:
+                self.since = now
+            elif not held and self.since is not None:
+                self.intervals.append((self.since, now))
+                self.since = None
+            time.sleep(0.001)
 
-    def wait_released(self, timeout, step=0.002):
+    def start(self):
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def wait_held(self, least, timeout):
+        """Wait until a write transaction has held the lock for @least seconds; when it was
+        taken, or None."""
         end = time.monotonic() + timeout
-        while self.held() and time.monotonic() < end:
-            time.sleep(step)
-        return time.monotonic()
+        while time.monotonic() < end:
+            since = self.since
+            if since is not None and time.monotonic() - since >= least:
+                return since
+            time.sleep(0.001)
+        return None
+
+    def hold_around(self, moment):
+        """The (taken, released) interval that holds @moment, or None. A writer that waited takes
+        the lock within milliseconds of its release: both may show as one interval."""
+        spans = list(self.intervals) + ([(self.since, time.monotonic())] if self.since else [])
+        return next((s for s in spans if s[0] <= moment < s[1]), None)
 
     def close(self):
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
         if self.fd is not None:
             os.close(self.fd)
             self.fd = None
