@@ -77,8 +77,17 @@ def wait_for(pred, timeout=10.0):
     return None
 
 
-def labels(app):
-    return [n.name for n in app.findChildren(lambda n: n.roleName == 'label')]
+def labels(app, attempts=4):
+    """Every label's name. AT-SPI fails a read now and then on a loaded machine (a node gone
+    mid-read, or "The application no longer exists" from a call that got no reply in time):
+    read the tree again."""
+    for attempt in range(attempts):
+        try:
+            return [n.name for n in app.findChildren(lambda n: n.roleName == 'label')]
+        except Exception:
+            if attempt + 1 == attempts:
+                raise
+            time.sleep(1)
 
 
 def texts(app):
