@@ -23,12 +23,16 @@
 
 #define LOOKUP_ANNOTATION "@Microsoft.Dynamics.CRM.lookuplogicalname"
 
-typedef enum { MEMBER_ETAG = 1, MEMBER_VALUE, MEMBER_LOOKUP, MEMBER_TARGET } MemberKind;
+typedef enum { MEMBER_DROP, MEMBER_ETAG, MEMBER_VALUE, MEMBER_LOOKUP, MEMBER_TARGET } MemberKind;
+/* Members read for the row itself (a name may also be a field). */
+typedef enum { SPECIAL_NONE, SPECIAL_PRIMARY, SPECIAL_ID, SPECIAL_REASON, SPECIAL_CONTEXT } Special;
 
 /* What a row member becomes: its kind and the name it goes on under. */
 typedef struct {
   MemberKind  kind;
+  Special     special;
   char       *out;
+  JsonNode   *last;   /* the value this member had in the previous row (shared if equal) */
 } Member;
 
 typedef enum { V_NULL, V_STRING, V_INT, V_DOUBLE, V_BOOL, V_OBJECT, V_ARRAY } ValueType;
@@ -44,6 +48,7 @@ typedef struct {
   GError        *semantic;  /* the first wrong type or bad row: reported if the syntax is fine */
   OutpostEntity *entity;
   GHashTable    *members;   /* Web API member name -> Member* */
+  JsonNode      *shared[3]; /* null, false, true: one node each per page, see read_value */
 } Reader;
 
 /* ---- errors ---------------------------------------------------------------------------- */
@@ -365,10 +370,43 @@ skip_nested (Reader *r)
     }
 }
 
-/* Any value. Scalars come back as a new JsonNode in *@node (when @node is not NULL);
- * objects and lists are checked and skipped (*@node NULL). */
+/* One node for every null, false and true of a page, and a string equal to the same
+ * member's value in the previous row (an owner, a currency, a country) reuses that node:
+ * each saves three allocations and their frees. Row values are only read after the parse
+ * (nothing in the sync or the store changes a node in place), and a page's nodes are never
+ * shared with another page. */
+static JsonNode *
+shared_node (Reader *r, ValueType type, gboolean truth)
+{
+  guint k = type == V_NULL ? 0 : truth ? 2 : 1;
+
+  if (r->shared[k] == NULL)
+    r->shared[k] = k == 0 ? json_node_init_null (json_node_alloc ())
+                          : json_node_init_boolean (json_node_alloc (), truth);
+  return json_node_ref (r->shared[k]);
+}
+
+static JsonNode *
+string_node (Reader *r, Member *m)
+{
+  JsonNode *node;
+
+  if (m != NULL && m->last != NULL && strcmp (json_node_get_string (m->last), r->text->str) == 0)
+    return json_node_ref (m->last);
+  node = json_node_init_string (json_node_alloc (), r->text->str);
+  if (m != NULL)
+    {
+      g_clear_pointer (&m->last, json_node_unref);
+      m->last = json_node_ref (node);
+    }
+  return node;
+}
+
+/* Any value. Scalars come back as a JsonNode in *@node (when @node is not NULL; strings
+ * shared through @m, which may be NULL); objects and lists are checked and skipped
+ * (*@node NULL). */
 static gboolean
-read_value (Reader *r, ValueType *type, JsonNode **node)
+read_value (Reader *r, ValueType *type, JsonNode **node, Member *m)
 {
   char c = peek (r);
   gint64 i = 0;
@@ -386,21 +424,21 @@ read_value (Reader *r, ValueType *type, JsonNode **node)
       if (!read_string (r, r->text))
         return FALSE;
       if (node != NULL)
-        *node = json_node_init_string (json_node_alloc (), r->text->str);
+        *node = string_node (r, m);
       return TRUE;
     case 't': case 'f':
       *type = V_BOOL;
       if (!read_word (r, c == 't' ? "true" : "false"))
         return FALSE;
       if (node != NULL)
-        *node = json_node_init_boolean (json_node_alloc (), c == 't');
+        *node = shared_node (r, V_BOOL, c == 't');
       return TRUE;
     case 'n':
       *type = V_NULL;
       if (!read_word (r, "null"))
         return FALSE;
       if (node != NULL)
-        *node = json_node_init_null (json_node_alloc ());
+        *node = shared_node (r, V_NULL, FALSE);
       return TRUE;
     case 0:
       return syntax_error (r, N_("the text ends early"));
@@ -420,17 +458,32 @@ static void
 member_free (Member *m)
 {
   g_free (m->out);
+  g_clear_pointer (&m->last, json_node_unref);
   g_free (m);
 }
 
 static void
 add_member (GHashTable *members, char *web, MemberKind kind, char *out)
 {
-  Member *m = g_new (Member, 1);
+  Member *m = g_new0 (Member, 1);
 
   m->kind = kind;
   m->out = out;
   g_hash_table_insert (members, web, m);
+}
+
+static void
+add_special (GHashTable *members, const char *name, Special special)
+{
+  Member *m = g_hash_table_lookup (members, name);
+
+  if (m == NULL)
+    {
+      m = g_new0 (Member, 1);   /* MEMBER_DROP: read, not passed on */
+      g_hash_table_insert (members, g_strdup (name), m);
+    }
+  if (m->special == SPECIAL_NONE)   /* the primary id wins over a field named "id" */
+    m->special = special;
 }
 
 /* The members a row may carry: "@odata.etag", the profile's fields by their Web API names
@@ -457,6 +510,10 @@ allowed_members (OutpostEntity *entity)
       add_member (members, g_strdup_printf ("_%s_value" LOOKUP_ANNOTATION, f->name), MEMBER_TARGET,
                   g_strconcat (f->name, "@target", NULL));
     }
+  add_special (members, entity->primary_id, SPECIAL_PRIMARY);
+  add_special (members, "id", SPECIAL_ID);
+  add_special (members, "reason", SPECIAL_REASON);
+  add_special (members, "@odata.context", SPECIAL_CONTEXT);
   return members;
 }
 
@@ -497,24 +554,29 @@ row_member (Reader *r, RowState *s)
   ValueType type;
   JsonNode *node = NULL;
 
-  if (!read_value (r, &type, &node))
+  if (!read_value (r, &type, &node, m != NULL && m->kind > MEMBER_ETAG ? m : NULL))
     return FALSE;
-  if (strcmp (name, r->entity->primary_id) == 0)
+  switch (m != NULL ? m->special : SPECIAL_NONE)
     {
+    case SPECIAL_PRIMARY:
       s->has_primary = TRUE;
       g_free (s->primary);
       s->primary = text_of (type, node);
-    }
-  else if (strcmp (name, "id") == 0)
-    {
+      break;
+    case SPECIAL_ID:
       g_free (s->deleted_id);
       s->deleted_id = text_of (type, node);
+      break;
+    case SPECIAL_REASON:
+      s->has_reason = TRUE;
+      break;
+    case SPECIAL_CONTEXT:
+      s->context_deleted = type == V_STRING && g_str_has_suffix (json_node_get_string (node), "$deletedEntity");
+      break;
+    case SPECIAL_NONE:
+      break;
     }
-  else if (strcmp (name, "reason") == 0)
-    s->has_reason = TRUE;
-  else if (strcmp (name, "@odata.context") == 0)
-    s->context_deleted = type == V_STRING && g_str_has_suffix (json_node_get_string (node), "$deletedEntity");
-  if (m == NULL || node == NULL)
+  if (m == NULL || m->kind == MEMBER_DROP || node == NULL)
     {
       if (m != NULL && (m->kind == MEMBER_VALUE || m->kind == MEMBER_LOOKUP) && s->bad_value == NULL)
         s->bad_value = g_strdup (name);   /* an object or a list is no column value */
@@ -525,6 +587,8 @@ row_member (Reader *r, RowState *s)
     }
   switch (m->kind)
     {
+    case MEMBER_DROP:
+      break;
     case MEMBER_ETAG:
       g_free (s->etag);
       s->etag = text_of (type, node);
@@ -639,7 +703,7 @@ read_rows (Reader *r, GPtrArray *rows)
       else
         {
           ValueType type;
-          if (!read_value (r, &type, NULL))
+          if (!read_value (r, &type, NULL, NULL))
             return FALSE;
           semantic_error (r, g_error_new_literal (OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_PROTOCOL,
                                                   _("The server sent a row that is not an object")));
@@ -668,7 +732,7 @@ read_link (Reader *r, const char *member, char **out)
   ValueType type;
   JsonNode *node;
 
-  if (!read_value (r, &type, &node))
+  if (!read_value (r, &type, &node, NULL))
     return FALSE;
   if (type == V_STRING)
     {
@@ -699,7 +763,7 @@ page_member (Reader *r, OutpostPage *page, PageState *ps)
       ps->has_value = TRUE;
       if (peek (r) == '[')
         return read_rows (r, page->rows);
-      if (!read_value (r, &type, NULL))
+      if (!read_value (r, &type, NULL, NULL))
         return FALSE;
       semantic_error (r, g_error_new_literal (OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_PROTOCOL,
                                               _("The server sent a page whose “value” is not a list")));
@@ -707,7 +771,7 @@ page_member (Reader *r, OutpostPage *page, PageState *ps)
     }
   if (strcmp (name, "@odata.nextLink") == 0 || strcmp (name, "@odata.deltaLink") == 0)
     return read_link (r, name, name[7] == 'n' ? &page->next_link : &page->delta_link);
-  ok = read_value (r, &type, &node);
+  ok = read_value (r, &type, &node, NULL);
   if (ok && strcmp (name, "@odata.count") == 0)
     page->count = type == V_INT ? MAX (json_node_get_int (node), -1) : -1;
   else if (ok && strcmp (name, "@Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded") == 0)
@@ -726,7 +790,7 @@ read_page (Reader *r, OutpostPage *page, PageState *ps)
   if (c != '{')
     {
       ValueType type;
-      if (read_value (r, &type, NULL))
+      if (read_value (r, &type, NULL, NULL))
         semantic_error (r, g_error_new_literal (OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_PROTOCOL,
                                                 _("The server sent a response that is not a JSON object")));
       return r->syntax == NULL && (peek (r) == 0 || syntax_error (r, N_("text after the end")));
@@ -772,6 +836,8 @@ outpost_dv_parse_page (OutpostEntity *entity, OutpostDownloadMode mode, GBytes *
   r.key = g_string_sized_new (64);
   read_page (&r, page, &ps);
   g_hash_table_unref (r.members);
+  for (guint i = 0; i < G_N_ELEMENTS (r.shared); i++)
+    g_clear_pointer (&r.shared[i], json_node_unref);
   g_string_free (r.text, TRUE);
   g_string_free (r.key, TRUE);
   if (r.syntax != NULL)

@@ -5,7 +5,8 @@
  *   nested values) written by json-glib's generator come back with exactly the values written;
  * - every proper prefix of a valid page (a truncated answer) is rejected, the whole accepted;
  * - strict JSON: the malformed forms json-glib also refuses are refused, with a clear error;
- * - deletions, the count, links, nesting limits, invalid UTF-8, \u0000 and lone surrogates.
+ * - deletions, the count, links, nesting limits, invalid UTF-8, \u0000 and lone surrogates;
+ * - values shared between rows (equal strings in a row after row, null, true, false).
  * Criticals are fatal (g_test_init). */
 #include "config.h"
 
@@ -372,6 +373,32 @@ test_nesting_limit (void)
     }
 }
 
+/* Equal values in consecutive rows share one node (and null/true/false one per page): each
+ * row still reads its own value, and freeing one page leaves nothing behind (ASan/LSan). */
+static void
+test_repeated_values (void)
+{
+  g_autoptr(OutpostPage) page = expect_accepted (
+      "{\"value\":["
+      "{\"contactid\":\"" CID "\",\"lastname\":\"Same\",\"donotemail\":true,\"jobtitle\":null},"
+      "{\"contactid\":\"" CID "\",\"lastname\":\"Same\",\"donotemail\":false,\"jobtitle\":null},"
+      "{\"contactid\":\"" CID "\",\"lastname\":\"Other\",\"donotemail\":true,\"jobtitle\":\"Same\"},"
+      "{\"contactid\":\"" CID "\",\"lastname\":\"Same\",\"donotemail\":true,\"jobtitle\":\"Same\"}]}");
+  static const char *const names[] = { "Same", "Same", "Other", "Same" };
+  static const gboolean flags[] = { TRUE, FALSE, TRUE, TRUE };
+
+  g_assert_cmpuint (page->rows->len, ==, 4);
+  for (guint i = 0; i < 4; i++)
+    {
+      JsonObject *v = ((OutpostServerRow *) page->rows->pdata[i])->values;
+
+      g_assert_cmpstr (json_object_get_string_member (v, "lastname"), ==, names[i]);
+      g_assert_cmpint (json_object_get_boolean_member (v, "donotemail"), ==, flags[i]);
+      g_assert_true (i < 2 ? json_object_get_null_member (v, "jobtitle")
+                           : g_str_equal (json_object_get_string_member (v, "jobtitle"), "Same"));
+    }
+}
+
 /* A 20 MB string value: read once, bounded memory, exact content. */
 static void
 test_huge_string (void)
@@ -408,6 +435,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sync/page/numbers", test_numbers);
   g_test_add_func ("/sync/page/deletions-and-links", test_deletions_and_links);
   g_test_add_func ("/sync/page/nesting-limit", test_nesting_limit);
+  g_test_add_func ("/sync/page/repeated-values", test_repeated_values);
   g_test_add_func ("/sync/page/huge-string", test_huge_string);
   rc = g_test_run ();
   outpost_profile_unref (profile);
