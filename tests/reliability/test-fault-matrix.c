@@ -7,16 +7,19 @@
  * cells. Per cell: a fresh client database, one first sync (so the cell starts synced), then
  * local edits pending (a new account, its child contact by lookup, an update of an existing
  * contact, a new email marked for sending) and another user's edit of a second contact; the
- * fault is armed for the phase's requests; one sync of the phase's kind runs; the faults are
- * cleared; syncs run until one succeeds. Pass =
- *   - the fault fired in that phase (or, for the expired delta token, the delta answered 410),
+ * fault is armed for the phase's requests with no count limit, i.e. beyond the connector's
+ * retry budget (the expired token: one 401, which one refresh must absorb); one sync of the
+ * phase's kind runs; the faults are cleared; syncs run until one succeeds. Pass =
+ *   - the fault fired in that phase (or, for the expired delta token, the delta answered the
+ *     server's "expired" 400),
  *   - every edit is on the server exactly once (the email sent exactly once: SendEmail applied
  *     once, counted in the server's request log),
  *   - the next sync converges: nothing unsynced, no email still marked, every table's row count
  *     equals the server's, the other user's edit in the store, PRAGMA integrity_check ok,
  *   - a failed sync's error is in OUTPOST_SYNC_ERROR with the code that names the fault
- *     (NETWORK / SERVER / THROTTLED / PROTOCOL / AUTH), a message, and the run in the sync log
- *     says "failed" with that message (what the window shows).
+ *     (NETWORK / SERVER / THROTTLED / PROTOCOL), a message saying what happened, and the run in
+ *     the sync log says "failed" with that message (what the window shows); a refused SendEmail
+ *     is named in the sync log.
  * Prints the matrix as a table (what the user saw per cell). One TAP test point per cell. */
 #include "config.h"
 
@@ -533,6 +536,9 @@ run_cell (Matrix *m, const Fault *fault, const Phase *phase)
   if (fault->spec && strstr (fault->spec, "latency"))
     new_engine (m, &c, 20);
   n_fired = check_fired (m, &c, fault, r);
+  /* an expired token (access or delta) is the connector's and the engine's to absorb */
+  if (error && (fault->spec == NULL || fault->error_code == OUTPOST_SYNC_ERROR_AUTH))
+    problem (&c, "the sync failed instead of renewing: %s", error->message);
   check_message (&c, fault, r, error);
   if (fault->spec && strstr (fault->spec, "401") && m->tokens.refreshes != refreshes + 1)
     problem (&c, "%u token refreshes, expected 1", m->tokens.refreshes - refreshes);
