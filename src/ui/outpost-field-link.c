@@ -91,11 +91,14 @@ clicked (GtkButton *button)
 GtkWidget *
 outpost_field_link_new (OutpostField *field, OutpostLinkFailedFunc failed, gpointer user_data)
 {
-  GtkWidget *button = gtk_button_new_from_icon_name (icon_for (field));
-  g_autofree char *name = accessible_name (field);
-  LinkReport *report = g_new0 (LinkReport, 1);
+  GtkWidget *button;
+  g_autofree char *name = NULL;
+  LinkReport *report;
 
   g_return_val_if_fail (outpost_field_link_applies (field), NULL);
+  button = gtk_button_new_from_icon_name (icon_for (field));
+  name = accessible_name (field);
+  report = g_new0 (LinkReport, 1);
   report->failed = failed;
   report->user_data = user_data;
   g_object_set_data_full (G_OBJECT (button), "outpost-link-report", report, g_free);
@@ -107,9 +110,15 @@ outpost_field_link_new (OutpostField *field, OutpostLinkFailedFunc failed, gpoin
   return button;
 }
 
+#define TIP_URI_MAX 160   /* a 2 kB address in a tooltip would cover the window */
+
 static char *
-describe (OutpostField *field, const char *uri)
+describe (OutpostField *field, const char *full_uri)
 {
+  /* the URI is plain ASCII (outpost-links encodes the rest): cutting bytes is safe */
+  g_autofree char *uri = strlen (full_uri) > TIP_URI_MAX
+                         ? g_strdup_printf ("%.*s…", TIP_URI_MAX, full_uri) : g_strdup (full_uri);
+
   switch (field->format)
     {
     case OUTPOST_FIELD_FORMAT_EMAIL:
