@@ -75,15 +75,36 @@ can_email (OutpostRecordForm *self)
          && outpost_entity_lookup_field (self->entity, "emailaddress1") != NULL;
 }
 
+/* An email still open (a draft, not sent): it continues in the compose window. */
+static gboolean
+is_open_email (OutpostRecordForm *self)
+{
+  JsonNode *state;
+
+  if (self->entity == NULL || self->record == NULL || !g_str_equal (self->entity->logical_name, "email"))
+    return FALSE;
+  state = json_object_get_member (self->record->values, "statecode");
+  return state == NULL || JSON_NODE_HOLDS_NULL (state) || json_node_get_int (state) == 0;
+}
+
 static void
 update_email_button (OutpostRecordForm *self)
 {
   gboolean shown = can_email (self);
 
-  gtk_widget_set_visible (self->email_button, shown);
-  if (shown)
-    gtk_actionable_set_action_target (GTK_ACTIONABLE (self->email_button), "(ss)",
-                                      self->entity->logical_name, self->id);
+  gboolean draft = is_open_email (self);
+  const char *text = draft ? _("Open in Email Editor") : _("New Email");
+
+  gtk_widget_set_visible (self->email_button, shown || draft);
+  if (!shown && !draft)
+    return;
+  gtk_widget_set_tooltip_text (self->email_button, text);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->email_button), GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->email_button), "(ss)",
+                                    self->entity->logical_name, self->id);
+  /* the action name only once there is a target: without one GTK warns (parameter mismatch) */
+  if (gtk_actionable_get_action_name (GTK_ACTIONABLE (self->email_button)) == NULL)
+    gtk_actionable_set_action_name (GTK_ACTIONABLE (self->email_button), "win.new-email");
 }
 
 static void

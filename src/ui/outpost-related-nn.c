@@ -19,6 +19,8 @@ struct _OutpostRelatedNn
 
   GtkWidget      *list;
   GtkWidget      *add_button;
+  GtkWidget      *popover;       /* the picker, parented to add_button */
+  guint           popup_tick;    /* frames left before the picker opens */
   GtkWidget      *search;
   GtkWidget      *results;
   GHashTable     *linked;        /* ids shown in the list: the picker leaves them out */
@@ -296,7 +298,7 @@ popover_shown (OutpostRelatedNn *self)
 static void
 result_activated (GtkListBox *list, GtkListBoxRow *row, OutpostRelatedNn *self)
 {
-  gtk_menu_button_popdown (GTK_MENU_BUTTON (self->add_button));
+  gtk_popover_popdown (GTK_POPOVER (self->popover));
   link_change (self, TRUE, g_object_get_data (G_OBJECT (row), "id"),
                g_object_get_data (G_OBJECT (row), "title"), TRUE);
 }
@@ -339,6 +341,49 @@ picker_new (OutpostRelatedNn *self)
   return popover;
 }
 
+/* Scrolls the form at once (no animation) so @widget is in view. The picker opens on the
+ * button: a button out of view (activated from the keyboard or a screen reader) would put the
+ * popover off the screen, where it has no monitor. */
+static void
+scroll_into_view (GtkWidget *widget)
+{
+  GtkWidget *scrolled = gtk_widget_get_ancestor (widget, GTK_TYPE_SCROLLED_WINDOW);
+  graphene_point_t origin = GRAPHENE_POINT_INIT (0, 0), at;
+  GtkAdjustment *adj;
+  double page, height;
+
+  if (scrolled == NULL || !gtk_widget_compute_point (widget, scrolled, &origin, &at))
+    return;
+  adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+  page = gtk_adjustment_get_page_size (adj);
+  height = gtk_widget_get_height (widget);
+  if (at.y < 0 || at.y + height > page)
+    gtk_adjustment_set_value (adj, gtk_adjustment_get_value (adj) + at.y - (page - height) / 2);
+}
+
+/* The picker opens once the scroll is laid out: a tick runs before the frame's layout, so
+ * the second tick comes after the layout that moved the button. */
+static gboolean
+popup_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
+{
+  OutpostRelatedNn *self = user_data;
+
+  if (--self->popup_tick > 0)
+    return G_SOURCE_CONTINUE;
+  gtk_popover_popup (GTK_POPOVER (self->popover));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+add_clicked (OutpostRelatedNn *self)
+{
+  if (self->popup_tick > 0)
+    return;
+  scroll_into_view (self->add_button);
+  self->popup_tick = 2;
+  gtk_widget_add_tick_callback (self->add_button, popup_tick, self, NULL);
+}
+
 static GtkWidget *
 heading_new (OutpostRelatedNn *self)
 {
@@ -348,16 +393,12 @@ heading_new (OutpostRelatedNn *self)
   GtkWidget *heading = title_label (text);
 
   gtk_widget_add_css_class (heading, "heading");
-  self->add_button = gtk_menu_button_new ();
-  gtk_menu_button_set_label (GTK_MENU_BUTTON (self->add_button), _("Add…"));
+  self->add_button = gtk_button_new_with_label (_("Add…"));
   gtk_widget_set_tooltip_text (self->add_button, add_name);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->add_button), GTK_ACCESSIBLE_PROPERTY_LABEL, add_name, -1);
-  /* GTK 4.8 exposes the menu button's inner toggle button, named by its label "Add…" only:
-   * name it too, so a screen reader says what is added (and several sections stay apart) */
-  if (gtk_widget_get_first_child (self->add_button) != NULL)
-    gtk_accessible_update_property (GTK_ACCESSIBLE (gtk_widget_get_first_child (self->add_button)),
-                                    GTK_ACCESSIBLE_PROPERTY_LABEL, add_name, -1);
-  gtk_menu_button_set_popover (GTK_MENU_BUTTON (self->add_button), picker_new (self));
+  g_signal_connect_swapped (self->add_button, "clicked", G_CALLBACK (add_clicked), self);
+  self->popover = picker_new (self);
+  gtk_widget_set_parent (self->popover, self->add_button);
   gtk_box_append (GTK_BOX (box), heading);
   gtk_box_append (GTK_BOX (box), self->add_button);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->list), GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
@@ -373,6 +414,8 @@ outpost_related_nn_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_cancellable_cancel (self->search_cancellable);
+  /* the button does not know the popover is its child: take it away here */
+  g_clear_pointer (&self->popover, gtk_widget_unparent);
   G_OBJECT_CLASS (outpost_related_nn_parent_class)->dispose (object);
 }
 

@@ -262,10 +262,38 @@ outpost_related_view_clear (OutpostRelatedView *self)
   self->entity = NULL;
 }
 
+/* The same record again (after a sync or a save): the N:N sections stay (a picker the user has
+ * open is not taken away) and reload their rows; the lookup sections are read again. */
+static void
+reload_same (OutpostRelatedView *self)
+{
+  GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self));
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  while (child != NULL)
+    {
+      GtkWidget *next = gtk_widget_get_next_sibling (child);
+
+      if (!OUTPOST_IS_RELATED_NN (child))
+        gtk_box_remove (GTK_BOX (self), child);
+      else
+        outpost_related_nn_reload (OUTPOST_RELATED_NN (child));
+      child = next;
+    }
+  outpost_related_jobs_marked_emails (client_of (self), self->cancellable, marked_ready, self);
+}
+
 void
 outpost_related_view_load (OutpostRelatedView *self, OutpostEntity *entity, const char *id)
 {
   g_return_if_fail (OUTPOST_IS_RELATED_VIEW (self));
+  if (entity != NULL && entity == self->entity && g_strcmp0 (id, self->id) == 0)
+    {
+      reload_same (self);
+      return;
+    }
   outpost_related_view_clear (self);
   if (entity == NULL || id == NULL)
     return;

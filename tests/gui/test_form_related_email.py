@@ -1,0 +1,274 @@
+#!/usr/bin/python3
+"""GUI test of a record's N:N links and of email compose (issues 5 and 6), on the demo server.
+
+An account's "Associated Leads" section: Add… (a search popover over the leads) links a lead,
+Remove unlinks a seeded link, the toast's Undo brings it back, Remove again; each change is
+stored at once (journaled, counted as unsynced) and starts the after-change automatic sync
+(auto-sync-after-change is 15 s here), which uploads $ref associate/disassociate: the server then
+has exactly the links the window shows. Then a contact's "New Email": To comes from the contact,
+Send marks the email and (sync-email-on-send) an email-only sync runs at once; the server has
+the email, sent by SendEmail (statecode 1, statuscode 3). A draft closed unsaved is not lost.
+Run under tests/gui/gui-session; output is TAP; screenshots go to $OUTPOST_SHOTS."""
+import contextlib, json, os, shutil, sqlite3, subprocess, sys, time, traceback, urllib.parse, urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from guilib import (BUILD, BUTTON, Shots, admin, db_row, find, find_button, finish, keyCombo, keyfile_env,
+                    labels, make_tmp, open_record, select_entity, stop, tap, tree, typeText, wait_for)
+from dogtail import rawinput
+
+_shots = Shots(os.path.join(BUILD, 'gui', 'gui-shots', 'form-related-email'))
+
+
+def shot(name):
+    note(name)
+    _shots(name)
+REL = 'accountleads_association'
+
+
+T0 = time.time()
+
+
+def note(what):
+    """A timestamp on stderr: where a slow run spent its time."""
+    sys.stderr.write('[%6.1f s] %s\n' % (time.time() - T0, what))
+
+
+def db_rows(db, sql, *args):
+    with contextlib.closing(sqlite3.connect(db, timeout=10)) as c:
+        return c.execute(sql, args).fetchall()
+
+
+def server_url(tmp):
+    for line in open(os.path.join(tmp, 'data', 'outpost', 'demo', 'account.ini')):
+        if line.startswith('Url='):
+            return line[4:].strip()
+    return None
+
+
+def server_links(base, account):
+    """The leads linked to @account on the server, through the Web API's navigation property."""
+    url = '%sapi/data/v9.2/accounts(%s)/%s?$select=leadid' % (base, account, REL)
+    with urllib.request.urlopen(url, timeout=10) as r:
+        return sorted(v['leadid'] for v in json.loads(r.read().decode())['value'])
+
+
+def link_state(db, account, lead):
+    row = db_row(db, 'SELECT state FROM outpost_association WHERE relationship = ? AND entity = ?'
+                 ' AND record_id = ? AND related_id = ?', REL, 'account', account, lead)
+    return row[0] if row else None
+
+
+def press(node):
+    """Activates a button through its accessible action, as a screen reader does (the related
+    sections are below the fields, out of view: the window scrolls to Add… by itself)."""
+    node.doActionNamed('click')
+
+
+def unique(db, table, column, sql_where='1'):
+    return db_rows(db, 'SELECT __id, %s FROM %s WHERE %s GROUP BY %s HAVING count(*) = 1 ORDER BY %s'
+                   % (column, table, sql_where, column, column))
+
+
+def pick(db):
+    """An account and two leads (unique names), not linked here yet."""
+    accounts = unique(db, 'e_account', 'name')
+    leads = unique(db, 'e_lead', 'fullname')
+    if not accounts or len(leads) < 2:
+        return None
+    account, name = accounts[0]
+    linked = {r[0] for r in db_rows(db, 'SELECT related_id FROM outpost_association WHERE record_id = ?', account)}
+    free = [l for l in leads if l[0] not in linked]
+    return (account, name) + free[0] + free[1] if len(free) >= 2 else None
+
+
+def add_link(app, name):
+    """Add…, search @name in the popover, Enter takes the first result."""
+    note('add ' + name)
+    press(find(app, BUTTON, 'Add Lead…'))
+    wait_for(lambda: focused(find(app, ('entry', 'text'), 'Search Leads')), 10)
+    typeText(name)
+    result = wait_for(lambda: app.findChild(lambda n: n.roleName == 'label' and n.name == name
+                                            and in_list(n, 'Leads'), retry=False, requireResult=False), 10)
+    shot('02-add-popover')
+    keyCombo('Return')
+    return result is not None
+
+
+def focused(node):
+    import pyatspi
+    return node is not None and node.getState().contains(pyatspi.STATE_FOCUSED)
+
+
+def in_list(node, list_name):
+    """Whether @node is inside the list named @list_name (the picker's results are "Leads")."""
+    for _ in range(8):
+        node = node.parent
+        if node is None:
+            return False
+        if node.roleName in ('list', 'list box') and node.name == list_name:
+            return True
+    return False
+
+
+def auto_synced(app, db, pred):
+    ok = wait_for(pred, 60, 0.5)
+    wait_for(lambda: 'All changes synced' in labels(app), 20)
+    return ok
+
+
+def walk_links(app, db, base):
+    shot('00-synced')
+    chosen = pick(db)
+    if not tap(chosen is not None, 'the demo has an account and leads'):
+        return
+    account, name, lead1, name1, lead2, name2 = chosen
+    note('select Accounts')
+    select_entity(app, 'Accounts')
+    note('open the account')
+    open_record(app, name, name)
+    note('opened')
+    add = wait_for(lambda: find(app, BUTTON, 'Add Lead…'), 10)
+    shot('01-account-links')
+    if not tap(add is not None and 'Associated Leads' in labels(app)
+               and not find(app, BUTTON, 'Remove ' + name1) and not find(app, BUTTON, 'Remove ' + name2),
+               'the account form has an "Associated Leads" section with Add…'):
+        return
+
+    # Add… twice: the popover searches the leads (the list of results is named "Leads").
+    tap(add_link(app, name1), 'the popover searches the leads', str(labels(app)[-10:]))
+    tap(wait_for(lambda: link_state(db, account, lead1) == 1, 10), 'Add stores the link at once (added here)')
+    tap(wait_for(lambda: find(app, BUTTON, 'Remove ' + name1), 10), 'the new link shows with a Remove button')
+    add_link(app, name2)
+    tap(wait_for(lambda: link_state(db, account, lead2) == 1, 10), 'a second lead added')
+    unsynced = wait_for(lambda: [l for l in labels(app) if l == '2 unsynced changes'], 5)
+    shot('03-added')
+    tap(unsynced, 'the sidebar counts the links as unsynced changes', str([l for l in labels(app) if 'sync' in l]))
+    journal = db_rows(db, 'SELECT op FROM outpost_journal WHERE relationship = ? AND status = 0', REL)
+    tap(len(journal) == 2, 'both are journaled', str(journal))
+
+    # The after-change automatic sync (15 s here) uploads them ($ref associate).
+    synced = auto_synced(app, db, lambda: link_state(db, account, lead1) == 0 and link_state(db, account, lead2) == 0)
+    shot('04-synced')
+    tap(synced, 'the automatic sync after the change uploads the links')
+    links = server_links(base, account)
+    tap(lead1 in links and lead2 in links, 'the server has both links', str(links))
+
+    # Remove a synced link, undo it from the toast, remove it again.
+    press(wait_for(lambda: find(app, BUTTON, 'Remove ' + name1), 10))
+    tap(wait_for(lambda: link_state(db, account, lead1) == 2, 10), 'Remove stores the removal at once')
+    undo = wait_for(lambda: find_button(app, 'Undo'), 5)
+    shot('05-removed-toast')
+    tap(undo is not None and '“%s” removed' % name1 in labels(app), 'a toast says so and offers Undo')
+    if undo is not None:
+        undo.click()
+    tap(wait_for(lambda: link_state(db, account, lead1) == 0, 10)
+        and wait_for(lambda: find(app, BUTTON, 'Remove ' + name1), 10), 'Undo brings the link back')
+    tap(not db_rows(db, 'SELECT op FROM outpost_journal WHERE relationship = ? AND status = 0', REL),
+        'the undone removal leaves nothing to upload')
+    press(wait_for(lambda: find(app, BUTTON, 'Remove ' + name1), 10))
+    tap(wait_for(lambda: link_state(db, account, lead1) == 2, 10), 'removed again')
+    shot('06-removed')
+    synced = auto_synced(app, db, lambda: link_state(db, account, lead1) is None)
+    shot('07-synced')
+    tap(synced, 'the automatic sync uploads the removal')
+    links = server_links(base, account)
+    tap(lead1 not in links and lead2 in links, 'the server has the remaining link only', str(links))
+
+
+def walk_email(app, db, base):
+    contact, cname, address = db_row(db, "SELECT __id, fullname, emailaddress1 FROM e_contact WHERE"
+                                     " emailaddress1 IS NOT NULL AND emailaddress1 != '' AND fullname IN"
+                                     " (SELECT fullname FROM e_contact GROUP BY fullname HAVING count(*) = 1)"
+                                     " ORDER BY fullname LIMIT 1")
+    note('select Contacts')
+    select_entity(app, 'Contacts')
+    note('open the contact')
+    open_record(app, cname, cname)
+    note('opened')
+    button = wait_for(lambda: find(app, BUTTON, 'New Email'), 10)
+    if not tap(button is not None, 'a contact\'s form offers New Email'):
+        return
+    shot('06b-contact')
+    button.click()
+    to = wait_for(lambda: find(app, 'text', 'To'), 10)
+    shot('06c-compose-opened')
+    if to is None:
+        for w in app.children:
+            sys.stderr.write('window %r %r\n' % (w.roleName, w.name))
+        for n in app.findChildren(lambda n: n.roleName in ('text', 'entry', 'password text', 'label')):
+            sys.stderr.write('node %r %r\n' % (n.roleName, n.name))
+    tap(to is not None, 'the compose window opens with To, Subject and Message')
+    subject = 'Visit on Thursday %d' % os.getpid()
+    find(app, 'text', 'Subject').click()
+    typeText(subject)
+    find(app, 'text', 'Message').click()
+    typeText('Hello, see you on Thursday.')
+    shot('07-compose')
+    send = find_button(app, 'Send')
+    runs_before = db_row(db, 'SELECT count(*) FROM outpost_sync_run')[0]
+    send.click()
+    stored = wait_for(lambda: db_row(db, 'SELECT torecipients, regardingobjectid FROM e_email WHERE subject = ?',
+                                     subject), 10)
+    tap(stored == (address, contact), 'Send stores the email here, To prefilled with the contact and regarding it',
+        stored)
+    # sync-email-on-send: an email-only sync at once (nothing else is scheduled now).
+    email_run = wait_for(lambda: db_row(db, "SELECT kind, status FROM outpost_sync_run WHERE id > ? AND"
+                                        " kind = 'email' AND ended > 0", runs_before), 30, 0.3)
+    shot('08-sent')
+    tap(email_run, 'an email-only sync runs at once', db_rows(db, 'SELECT id, kind, status FROM outpost_sync_run'))
+    sent = wait_for(lambda: admin(base, 'GET', '/_admin/records/emails?' +
+                                  urllib.parse.urlencode({'subject': subject}))['value'], 20)
+    row = sent[0] if sent else {}
+    tap(row.get('statecode') == 1 and row.get('statuscode') == 3,
+        'the server has the email, sent (statecode 1, statuscode 3)', {k: row.get(k) for k in
+                                                                      ('statecode', 'statuscode', 'torecipients')})
+    tap(row.get('torecipients') == address and row.get('_regardingobjectid_value') == contact,
+        'the server email is to the contact and regards it', str(row)[:300])
+    tap(wait_for(lambda: db_row(db, 'SELECT count(*) FROM outpost_email_send')[0] == 0, 10),
+        'the send mark is gone after the server sent it')
+
+    # A draft closed without saving is kept.
+    button = wait_for(lambda: find(app, BUTTON, 'New Email'), 10)
+    button.click()
+    wait_for(lambda: find(app, 'text', 'Subject'), 10).click()
+    draft = 'Draft kept %d' % os.getpid()
+    typeText(draft)
+    keyCombo('Escape')
+    kept = wait_for(lambda: db_row(db, 'SELECT __state FROM e_email WHERE subject = ?', draft), 10)
+    shot('09-draft-kept')
+    tap(kept and kept[0] == 1, 'closing the compose window keeps the draft (created here)', kept)
+    tap(wait_for(lambda: draft in labels(app), 10), 'the draft shows among the contact\'s emails')
+
+
+def main():
+    tmp = make_tmp()
+    # automatic sync: only after a change (15 s, so the test sees it) and on send
+    env = keyfile_env(tmp, {'auto-sync-after-start': '-1', 'auto-sync-delay': '-1',
+                            'auto-sync-after-change': '15', 'sync-email-on-send': 'true'})
+    proc = subprocess.Popen([os.environ['OUTPOST_BIN']], env=env)
+    try:
+        app = wait_for(lambda: tree.root.application('outpost'), 30)
+        if tap(app is not None, 'the window appears in the accessibility tree'):
+            demo = wait_for(lambda: find_button(app, 'Try the Demo'), 15)
+            if tap(demo is not None, 'first run offers the demo'):
+                demo.click()
+                done = wait_for(lambda: 'All changes synced' in labels(app), 120, 0.5)
+                tap(done, 'the initial sync of the demo ends')
+                db = os.path.join(tmp, 'data', 'outpost', 'demo', 'outpost.db')
+                base = server_url(tmp)
+                walk_links(app, db, base)
+                walk_email(app, db, base)
+    except Exception:
+        tap(False, 'the test ran to its end', traceback.format_exc())
+    finally:
+        code = stop(proc, 30)
+        tap(code == 0, 'the app quits cleanly on SIGTERM (and stops its demo server)', 'exit status %s' % code)
+        if not os.environ.get('OUTPOST_KEEP_TMP'):
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            sys.stderr.write('kept %s\n' % tmp)
+    return finish()
+
+
+if __name__ == '__main__':
+    sys.exit(main())
