@@ -183,23 +183,70 @@ def record_count(app):
     return [l for l in labels(app) if l.endswith(' records') or l.endswith(' record')]
 
 
+def showing(node):
+    import pyatspi
+    return node is not None and node.getState().contains(pyatspi.STATE_SHOWING)
+
+
+def press(node):
+    """Press a button through its accessible action (no pointer: see go_back), else a click."""
+    try:
+        action = node.queryAction()
+        names = [action.getName(i) for i in range(action.nActions)]
+        for name in ('click', 'activate', 'press'):
+            if name in names:
+                return action.doAction(names.index(name))
+    except Exception:
+        pass
+    return click_settled(node)
+
+
+def go_back(app, names=('Back to List', 'Back')):
+    """In a folded window (AdwLeaflet: one pane at a time on a narrow screen) press the header's
+    back buttons that are shown, as a user would to reach the list or the sidebar. Pointer clicks
+    go to screen coordinates GTK 4.8 does not report (they land on whatever is there): use the
+    buttons' actions."""
+    for name in names:
+        button = app.findChild(lambda n: n.roleName in BUTTON and n.name == name and showing(n),
+                               retry=False, requireResult=False)
+        if button is not None:
+            press(button)
+            time.sleep(0.5)
+
+
+def click_settled(node, timeout=5):
+    """Click a node once it stays where it is (a folded window slides its panes in: a click
+    computed mid-slide lands on the pane going away); true if it was clicked."""
+    import pyatspi
+    def settled():
+        a = node.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
+        time.sleep(0.3)
+        b = node.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
+        return a.width > 0 and (a.x, a.y, a.width, a.height) == (b.x, b.y, b.width, b.height)
+    if not wait_for(settled, timeout, 0.1):
+        return False
+    node.click()
+    return True
+
+
 def open_record(app, query, name, timeout=10):
     """Search for @query, click the list cell @name; true once the form shows it (its title
     repeats the name: GTK 4.8 does not expose an entry's text over AT-SPI)."""
     search(app, query)
+    go_back(app, ('Back to List',))
     wait_for(lambda: name in labels(app), timeout)
-    cell = app.findChild(lambda n: n.roleName == 'label' and n.name == name, retry=True, requireResult=False)
+    cell = wait_for(lambda: app.findChild(lambda n: n.roleName == 'label' and n.name == name,
+                                          retry=False, requireResult=False), timeout)
     if cell is not None:
-        cell.click()
+        click_settled(cell)
     return wait_for(lambda: labels(app).count(name) >= 2, timeout)
 
 
 def set_text(app, field, value, save=True, timeout=10):
     """Click the form's entry @field, replace its text with @value, Ctrl+S unless not @save."""
     entry = wait_for(lambda: find(app, 'text', field), timeout)
-    if entry is None:
+    if entry is None or not click_settled(entry):
         return False
-    entry.click()
     keyCombo('<Control>a')
     typeText(value)
     if save:
@@ -210,6 +257,7 @@ def set_text(app, field, value, save=True, timeout=10):
 def select_entity(app, plural, timeout=10):
     """Clear the search, select the sidebar row @plural; true once its list counts its rows."""
     search(app, '')
+    go_back(app)
     row = wait_for(lambda: find(app, 'list item', plural), timeout)
     if row is not None:
         # GtkListBox offers AT-SPI selection: select the row as a screen reader would (a
@@ -217,7 +265,7 @@ def select_entity(app, plural, timeout=10):
         try:
             row.select()
         except Exception:
-            row.click()
+            click_settled(row)
     return wait_for(lambda: find(app, 'label', plural) and record_count(app), timeout)
 
 

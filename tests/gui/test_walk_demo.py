@@ -16,8 +16,8 @@ accounts writes four pages of 5,000 rows, each in its own write transaction."""
 import os, shutil, subprocess, sys, time, traceback, urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from guilib import (BUTTON, SOURCE, SYNCING, Shots, WriteLockProbe, admin, app_env, db_row, find, find_button,
-                    finish, hard_coded_colours, keyCombo, labels, make_tmp, open_record, record_count,
+from guilib import (BUTTON, SOURCE, SYNCING, Shots, WriteLockProbe, admin, app_env, click_settled, db_row, find, find_button,
+                    finish, hard_coded_colours, keyCombo, labels, make_tmp, open_record, press, record_count,
                     select_entity, set_text, stop, sync_and_wait, tap, toasts, tree, typeText, wait_for, window_tone)
 
 DARK = '--dark' in sys.argv[1:]
@@ -118,7 +118,7 @@ def walk_dark(tmp):
     tone('01-welcome-dark', True)
     if not tap(demo is not None, 'first run: the welcome page offers the demo'):
         return
-    demo.click()
+    press(demo)
     initial_sync(app, db, '02-initial-sync-dark')
     mean, light = window_tone(os.path.join(shot.dir, '02-initial-sync-dark.png'))
     tap(mean is not None and mean < 90, '02-initial-sync-dark: the window and the dialog are dark (pixels)',
@@ -140,7 +140,7 @@ def walk(tmp):
     tone('01-welcome', False)
     if not tap(demo is not None, 'first run: the welcome page offers the demo'):
         return
-    demo.click()
+    press(demo)
 
     # The initial sync runs in the foreground: a progress dialog with phase and counts.
     initial_sync(app, db, '02-initial-sync')
@@ -170,8 +170,7 @@ def walk(tmp):
     wait_for(lambda: 'Contacts' in labels(app) and '60 records' in labels(app), 10)
     keyCombo('<Control>n')
     first = wait_for(lambda: find(app, 'text', 'First Name'), 10)
-    if first is not None:
-        first.click()
+    if first is not None and click_settled(first):
         typeText('Robin')
     set_text(app, 'Last Name', 'Walkthrough')
     created = wait_for(lambda: db_row(db, "SELECT count(*) FROM e_contact WHERE lastname = 'Walkthrough' AND __state = 1")[0] == 1, 10)
@@ -216,31 +215,31 @@ def conflict_walk(app, db, base):
     state = find(app, BUTTON, 'Sync State') or app.findChild(
         lambda n: n.roleName in BUTTON and ('unsynced' in n.name or 'synced' in n.name), retry=False, requireResult=False)
     if state is not None:
-        state.click()
+        press(state)
     issues = wait_for(lambda: tree.root.application('outpost').findChild(
         lambda n: 'Resolve…' in n.name.replace('_', '') and n.roleName in BUTTON, retry=False, requireResult=False), 10)
     shot('09-sync-issues')
     tap(issues is not None, 'the Sync Issues window lists the conflict with Resolve…')
     if issues is None:
         return
-    issues.click()
+    press(issues)
     mine = wait_for(lambda: find(app, ('check box', 'radio button'), 'Keep my Company Name'), 10)
     theirs = find(app, ('check box', 'radio button'), 'Take server Company Name')
     shot('10-merge')
     tap(mine is not None and theirs is not None, 'the merge shows my value and the server value side by side')
     if mine is None:
         return
-    mine.click()
+    press(mine)
     apply = find_button(app, 'Apply')
     if apply is not None:
-        apply.click()
+        press(apply)
     wait_for(lambda: 'No conflicts.' in labels(app), 10)
     shot('11-resolved')
     # Close Sync Issues with its own button: F5 must reach the main window.
     for w in app.findChildren(lambda n: n.roleName == 'frame' and n.name == 'Sync Issues'):
         button = w.findChild(lambda n: n.roleName in BUTTON and n.name == 'Close', retry=False, requireResult=False)
         if button is not None:
-            button.click()
+            press(button)
     wait_for(lambda: not app.findChildren(lambda n: n.roleName == 'frame' and n.name == 'Sync Issues'), 10)
     tap(sync_and_wait(app), 'the sync after the merge runs')
     lead = records(base, 'leads', leadid=lead_id)
@@ -291,10 +290,9 @@ def background_save(app, db, base, name):
     # The header's Synchronize button: a background sync, the user keeps working.
     sync_button = find_button(app, 'Synchronize')
     if sync_button is not None:
-        sync_button.click()
+        press(sync_button)
     entry = find(app, 'text', 'Main Phone')
-    if entry is not None:
-        entry.click()
+    if entry is not None and click_settled(entry):
         keyCombo('End')
     started = wait_for(lambda: SYNCING in labels(app), 10, 0.1)
     tap(started, 'the Synchronize button starts a background sync')

@@ -9,8 +9,8 @@ Output is TAP."""
 import os, shutil, subprocess, sys, traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from guilib import (BUILD, Shots, db_row, find, finish, keyCombo, keyfile_env, labels, make_tmp, search,
-                    stop, tap, tree, typeText, wait_for)
+from guilib import (BUILD, Shots, click_settled, db_row, find, finish, keyCombo, keyfile_env, labels, make_tmp,
+                    search, select_entity, set_text, stop, tap, tree, typeText, wait_for)
 
 shot = Shots(os.path.join(BUILD, 'gui', 'gui-shots', 'offline'))
 NAME = 'Account 000042'
@@ -59,7 +59,7 @@ def walk(db):
     # Open the record.
     cell = app.findChild(lambda n: n.roleName == 'label' and n.name == NAME, retry=True, requireResult=False)
     if cell is not None:
-        cell.click()
+        click_settled(cell)
     # The welcome page has an "Account Name" entry too: take the form's, which holds the name.
     # GTK 4.8 does not expose an entry's text over AT-SPI: the form's title and its sync
     # state show that the record is open.
@@ -69,8 +69,7 @@ def walk(db):
     tap(bool(entry), 'the form shows the account', str(labels(app)[:40]))
 
     # Edit and save offline.
-    if phone is not None:
-        phone.click()
+    if phone is not None and click_settled(phone):
         keyCombo('<Control>a')
         typeText('+1 555 9999')
         keyCombo('<Control>s')
@@ -82,19 +81,13 @@ def walk(db):
     shot('04-saved')
     tap(bool(state), 'the form and the sidebar show the unsynced change', str(labels(app)[:40]))
 
-    # A new contact (the search is cleared first: it applies to every list).
-    search(app, '')
-    # Generous waits: the accessibility tree is slow to answer on a loaded machine.
-    contacts = wait_for(lambda: find(app, 'list item', 'Contacts'), 15)
-    if contacts is not None:
-        contacts.click()
+    # A new contact (select_entity clears the search first: it applies to every list; on a
+    # folded window it goes back to the sidebar). Generous waits: the accessibility tree is slow
+    # to answer on a loaded machine.
+    select_entity(app, 'Contacts', 15)
     wait_for(lambda: 'Pat0 Doe' in labels(app), 10)
     keyCombo('<Control>n')
-    last = wait_for(lambda: find(app, 'text', 'Last Name'), 15)
-    if last is not None:
-        last.click()
-        typeText('Tester')
-        keyCombo('<Control>s')
+    set_text(app, 'Last Name', 'Tester', timeout=15)
     created = wait_for(lambda: db_row(
         db, "SELECT count(*) FROM e_contact WHERE lastname = 'Tester' AND __state = 1")[0] == 1, 20)
     shot('05-new-contact')
