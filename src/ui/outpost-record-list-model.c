@@ -68,6 +68,7 @@ struct _OutpostRecordListModel
   gboolean            scan_running;
   guint               outstanding;
   guint               pages_fetched;
+  GPtrArray          *garbage;       /* OutpostRecord*: dropped rows for free_rows_later */
 };
 
 enum { PROP_0, PROP_LOADING, PROP_N_ITEMS, N_PROPS };
@@ -653,12 +654,48 @@ keep_items (OutpostRecordListModel *self, guint n_pages, GPtrArray *kept)
     }
 }
 
+/* Takes the rows of @page for free_rows_later (the page and its items go now). */
+static void
+retire_rows (OutpostRecordListModel *self, Page *page)
+{
+  for (guint i = 0; i < page->records->len; i++)
+    if (g_ptr_array_index (page->records, i) != NULL)
+      g_ptr_array_add (self->garbage, g_steal_pointer (&g_ptr_array_index (page->records, i)));
+}
+
+static gpointer
+free_rows_job (OutpostStore *store, gpointer data, GCancellable *cancellable, GError **error)
+{
+  g_ptr_array_set_size (data, 0);   /* the rows' last references, if nobody else holds them */
+  return GINT_TO_POINTER (1);
+}
+
+/* Thousands of rows (64 cached pages) cost ~20-30 ms to free: the worker does it, at low
+ * priority, not the main loop. */
+static void
+free_rows_later (OutpostRecordListModel *self)
+{
+  if (self->garbage->len == 0)
+    return;
+  outpost_store_client_run_async (self->client, OUTPOST_JOB_PRIORITY_LOW, free_rows_job,
+                                  g_steal_pointer (&self->garbage), (GDestroyNotify) g_ptr_array_unref,
+                                  NULL, NULL, NULL, NULL);
+  self->garbage = g_ptr_array_new_with_free_func ((GDestroyNotify) outpost_record_unref);
+}
+
 static void
 drop_pages (OutpostRecordListModel *self)
 {
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->pages);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    retire_rows (self, value);
   g_hash_table_remove_all (self->pages);
   g_list_free (self->lru.head);
   g_queue_init (&self->lru);
+  free_rows_later (self);
 }
 
 /* @replace_all: every item is new (the pages were dropped) */
@@ -765,9 +802,11 @@ outpost_record_list_model_refresh (OutpostRecordListModel *self)
       page->requested = page->loaded = FALSE;
       if (page_in_use (page))
         continue;
+      retire_rows (self, page);
       g_queue_delete_link (&self->lru, page->lru_link);
       g_hash_table_iter_remove (&iter);
     }
+  free_rows_later (self);
   start_query (self, self->resetting);
 }
 
@@ -841,6 +880,7 @@ outpost_record_list_model_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->client);
   g_hash_table_unref (self->pages);
+  g_ptr_array_unref (self->garbage);
   g_list_free (self->lru.head);
   g_tree_unref (self->cursors);
   g_free (self->entity);
@@ -889,6 +929,7 @@ static void
 outpost_record_list_model_init (OutpostRecordListModel *self)
 {
   self->pages = g_hash_table_new_full (NULL, NULL, NULL, page_free);
+  self->garbage = g_ptr_array_new_with_free_func ((GDestroyNotify) outpost_record_unref);
   self->cursors = g_tree_new_full (position_compare, NULL, NULL, cursor_free);
   g_queue_init (&self->lru);
 }
