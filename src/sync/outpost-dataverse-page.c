@@ -828,6 +828,8 @@ outpost_dv_parse_page (OutpostEntity *entity, OutpostDownloadMode mode, GBytes *
   page->count = -1;
   if (data == NULL)   /* an empty GBytes may have no data at all */
     data = "", len = 0;
+  if (len >= 3 && memcmp (data, "\xef\xbb\xbf", 3) == 0)   /* a UTF-8 byte order mark */
+    data += 3, len -= 3;
   r.start = r.p = data;
   r.end = data + len;
   r.entity = entity;

@@ -251,6 +251,8 @@ test_every_prefix_rejected (void)
 static void
 test_malformed (void)
 {
+  g_autoptr(OutpostPage) bom = NULL;
+
   expect_rejected ("{\"value\":[" ROW ",]}", "malformed");            /* trailing comma */
   expect_rejected ("{\"value\":[" ROW "],}", "malformed");
   expect_rejected ("{\"value\":[]} x", "text after the end");
@@ -276,6 +278,11 @@ test_malformed (void)
   expect_rejected ("{\"value\":[{\"contactid\":\"" CID "\",\"x\":[\"\xc3\"]}]}", "UTF-8");
   expect_rejected ("{\"value\":[{\"contactid\":\"" CID "\",\"last\xedname\":1}]}", "UTF-8");
   expect_rejected ("{\"value\":[{\"contactid\":\"" CID "\",\"lastname\":\"\xed\xa0\x80\"}]}", "UTF-8");
+  /* a byte order mark is skipped, but only at the very start */
+  expect_rejected (" \xef\xbb\xbf{\"value\":[]}", "malformed");
+  g_clear_pointer (&bom, outpost_page_free);
+  bom = expect_accepted ("\xef\xbb\xbf{\"value\":[]}");
+  g_assert_cmpuint (bom->rows->len, ==, 0);
   /* two lists of rows */
   expect_rejected ("{\"value\":[],\"value\":[]}", "two lists");
 }
