@@ -229,11 +229,26 @@ def click_settled(node, timeout=5):
     return True
 
 
+FILTERS = ('Changed Here', 'Errors & Conflicts')
+
+
+def clear_filters(app):
+    """Turn the list's filter toggles off. A click computed while a folded window slides its
+    panes can land on one (the list pane is where the form is going to be): the walk needs the
+    whole list. Says so on stderr when it had to."""
+    for name in FILTERS:
+        toggle = app.findChild(lambda n: n.roleName in BUTTON and n.name == name, retry=False, requireResult=False)
+        if toggle is not None and is_pressed(toggle):
+            print('# the "%s" filter was on: turned off' % name, file=sys.stderr)
+            press(toggle)
+
+
 def open_record(app, query, name, timeout=10):
     """Search for @query, click the list cell @name; true once the form shows it (its title
     repeats the name: GTK 4.8 does not expose an entry's text over AT-SPI)."""
-    search(app, query)
     go_back(app, ('Back to List',))
+    clear_filters(app)
+    search(app, query)
     wait_for(lambda: name in labels(app), timeout)
     cell = wait_for(lambda: app.findChild(lambda n: n.roleName == 'label' and n.name == name,
                                           retry=False, requireResult=False), timeout)

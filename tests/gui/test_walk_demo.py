@@ -169,6 +169,8 @@ def walk(tmp):
     select_entity(app, 'Contacts')
     wait_for(lambda: 'Contacts' in labels(app) and '60 records' in labels(app), 10)
     keyCombo('<Control>n')
+    wait_for(lambda: 'Not saved yet' in labels(app), 10)
+    time.sleep(1)               # a folded window slides the new form in
     first = wait_for(lambda: find(app, 'text', 'First Name'), 10)
     if first is not None and click_settled(first):
         typeText('Robin')
