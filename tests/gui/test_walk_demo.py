@@ -300,7 +300,7 @@ def background_save(app, db, base, name):
     tap(started, 'the Synchronize button starts a background sync')
     seen, tries = False, []
     try:
-        for attempt in range(10):
+        for attempt in range(16):
             digit = str((int(value[-1]) + 1) % 10)
             keyCombo('BackSpace')
             typeText(digit)          # the form has an unsaved change, nothing is written yet
