@@ -538,8 +538,9 @@ dv_call_action (OutpostConnector *connector, OutpostEntity *entity, const char *
   char *json = json_to_string (node, FALSE);
   gsize len = strlen (json);
   g_autoptr(GBytes) body = g_bytes_new_take (json, len);
+  /* an action whose answer was lost may have run: never resent blindly (SendEmail) */
   OutpostDvRequest r = { .method = "POST", .url = url, .content_type = "application/json",
-                         .body = body };
+                         .body = body, .not_idempotent = TRUE };
   g_autoptr(OutpostDvResponse) response = outpost_dv_send (self, &r, cancellable, error);
   g_autoptr(JsonObject) result = NULL;
 

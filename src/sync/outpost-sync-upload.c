@@ -391,8 +391,52 @@ outpost_sync_upload (OutpostSyncJob *job, GError **error)
 
 /* ---- emails marked for sending ----------------------------------------------------------- */
 
+/* A send (or its check) that failed: no connection, cancelled or signed out fails the sync;
+ * anything else is this email's refusal, in the sync log, and the mark stays for next time. */
+static gboolean
+email_failed (OutpostSyncJob *job, const char *id, GError *local, GError **error)
+{
+  if (g_error_matches (local, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_CANCELLED) ||
+      g_error_matches (local, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_NETWORK) ||
+      g_error_matches (local, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_AUTH))
+    {
+      g_propagate_error (error, local);
+      return FALSE;
+    }
+  job->result->errors++;
+  outpost_sync_job_log (job, "email", id, _("The email could not be sent: %s"), local->message);
+  g_error_free (local);
+  return TRUE;
+}
+
+/* An earlier SendEmail whose answer was lost (dropped, timed out, cut off) may have sent it:
+ * @sent is TRUE when the server no longer has the email Open (statecode 0). */
+static gboolean
+sent_on_server (OutpostSyncJob *job, OutpostEntity *email, const char *id, gboolean *sent,
+                GError **error)
+{
+  const char *ids[] = { id, NULL };
+  OutpostDownloadRequest req = { .mode = OUTPOST_DOWNLOAD_FULL, .only_ids = ids };
+  g_autoptr(OutpostPage) page = outpost_connector_download_page (job->connector, email, &req,
+                                                                 job->cancellable, error);
+
+  *sent = FALSE;
+  if (page == NULL)
+    return FALSE;
+  for (guint i = 0; i < page->rows->len; i++)
+    {
+      OutpostServerRow *row = g_ptr_array_index (page->rows, i);
+      if (!row->deleted && row->values != NULL &&
+          json_object_get_int_member_with_default (row->values, "statecode", 0) != 0)
+        *sent = TRUE;
+    }
+  return TRUE;
+}
+
 /* One marked email: once its row is on the server (synced), SendEmail (A11); the mark goes
- * when the server accepted it. An email whose create is still pending waits. */
+ * when the server accepted it, or when the server already has it sent (an earlier send whose
+ * answer was lost: sending again would send it twice). An email whose create is still pending
+ * waits. */
 static gboolean
 send_one_email (OutpostSyncJob *job, OutpostEntity *email, const char *id, GError **error)
 {
@@ -400,6 +444,7 @@ send_one_email (OutpostSyncJob *job, OutpostEntity *email, const char *id, GErro
   g_autoptr(OutpostRecord) record = outpost_store_get (job->store, "email", id, &local);
   g_autoptr(JsonObject) params = json_object_new ();
   g_autoptr(JsonNode) answer = NULL;
+  gboolean sent = FALSE;
 
   if (record == NULL)
     {
@@ -409,19 +454,18 @@ send_one_email (OutpostSyncJob *job, OutpostEntity *email, const char *id, GErro
     }
   if (record->state != OUTPOST_ROW_SYNCED)
     return TRUE;   /* not uploaded yet (refused or waiting): the next sync sends it */
+  if (!sent_on_server (job, email, id, &sent, &local))
+    return email_failed (job, id, g_steal_pointer (&local), error);
+  if (sent)
+    {
+      outpost_sync_job_log (job, "email", id, "%s", _("Email sent"));
+      return outpost_store_email_sent (job->store, id, error);
+    }
   json_object_set_boolean_member (params, "IssueSend", TRUE);
   answer = outpost_connector_call_action (job->connector, email, id, "SendEmail", params,
                                           job->cancellable, &local);
   if (answer == NULL)
-    {
-      if (g_error_matches (local, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_CANCELLED) ||
-          g_error_matches (local, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_NETWORK) ||
-          g_error_matches (local, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_AUTH))
-        return (g_propagate_error (error, g_steal_pointer (&local)), FALSE);
-      job->result->errors++;
-      outpost_sync_job_log (job, "email", id, _("The email could not be sent: %s"), local->message);
-      return TRUE;
-    }
+    return email_failed (job, id, g_steal_pointer (&local), error);
   job->result->uploaded++;
   outpost_sync_job_log (job, "email", id, "%s", _("Email sent"));
   return outpost_store_email_sent (job->store, id, error);
