@@ -165,7 +165,11 @@ delete_response (AdwMessageDialog *dialog, const char *response, OutpostSetupWin
       gtk_window_close (GTK_WINDOW (self));
     }
   else if (g_strcmp0 (response, "delete") == 0)
-    remove_account (self);
+    {
+      /* the dialog outlives this window by a moment: it must not point at it when it goes */
+      gtk_window_set_transient_for (GTK_WINDOW (dialog), NULL);
+      remove_account (self);
+    }
 }
 
 static void

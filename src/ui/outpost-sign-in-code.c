@@ -16,6 +16,8 @@ struct _OutpostSignInCode
   GtkLabel      *status_label;
   GtkWidget     *copy_button;
   GtkWidget     *cancel_button;
+  gint64         expires;        /* monotonic µs */
+  guint          tick;
 };
 
 enum { SIGNAL_CANCEL, N_SIGNALS };
@@ -37,9 +39,30 @@ cancel_clicked (OutpostSignInCode *self)
   g_signal_emit (self, signals[SIGNAL_CANCEL], 0);
 }
 
+/* A countdown once a second instead of a spinner: a spinner redraws the window every frame,
+ * which on a software-rendered display starved the main loop (and the accessibility bus). */
+static gboolean
+update_expiry (gpointer user_data)
+{
+  OutpostSignInCode *self = user_data;
+  gint64 left = (self->expires - g_get_monotonic_time ()) / G_USEC_PER_SEC;
+  g_autofree char *text = NULL;
+
+  if (left <= 0)
+    {
+      gtk_label_set_text (self->expiry_label, _("The code has expired."));
+      self->tick = 0;
+      return G_SOURCE_REMOVE;
+    }
+  text = g_strdup_printf (_("The code expires in %d:%02d."), (int) (left / 60), (int) (left % 60));
+  gtk_label_set_text (self->expiry_label, text);
+  return G_SOURCE_CONTINUE;
+}
+
 void
 outpost_sign_in_code_reset (OutpostSignInCode *self)
 {
+  g_clear_handle_id (&self->tick, g_source_remove);
   gtk_widget_set_visible (GTK_WIDGET (self->waiting_label), TRUE);
   gtk_widget_set_visible (self->code_box, FALSE);
   gtk_widget_set_visible (GTK_WIDGET (self->status_label), FALSE);
@@ -51,16 +74,13 @@ void
 outpost_sign_in_code_show (OutpostSignInCode *self, const char *user_code,
                            const char *verification_uri, int expires_in)
 {
-  int minutes = MAX (1, (expires_in + 59) / 60);
-  g_autofree char *expiry = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                                          "The code is valid for %d minute.",
-                                                          "The code is valid for %d minutes.",
-                                                          (gulong) minutes), minutes);
-
   gtk_label_set_text (self->code_label, user_code);
   gtk_link_button_set_uri (self->uri_button, verification_uri);
   gtk_button_set_label (GTK_BUTTON (self->uri_button), verification_uri);
-  gtk_label_set_text (self->expiry_label, expiry);
+  self->expires = g_get_monotonic_time () + (gint64) expires_in * G_USEC_PER_SEC;
+  g_clear_handle_id (&self->tick, g_source_remove);
+  update_expiry (self);
+  self->tick = g_timeout_add_seconds (1, update_expiry, self);
   gtk_widget_set_visible (GTK_WIDGET (self->waiting_label), FALSE);
   gtk_widget_set_visible (self->code_box, TRUE);
   gtk_widget_set_visible (GTK_WIDGET (self->status_label), TRUE);
@@ -70,6 +90,7 @@ outpost_sign_in_code_show (OutpostSignInCode *self, const char *user_code,
 static void
 outpost_sign_in_code_dispose (GObject *object)
 {
+  g_clear_handle_id (&OUTPOST_SIGN_IN_CODE (object)->tick, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (object), OUTPOST_TYPE_SIGN_IN_CODE);
   G_OBJECT_CLASS (outpost_sign_in_code_parent_class)->dispose (object);
 }

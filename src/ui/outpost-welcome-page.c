@@ -106,6 +106,9 @@ flow_user_code (OutpostWelcomePage *self, const char *code, const char *uri, int
 static void
 flow_signed_in (OutpostWelcomePage *self, OutpostAccount *account, const char *password)
 {
+  /* the page is shown again after a sign-out: it starts afresh, without the old code */
+  outpost_sign_in_code_reset (self->code_view);
+  outpost_welcome_page_reset (self);
   gtk_widget_set_sensitive (self->connect_button, TRUE);
   g_signal_emit (self, signals[SIGNAL_SIGNED_IN], 0, account, password);
 }

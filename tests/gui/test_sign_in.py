@@ -1,0 +1,325 @@
+#!/usr/bin/python3
+"""GUI test of signing in (issues 5 and 6), as a new user would, against outpost-server
+--auth oauth (which speaks Entra ID's device code protocol): first run -> Sign In -> the address
+is checked as it is typed (plain http to another computer refused) -> Connect -> the code page
+shows the code and the address -> the test approves that code through the server's admin API
+(as the user would in a browser) -> the initial sync runs and the window shows the records; the
+refresh token is in the Secret Service only. Then the preferences: every sync key changed
+through the window and read back from the settings keyfile. Then Sign Out from the setup page
+removes the account's secrets, and a declined code shows a clear message.
+
+The Secret Service is a real gnome-keyring started on the session's private bus with a
+temporary home, never the user's. Run under tests/gui/gui-session; output is TAP; screenshots
+go to $OUTPOST_SHOTS."""
+import configparser, os, re, shutil, subprocess, sys, time, traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from guilib import (BUILD, BUTTON, Shots, admin, app_env, finish, keyCombo, make_tmp, stop, tap, tree,
+                    typeText, wait_for)
+
+shot = Shots(os.path.join(BUILD, 'gui', 'gui-shots', 'sign-in'))
+CODE = re.compile(r'^[A-Z0-9]{9}$')
+GROUP = 'io/github/outpostcrm/Outpost'
+
+
+def start_keyring(tmp):
+    """An unlocked gnome-keyring on this session's bus, its files under @tmp."""
+    home = os.path.join(tmp, 'keyring-home')
+    os.makedirs(home, mode=0o700)
+    env = dict(os.environ, HOME=home, XDG_DATA_HOME=home + '/data', XDG_CONFIG_HOME=home + '/config')
+    out = subprocess.run(['gnome-keyring-daemon', '--unlock', '--components=secrets'], input=b'outpost-test',
+                         env=env, stdout=subprocess.PIPE, check=True).stdout.decode().replace('\0', '')
+    return dict(line.split('=', 1) for line in out.split() if '=' in line)
+
+
+def secret(account, kind):
+    r = subprocess.run(['secret-tool', 'lookup', 'account', account, 'kind', kind],
+                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    return r.stdout.decode() if r.returncode == 0 and r.stdout else None
+
+
+def start_server(tmp):
+    p = subprocess.Popen([os.environ['OUTPOST_SERVER'], '--listen', '127.0.0.1:0', '--data', tmp + '/server',
+                          '--seed', 'accounts=7,contacts=4', '--auth', 'oauth', '--device-interval', '1'],
+                         stdout=subprocess.PIPE)
+    return p, p.stdout.readline().decode().strip()
+
+
+def settings(tmp):
+    kf = configparser.ConfigParser(interpolation=None)
+    kf.read(os.path.join(tmp, 'config', 'glib-2.0', 'settings', 'keyfile'))
+    return kf[GROUP] if kf.has_section(GROUP) else {}
+
+
+def write_settings(tmp, values):
+    path = os.path.join(tmp, 'config', 'glib-2.0', 'settings')
+    os.makedirs(path, exist_ok=True)
+    with open(os.path.join(path, 'keyfile'), 'w') as f:
+        f.write('[%s]\n' % GROUP + ''.join('%s=%s\n' % kv for kv in values.items()))
+
+
+def walk_showing(node, pred, out, first=False):
+    """Nodes under @node for which @pred holds, never descending into text entries: once the
+    code page replaced the sign-in page, reading the children of its entry rows made AT-SPI
+    calls time out (GTK 4.8; the whole-tree walks of guilib.labels stalled for minutes)."""
+    for child in node.children:
+        try:
+            if pred(child):
+                out.append(child)
+                if first:
+                    return out
+            if child.roleName != 'text':
+                walk_showing(child, pred, out, first)
+            if first and out:
+                return out
+        except Exception:
+            continue
+    return out
+
+
+def seen(app, pred):
+    found = walk_showing(app, pred, [], first=True)
+    return found[0] if found else None
+
+
+def visible_labels(app):
+    return [n.name for n in walk_showing(app, lambda n: n.roleName == 'label', [])]
+
+
+def vfind(app, role, name):
+    roles = role if isinstance(role, tuple) else (role,)
+    return seen(app, lambda n: n.roleName in roles and n.name == name)
+
+
+def vbutton(app, text):
+    return seen(app, lambda n: n.roleName in BUTTON and text in n.name.replace('_', ''))
+
+
+def found_in_files(root, needle):
+    for d, _, files in os.walk(root):
+        for name in files:
+            try:
+                if needle.encode() in open(os.path.join(d, name), 'rb').read():
+                    return os.path.join(d, name)
+            except OSError:
+                pass
+    return None
+
+
+def code_label(app):
+    return seen(app, lambda n: n.roleName == 'label' and CODE.match(n.name or ''))
+
+
+def type_into(app, name, text):
+    entry = wait_for(lambda: vfind(app, 'text', name), 10)
+    if entry is None:
+        return False
+    entry.click()
+    keyCombo('<Control>a')
+    typeText(text)
+    return True
+
+
+def start_sign_in(app, url):
+    button = wait_for(lambda: vbutton(app, 'Sign In to Dataverse'), 20)
+    if not tap(button is not None, 'the first-run page offers to sign in to Dataverse'):
+        return None
+    press(button)
+    type_into(app, 'Organization Address', 'http://crm.example.com')
+    refused = wait_for(lambda: [l for l in visible_labels(app) if 'must start with https://' in l], 10)
+    connect = vbutton(app, 'Connect')
+    shot('01-http-refused')
+    tap(refused and connect is not None and not connect.sensitive,
+        'plain http to another computer is refused as it is typed, and Connect is off',
+        str(visible_labels(app)[-8:]))
+    type_into(app, 'Organization Address', url)
+    tap(wait_for(lambda: vbutton(app, 'Connect').sensitive, 10), 'a loopback http address is accepted')
+    shot('02-address')
+    press(vbutton(app, 'Connect'))
+    code = wait_for(lambda: code_label(app), 20)
+    shot('03-code')
+    return code
+
+
+def sign_in(app, base, tmp):
+    code = start_sign_in(app, base)
+    if not tap(code is not None, 'the code page shows a sign-in code', str(visible_labels(app)[-10:])):
+        return False
+    address = base + 'devicelogin'
+    tap(wait_for(lambda: vfind(app, ('push button', 'link'), address) or address in visible_labels(app), 5),
+        'the code page shows the address to open', str(visible_labels(app)[-10:]))
+    # Not clicked: under Xvfb with no clipboard manager, after a click on Copy the AT-SPI tree
+    # walks of this test stopped answering (the app kept rendering); see the report.
+    tap(wait_for(lambda: vbutton(app, 'Copy the Code'), 5), 'the code page has a Copy button')
+    tap(wait_for(lambda: 'Waiting for you to sign in…' in visible_labels(app), 5), 'it says it waits for the user')
+    time.sleep(1.5)   # a few authorization_pending polls
+    result = admin(base, 'POST', '/_admin/device/approve', {'user_code': code.name})
+    tap(result == {'ok': True}, 'the code shown is the server\'s pending code (approved through the admin API)')
+    landed = wait_for(lambda: '7 records' in visible_labels(app) or any('7 records' in l for l in visible_labels(app)), 60, 0.5)
+    shot('04-signed-in')
+    tap(landed, 'after the approval the initial sync runs and the window lists the 7 accounts',
+        str(visible_labels(app)[-15:]))
+    refresh = secret('work', 'refresh-token')
+    tap(refresh and len(refresh) > 20, 'the refresh token is in the Secret Service')
+    ini = open(os.path.join(tmp, 'data', 'outpost', 'work', 'account.ini')).read()
+    tap('Auth=device-code' in ini and 'Authority=' + base.rstrip('/') in ini,
+        'account.ini names the sign-in kind and the authority found through the server', ini)
+    leak = refresh and (found_in_files(os.path.join(tmp, 'data'), refresh)
+                        or found_in_files(os.path.join(tmp, 'config'), refresh))
+    tap(refresh and not leak, 'the refresh token is in no file of the data or settings folders', str(leak))
+    return bool(landed)
+
+
+def press(node):
+    """The widget's own "click" action (no pointer: it works for a control scrolled out of
+    view); the pointer when it has none."""
+    try:
+        node.doActionNamed('click')
+    except Exception:
+        node.click()
+
+
+def switch(app, name):
+    return seen(app, lambda n: n.roleName in ('switch', 'toggle button', 'check box') and n.name == name)
+
+
+def set_spin(app, name, value):
+    spin = wait_for(lambda: vfind(app, ('spin button', 'text'), name), 5)
+    if spin is None:
+        return False
+    spin.click()
+    keyCombo('<Control>a')
+    typeText(str(value))
+    keyCombo('Tab')
+    return True
+
+
+def choose(app, row_name, downs):
+    """Opens the combo row's list and moves @downs items down from the first with the
+    keyboard (the list opens with the first item focused)."""
+    row = wait_for(lambda: seen(app, lambda n: n.name == row_name and n.roleName == 'combo box'), 5)
+    if row is None:
+        return False
+    row.click()
+    time.sleep(1)
+    for _ in range(downs):
+        keyCombo('Down')
+    keyCombo('Return')
+    time.sleep(0.5)
+    return True
+
+
+def preferences(app, tmp, env):
+    # app.preferences is exported on the bus (as Ctrl+, and the menu item run it)
+    subprocess.run(['gapplication', 'action', 'io.github.outpostcrm.Outpost', 'preferences'], env=env,
+                   timeout=30)
+    if not tap(wait_for(lambda: switch(app, 'Synchronize Emails When Sending'), 10),
+               'the preferences window opens with the sync settings'):
+        return
+    shot('05-preferences')
+    for name in ('After Start', 'Periodically', 'After a Change', 'Synchronize Emails When Sending',
+                 'Synchronize in the Background', 'Ask for Credentials at Every Synchronization'):
+        tap(switch(app, name) is not None, 'the "%s" switch has that accessible name' % name)
+    for name in ('Seconds after start', 'Minutes between synchronizations', 'Minutes after a change'):
+        tap(vfind(app, ('spin button', 'text'), name) is not None, 'the spin button "%s" has that name' % name)
+
+    press(switch(app, 'After Start'))                  # -1 -> on: the default, 30 s
+    set_spin(app, 'Seconds after start', 45)
+    set_spin(app, 'Minutes between synchronizations', 15)
+    press(switch(app, 'After a Change'))               # 300 -> off
+    press(switch(app, 'Synchronize Emails When Sending'))
+    chose_online = choose(app, 'When the Computer Goes Online', 2)      # no-action -> warn
+    chose_offline = choose(app, 'When Going Offline', 3)               # warn -> force
+    press(switch(app, 'Ask for Credentials at Every Synchronization'))
+    background = switch(app, 'Synchronize in the Background')
+    time.sleep(1)
+    shot('06-preferences-changed')
+    s = wait_for(lambda: settings(tmp).get('auto-sync-after-change') == '-1' and settings(tmp), 10)
+    s = s or settings(tmp)
+    tap(s.get('auto-sync-after-start') == '45', 'after start switched on and set to 45 s -> 45', dict(s))
+    tap(s.get('auto-sync-delay') == '900', 'periodically 15 minutes -> 900', dict(s))
+    tap(s.get('auto-sync-after-change') == '-1', 'after a change switched off -> -1', dict(s))
+    tap(s.get('sync-email-on-send') == 'false', 'email on send off', dict(s))
+    tap(chose_online and s.get('going-online-mode') == "'warn-user-must-sync'", 'going online: warn', dict(s))
+    tap(chose_offline and s.get('going-offline-mode') == "'force-sync'", 'going offline: force sync', dict(s))
+    tap(s.get('sync-login') == 'true', 'ask for credentials at every sync on', dict(s))
+    tap(background is not None and not background.sensitive,
+        'with sync-login on, the background switch is insensitive')
+    keyCombo('Escape')
+
+
+def sign_out(app, tmp):
+    ini = os.path.join(tmp, 'data', 'outpost', 'work', 'account.ini')
+    menu = wait_for(lambda: vfind(app, BUTTON, 'Main Menu'), 10)
+    if not tap(menu is not None, 'the main menu button is there'):
+        return False
+    # The popover menu's items are not in the AT-SPI tree here (GTK 4.8): the keyboard picks
+    # "Account Setup", the third item, as a person using the keyboard would.
+    button = None
+    for downs in (3, 2, 4):
+        menu.click()
+        time.sleep(1)
+        for _ in range(downs):
+            keyCombo('Down')
+        keyCombo('Return')
+        button = wait_for(lambda: vbutton(app, 'Delete Data and Sign Out'), 5)
+        if button is not None:
+            break
+        keyCombo('Escape')
+    if not tap(button is not None, 'the setup page has Delete Data and Sign Out'):
+        return False
+    press(button)
+    confirm = wait_for(lambda: seen(app, lambda n: n.roleName in BUTTON
+                                    and re.match(r'^_?Delete( Delete)?$', n.name or '')), 10)
+    shot('07-sign-out')
+    if not tap(confirm is not None, 'signing out asks for confirmation'):
+        return False
+    press(confirm)
+    gone = wait_for(lambda: secret('work', 'refresh-token') is None, 10)
+    tap(gone, 'signing out removed the refresh token from the Secret Service')
+    tap(wait_for(lambda: not os.path.exists(ini), 10), 'signing out removed the account')
+    return True
+
+
+def declined(app, base):
+    code = start_sign_in(app, base)
+    if not tap(code is not None, 'a second sign-in shows a new code'):
+        return
+    admin(base, 'POST', '/_admin/device/decline', {'user_code': code.name})
+    message = wait_for(lambda: [l for l in visible_labels(app) if 'The sign-in was declined' in l], 15)
+    shot('08-declined')
+    tap(message, 'a declined code says so clearly on the sign-in page', str(visible_labels(app)[-10:]))
+    tap(secret('work', 'refresh-token') is None, 'a declined sign-in saves nothing in the keyring')
+
+
+def main():
+    tmp = make_tmp()
+    server = None
+    proc = None
+    try:
+        start_keyring(tmp)
+        server, base = start_server(tmp)
+        # the start-up sync and the going-online question would race the walk
+        write_settings(tmp, {'auto-sync-after-start': '-1', 'going-online-mode': "'no-action'"})
+        env = app_env(tmp, GSETTINGS_BACKEND='keyfile')
+        proc = subprocess.Popen([os.environ['OUTPOST_BIN']], env=env)
+        app = wait_for(lambda: tree.root.application('outpost'), 30)
+        if tap(app is not None, 'the window appears in the accessibility tree'):
+            if sign_in(app, base, tmp):
+                preferences(app, tmp, env)
+                if sign_out(app, tmp):
+                    declined(app, base)
+    except Exception:
+        tap(False, 'the test ran to its end', traceback.format_exc())
+    finally:
+        if proc is not None:
+            code = stop(proc, 30)
+            tap(code == 0, 'the app quits cleanly on SIGTERM', 'exit status %s' % code)
+        if server is not None:
+            stop(server)
+        shutil.rmtree(tmp, ignore_errors=True)
+    return finish()
+
+
+if __name__ == '__main__':
+    sys.exit(main())
