@@ -653,6 +653,27 @@ maybe_begin_bulk (Download *d, Msg *msg, GError **error)
   return TRUE;
 }
 
+/* Fault injection for tests, like outpost-server's latency faults on the other side: a slow
+ * disk. OUTPOST_TEST_SLOW_PAGE_WRITE_MS keeps each page's transaction open that much longer,
+ * so a test can make a user's save meet the sync's write lock every time (the window's write
+ * notice, issue 5) instead of only when the machine happens to be slow. Unset: no delay. */
+static void
+simulate_slow_disk (void)
+{
+  static gsize delay_us_init = 0;
+  static gulong delay_us = 0;
+
+  if (g_once_init_enter (&delay_us_init))
+    {
+      const char *ms = g_getenv ("OUTPOST_TEST_SLOW_PAGE_WRITE_MS");
+
+      delay_us = ms != NULL ? (gulong) MIN (g_ascii_strtoull (ms, NULL, 10), 10000) * 1000 : 0;
+      g_once_init_leave (&delay_us_init, 1);
+    }
+  if (delay_us > 0)
+    g_usleep (delay_us);
+}
+
 /* One message, one transaction; then the merges of rows that had local changes. */
 static gboolean
 handle_msg (Download *d, Msg *msg, GError **error)
@@ -671,6 +692,7 @@ handle_msg (Download *d, Msg *msg, GError **error)
       outpost_store_rollback (d->job->store);
       return FALSE;
     }
+  simulate_slow_disk ();
   if (!outpost_store_commit (d->job->store, error))
     {
       outpost_store_rollback (d->job->store);

@@ -63,7 +63,13 @@ def tone(name, dark):
 
 def main():
     tmp = make_tmp()
-    env = app_env(tmp, **({'ADW_DEBUG_COLOR_SCHEME': 'prefer-dark'} if DARK else {}))
+    # A slow disk (the sync keeps each page's transaction open 400 ms longer): a save made while
+    # the sync writes waits past the window's 150 ms notice threshold on any machine, not only on
+    # a loaded one (outpost-sync-download.c, simulate_slow_disk).
+    extra = {'OUTPOST_TEST_SLOW_PAGE_WRITE_MS': '400'}
+    if DARK:
+        extra['ADW_DEBUG_COLOR_SCHEME'] = 'prefer-dark'
+    env = app_env(tmp, **extra)
     preseed(os.path.join(tmp, 'data', 'outpost', 'demo-server'))
     proc = subprocess.Popen([os.environ['OUTPOST_BIN']], env=env)
     try:
@@ -277,10 +283,11 @@ def background_save(app, db, base, name):
     saves. A save only waits when the sync holds the store's write lock at that moment, and the
     window only says so once the wait passes 150 ms (outpost-store.c). So the save is made the
     moment a write transaction of the sync is seen taking the lock (WriteLockProbe watches the
-    lock from outside; it takes none), once per page until a save has shown the notice. Not
-    fully deterministic: the sync holds the lock only while it writes a page (never across a
-    network wait), 70 ms to 1.3 s here depending on the machine's load, and the app gives no
-    test hook to hold it longer; each save's timing is printed. The
+    lock from outside; it takes none), once per page until a save has shown the notice. The sync
+    holds the lock only while it writes a page (never across a network wait): 70 ms to 1.3 s
+    here depending on the machine's load, so the app runs with a simulated slow disk (400 ms
+    more per page transaction, main()) and the save meets the lock for long enough on a fast
+    machine too; each save's timing is printed. The
     server holds each accounts request back 4 s: the small tables are written before the first
     accounts page, and the test (slow on a loaded machine) is ready again before the next one."""
     select_entity(app, 'Accounts')
