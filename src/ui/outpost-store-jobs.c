@@ -40,19 +40,74 @@ job_args_new (const char *entity, const char *id)
   return a;
 }
 
-/* Deep copy: the worker must not share JSON with the main thread (json-glib is not
- * thread-safe for shared nodes). */
+static JsonNode *node_deep_copy (JsonNode *node);
+
+/* A scalar in a node of its own: json_node_copy () would share the node's JsonValue. */
+static JsonNode *
+value_copy (JsonNode *node)
+{
+  switch (json_node_get_value_type (node))
+    {
+    case G_TYPE_INT64:
+      return json_node_init_int (json_node_alloc (), json_node_get_int (node));
+    case G_TYPE_DOUBLE:
+      return json_node_init_double (json_node_alloc (), json_node_get_double (node));
+    case G_TYPE_BOOLEAN:
+      return json_node_init_boolean (json_node_alloc (), json_node_get_boolean (node));
+    default:
+      return json_node_init_string (json_node_alloc (), json_node_get_string (node));
+    }
+}
+
+static JsonObject *
+object_deep_copy (JsonObject *object)
+{
+  JsonObject *copy = json_object_new ();
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *member;
+
+  json_object_iter_init (&iter, object);
+  while (json_object_iter_next (&iter, &name, &member))
+    json_object_set_member (copy, name, node_deep_copy (member));
+  return copy;
+}
+
+static JsonNode *
+node_deep_copy (JsonNode *node)
+{
+  JsonNode *copy;
+
+  switch (JSON_NODE_TYPE (node))
+    {
+    case JSON_NODE_OBJECT:
+      copy = json_node_new (JSON_NODE_OBJECT);
+      json_node_take_object (copy, object_deep_copy (json_node_get_object (node)));
+      return copy;
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *array = json_node_get_array (node);
+        JsonArray *elements = json_array_sized_new (json_array_get_length (array));
+
+        for (guint i = 0; i < json_array_get_length (array); i++)
+          json_array_add_element (elements, node_deep_copy (json_array_get_element (array, i)));
+        copy = json_node_new (JSON_NODE_ARRAY);
+        json_node_take_array (copy, elements);
+        return copy;
+      }
+    case JSON_NODE_NULL:
+      return json_node_init_null (json_node_alloc ());
+    default:
+      return value_copy (node);
+    }
+}
+
+/* The worker must not share JSON with the main thread: json-glib's nodes are not thread-safe,
+ * and json_node_copy () shares a node's object, array or value instead of copying it. */
 static JsonObject *
 object_copy (JsonObject *object)
 {
-  g_autoptr(JsonNode) node = NULL;
-  g_autoptr(JsonNode) copy = NULL;
-
-  if (object == NULL)
-    return NULL;
-  node = json_node_init_object (json_node_alloc (), object);
-  copy = json_node_copy (node);
-  return json_object_ref (json_node_get_object (copy));
+  return object != NULL ? object_deep_copy (object) : NULL;
 }
 
 void
