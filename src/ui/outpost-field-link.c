@@ -28,17 +28,19 @@ field_label (OutpostField *field)
   return field->label != NULL ? field->label : field->name;
 }
 
+/* Adwaita 43's mail-send looks like an upload tray and its legacy web-browser icon is hard to
+ * read: an envelope, and libadwaita's own external-link icon (shipped in its resources). */
 static const char *
 icon_for (OutpostField *field)
 {
   switch (field->format)
     {
     case OUTPOST_FIELD_FORMAT_EMAIL:
-      return "mail-send-symbolic";
+      return "mail-unread-symbolic";
     case OUTPOST_FIELD_FORMAT_PHONE:
       return "call-start-symbolic";
     default:
-      return "web-browser-symbolic";
+      return "adw-external-link-symbolic";
     }
 }
 
