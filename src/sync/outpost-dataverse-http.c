@@ -217,9 +217,38 @@ classify_transport_error (OutpostDataverseConnector *self, const OutpostDvReques
                          _("Synchronization was cancelled"));
   else
     g_set_error (error, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_NETWORK,
-                 _("Could not reach the server after %u attempts: %s"), attempt + 1,
-                 local->message);
+                 g_dngettext (GETTEXT_PACKAGE, "Could not reach the server after %u attempt: %s",
+                              "Could not reach the server after %u attempts: %s", attempt + 1),
+                 attempt + 1, local->message);
   return SEND_FAILED;
+}
+
+/* A request the server kept refusing, in words that say what happened before the server's own
+ * text (which is often only "Internal error"): the user must see that the server failed or is
+ * throttling, not the sync, and what to do. */
+static GError *
+request_failed (guint status, GBytes *body, guint attempt)
+{
+  g_autoptr(GError) server = outpost_dv_error_from_body (status, body);
+  guint attempts = attempt + 1;
+
+  if (status == 429)
+    return g_error_new (OUTPOST_SYNC_ERROR, server->code,
+                        g_dngettext (GETTEXT_PACKAGE,
+                                     "The server is limiting requests (429 Too Many Requests) and "
+                                     "still refused after %u attempt; try again later. It said: %s",
+                                     "The server is limiting requests (429 Too Many Requests) and "
+                                     "still refused after %u attempts; try again later. It said: %s",
+                                     attempts),
+                        attempts, server->message);
+  return g_error_new (OUTPOST_SYNC_ERROR, server->code,
+                      g_dngettext (GETTEXT_PACKAGE,
+                                   "The server failed (%u %s) after %u attempt; nothing was lost, "
+                                   "try again later. It said: %s",
+                                   "The server failed (%u %s) after %u attempts; nothing was lost, "
+                                   "try again later. It said: %s",
+                                   attempts),
+                      status, soup_status_get_phrase (status), attempts, server->message);
 }
 
 /* One attempt; decides whether to retry. */
@@ -270,14 +299,15 @@ send_once (OutpostDataverseConnector *self, const OutpostDvRequest *request, gui
         return SEND_RETRY;
       if (g_cancellable_is_cancelled (cancellable))
         return SEND_FAILED;
-      *error = outpost_dv_error_from_body (status, body);
+      *error = request_failed (status, body, attempt);
       return SEND_FAILED;
     }
   if (status >= 500 && attempt < self->max_retries)
     return wait_ms (backoff_ms (self, attempt), cancellable, error) ? SEND_RETRY : SEND_FAILED;
   if (status >= 400 && (!request->keep_error_body || status == 401 || status >= 500))
     {
-      *error = outpost_dv_error_from_body (status, body);
+      *error = status >= 500 ? request_failed (status, body, attempt)
+                             : outpost_dv_error_from_body (status, body);
       return SEND_FAILED;
     }
   *out = g_new0 (OutpostDvResponse, 1);

@@ -61,9 +61,9 @@ typedef struct {
 
 static const Fault faults[] = {
   { "drop",                "\"kind\":\"drop\",\"bytes\":20",                    OUTPOST_SYNC_ERROR_NETWORK, "Could not reach the server" },
-  { "500",                 "\"kind\":\"status\",\"status\":500",                OUTPOST_SYNC_ERROR_SERVER, "error" },
-  { "503",                 "\"kind\":\"status\",\"status\":503,\"retry_after\":0", OUTPOST_SYNC_ERROR_SERVER, "error" },
-  { "429",                 "\"kind\":\"throttle\",\"retry_after\":0",           OUTPOST_SYNC_ERROR_THROTTLED, "exceeded the limit" },
+  { "500",                 "\"kind\":\"status\",\"status\":500",                OUTPOST_SYNC_ERROR_SERVER, "The server failed (500" },
+  { "503",                 "\"kind\":\"status\",\"status\":503,\"retry_after\":0", OUTPOST_SYNC_ERROR_SERVER, "The server failed (503" },
+  { "429",                 "\"kind\":\"throttle\",\"retry_after\":0",           OUTPOST_SYNC_ERROR_THROTTLED, "limiting requests" },
   { "truncated JSON",      "\"kind\":\"truncate\",\"bytes\":30",                OUTPOST_SYNC_ERROR_PROTOCOL, "malformed" },
   { "latency beyond timeout", "\"kind\":\"latency\",\"ms\":" LATENCY_MS,               OUTPOST_SYNC_ERROR_NETWORK, "timed out" },
   /* what the server answers an expired access token, at exactly this phase, once: the
