@@ -309,42 +309,6 @@ cell_edit (Matrix *m, Cell *c)
 }
 
 static gint64
-fired (Matrix *m)
-{
-  g_autoptr(JsonNode) node = NULL;
-  JsonArray *list;
-  gint64 n = 0;
-
-  outpost_test_server_admin (m->srv, "GET", "faults", NULL, &node);
-  list = json_object_get_array_member (json_node_get_object (node), "value");
-  for (guint i = 0; i < json_array_get_length (list); i++)
-    n += json_object_get_int_member (json_array_get_object_element (list, i), "fired");
-  return n;
-}
-
-/* Requests of the server's log whose line contains @fragment and ends with @status. */
-static guint
-logged (Matrix *m, const char *fragment, const char *status)
-{
-  g_autoptr(JsonNode) node = NULL;
-  JsonArray *log;
-  guint n = 0;
-
-  g_assert_cmpuint (outpost_test_server_admin (m->srv, "GET", "requests", NULL, &node), ==, 200);
-  log = json_object_get_array_member (json_node_get_object (node), "log");
-  for (guint i = 0; i < json_array_get_length (log); i++)
-    {
-      const char *line = json_array_get_string_element (log, i);
-      if (strstr (line, fragment) != NULL && g_str_has_suffix (line, status))
-        {
-          g_test_message ("server log: %s", line);
-          n++;
-        }
-    }
-  return n;
-}
-
-static gint64
 server_count (Matrix *m, const char *set, const char *filter)
 {
   g_autofree char *q = g_strdup_printf ("%s?$filter=%s", set, filter);
@@ -391,7 +355,7 @@ check_server (Matrix *m, Cell *c)
   g_autoptr(JsonObject) updated = server_row (m, "contacts", c->updated);
   g_autoptr(JsonObject) email = server_row (m, "emails", c->email);
   g_autofree char *send_path = g_strdup_printf ("emails(%s)/Microsoft.Dynamics.CRM.SendEmail", c->email);
-  guint sends = logged (m, send_path, " 200");
+  guint sends = outpost_test_server_logged (m->srv, send_path, " 200");
   gint64 n;
 
   if ((n = server_count (m, "accounts", filter)) != 1)
@@ -495,7 +459,7 @@ arm (Matrix *m, const Fault *fault, const Phase *phase, Cell *c)
     }
   json = g_strdup_printf ("{%s,\"path_prefix\":\"%s\",\"method\":\"%s\"}", fault->spec,
                           phase->path_prefix, phase->method);
-  g_assert_cmpuint (outpost_test_server_admin (m->srv, "POST", "faults", json, NULL), ==, 200);
+  outpost_test_server_add_fault (m->srv, json);
 }
 
 /* The fault met the phase: it fired, or (expired delta token) a delta request got 410 and a
@@ -506,9 +470,9 @@ check_fired (Matrix *m, Cell *c, const Fault *fault, OutpostSyncResult *r)
   gint64 n;
 
   if (fault->spec != NULL)
-    n = fired (m);
+    n = outpost_test_server_faults_fired (m->srv);
   else
-    n = logged (m, "GET " API "contacts", " 400");   /* "Version stamp ... expired" */
+    n = outpost_test_server_logged (m->srv, "GET " API "contacts", " 400");   /* "Version stamp ... expired" */
   if (n == 0)
     problem (c, "the fault never met the phase");
   return n;
@@ -548,7 +512,7 @@ run_cell (Matrix *m, const Fault *fault, const Phase *phase)
     outcome = g_strdup_printf ("succeeded, %" G_GINT64_FORMAT " change(s) refused (in the sync log)", r->errors);
   else
     outcome = g_strdup ("succeeded");
-  g_assert_cmpuint (outpost_test_server_admin (m->srv, "DELETE", "faults", NULL, NULL), ==, 200);
+  outpost_test_server_clear_faults (m->srv);
   for (guint i = 0; i < 4 && !converged; i++)
     {
       g_autoptr(GError) again_error = NULL;

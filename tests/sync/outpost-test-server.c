@@ -203,6 +203,53 @@ outpost_test_server_admin (OutpostTestServer *self, const char *method, const ch
   return status;
 }
 
+void
+outpost_test_server_add_fault (OutpostTestServer *self, const char *json)
+{
+  g_assert_cmpuint (outpost_test_server_admin (self, "POST", "faults", json, NULL), ==, 200);
+}
+
+void
+outpost_test_server_clear_faults (OutpostTestServer *self)
+{
+  g_assert_cmpuint (outpost_test_server_admin (self, "DELETE", "faults", NULL, NULL), ==, 200);
+}
+
+gint64
+outpost_test_server_faults_fired (OutpostTestServer *self)
+{
+  g_autoptr(JsonNode) node = NULL;
+  JsonArray *list;
+  gint64 n = 0;
+
+  g_assert_cmpuint (outpost_test_server_admin (self, "GET", "faults", NULL, &node), ==, 200);
+  list = json_object_get_array_member (json_node_get_object (node), "value");
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    n += json_object_get_int_member (json_array_get_object_element (list, i), "fired");
+  return n;
+}
+
+guint
+outpost_test_server_logged (OutpostTestServer *self, const char *fragment, const char *status)
+{
+  g_autoptr(JsonNode) node = NULL;
+  JsonArray *log;
+  guint n = 0;
+
+  g_assert_cmpuint (outpost_test_server_admin (self, "GET", "requests", NULL, &node), ==, 200);
+  log = json_object_get_array_member (json_node_get_object (node), "log");
+  for (guint i = 0; i < json_array_get_length (log); i++)
+    {
+      const char *line = json_array_get_string_element (log, i);
+      if (strstr (line, fragment) != NULL && g_str_has_suffix (line, status))
+        {
+          g_test_message ("server log: %s", line);
+          n++;
+        }
+    }
+  return n;
+}
+
 gint64
 outpost_test_server_count (OutpostTestServer *self, const char *query)
 {

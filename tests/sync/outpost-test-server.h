@@ -39,6 +39,15 @@ JsonNode          *outpost_test_server_api      (OutpostTestServer *self, const 
 guint              outpost_test_server_admin    (OutpostTestServer *self, const char *method,
                                                  const char *path, const char *body,
                                                  JsonNode **out);
+/* Faults (the admin endpoint's "faults" list): add one (JSON as the server's README says),
+ * remove them all, and how often they have fired in all. Each asserts the server agreed. */
+void               outpost_test_server_add_fault    (OutpostTestServer *self, const char *json);
+void               outpost_test_server_clear_faults (OutpostTestServer *self);
+gint64             outpost_test_server_faults_fired (OutpostTestServer *self);
+/* How many lines of the server's request log contain @fragment and end with @status
+ * (each is printed as a test message, so a failing test shows what the server saw). */
+guint              outpost_test_server_logged       (OutpostTestServer *self, const char *fragment,
+                                                     const char *status);
 /* The number of rows of an entity set on the server ($count). */
 gint64             outpost_test_server_count    (OutpostTestServer *self, const char *query);
 

@@ -34,26 +34,6 @@ teardown (Fixture *f, gconstpointer data)
   g_clear_pointer (&f->srv, outpost_test_server_free);
 }
 
-static void
-fault (Fixture *f, const char *json)
-{
-  g_assert_cmpuint (outpost_test_server_admin (f->srv, "POST", "faults", json, NULL), ==, 200);
-}
-
-static gint64
-fired (Fixture *f)
-{
-  g_autoptr(JsonNode) node = NULL;
-  JsonArray *list;
-  gint64 n = 0;
-
-  outpost_test_server_admin (f->srv, "GET", "faults", NULL, &node);
-  list = json_object_get_array_member (json_node_get_object (node), "value");
-  for (guint i = 0; i < json_array_get_length (list); i++)
-    n += json_object_get_int_member (json_array_get_object_element (list, i), "fired");
-  return n;
-}
-
 /* Every table matches the server, and the marker account exists exactly once. */
 static void
 assert_converged (Fixture *f, const char *marker)
@@ -107,9 +87,9 @@ test_server_errors (Fixture *f, gconstpointer data)
 {
   g_autoptr(OutpostSyncResult) r = NULL;
 
-  fault (f, "{\"kind\":\"status\",\"status\":500,\"path_prefix\":\"/api/data/v9.2/accounts\",\"every\":1,\"count\":3}");
+  outpost_test_server_add_fault (f->srv, "{\"kind\":\"status\",\"status\":500,\"path_prefix\":\"/api/data/v9.2/accounts\",\"every\":1,\"count\":3}");
   r = outpost_test_sync (f->engine, OUTPOST_SYNC_FULL);
-  g_assert_cmpint (fired (f), ==, 3);
+  g_assert_cmpint (outpost_test_server_faults_fired (f->srv), ==, 3);
   assert_converged (f, NULL);
 }
 
@@ -119,9 +99,9 @@ test_throttled (Fixture *f, gconstpointer data)
   g_autoptr(OutpostSyncResult) r = NULL;
   gint64 start = g_get_monotonic_time ();
 
-  fault (f, "{\"kind\":\"throttle\",\"retry_after\":1,\"path_prefix\":\"/api/data/v9.2/contacts\",\"count\":2}");
+  outpost_test_server_add_fault (f->srv, "{\"kind\":\"throttle\",\"retry_after\":1,\"path_prefix\":\"/api/data/v9.2/contacts\",\"count\":2}");
   r = outpost_test_sync (f->engine, OUTPOST_SYNC_FULL);
-  g_assert_cmpint (fired (f), ==, 2);
+  g_assert_cmpint (outpost_test_server_faults_fired (f->srv), ==, 2);
   g_assert_cmpint (g_get_monotonic_time () - start, >=, 2 * G_USEC_PER_SEC);   /* Retry-After honoured */
   assert_converged (f, NULL);
 }
@@ -131,9 +111,9 @@ test_dropped_mid_page (Fixture *f, gconstpointer data)
 {
   g_autoptr(OutpostSyncResult) r = NULL;
 
-  fault (f, "{\"kind\":\"drop\",\"bytes\":2000,\"method\":\"GET\",\"path_prefix\":\"/api/data/v9.2/contacts\",\"count\":1}");
+  outpost_test_server_add_fault (f->srv, "{\"kind\":\"drop\",\"bytes\":2000,\"method\":\"GET\",\"path_prefix\":\"/api/data/v9.2/contacts\",\"count\":1}");
   r = outpost_test_sync (f->engine, OUTPOST_SYNC_FULL);
-  g_assert_cmpint (fired (f), ==, 1);
+  g_assert_cmpint (outpost_test_server_faults_fired (f->srv), ==, 1);
   assert_converged (f, NULL);
 }
 
@@ -144,7 +124,7 @@ test_truncated_json (Fixture *f, gconstpointer data)
   g_autoptr(OutpostSyncResult) r = NULL, again = NULL;
 
   local_marker (f, "Truncation Survivor");
-  fault (f, "{\"kind\":\"truncate\",\"bytes\":700,\"method\":\"GET\",\"path_prefix\":\"/api/data/v9.2/contacts\",\"count\":1}");
+  outpost_test_server_add_fault (f->srv, "{\"kind\":\"truncate\",\"bytes\":700,\"method\":\"GET\",\"path_prefix\":\"/api/data/v9.2/contacts\",\"count\":1}");
   r = try_sync (f, OUTPOST_SYNC_INCREMENTAL, &error);
   g_assert_null (r);
   g_assert_error (error, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_PROTOCOL);
@@ -162,7 +142,7 @@ test_beyond_retry_budget (Fixture *f, gconstpointer data)
   r = outpost_test_sync (f->engine, OUTPOST_SYNC_FULL);
   g_clear_pointer (&r, outpost_sync_result_free);
   local_marker (f, "Outage Survivor");
-  fault (f, "{\"kind\":\"status\",\"status\":503}");
+  outpost_test_server_add_fault (f->srv, "{\"kind\":\"status\",\"status\":503}");
   r = try_sync (f, OUTPOST_SYNC_INCREMENTAL, &error);
   g_assert_null (r);
   g_assert_error (error, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_SERVER);
@@ -173,7 +153,7 @@ test_beyond_retry_budget (Fixture *f, gconstpointer data)
     g_assert_cmpstr (run->status, ==, "failed");
     g_assert_nonnull (run->message);
   }
-  g_assert_cmpuint (outpost_test_server_admin (f->srv, "DELETE", "faults", NULL, NULL), ==, 200);
+  outpost_test_server_clear_faults (f->srv);
   again = outpost_test_sync (f->engine, OUTPOST_SYNC_INCREMENTAL);
   assert_converged (f, "Outage Survivor");
 }
