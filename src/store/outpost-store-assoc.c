@@ -4,6 +4,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "outpost-store-assoc.h"
 #include "outpost-store-private.h"
 
 typedef struct {
@@ -202,4 +203,149 @@ outpost_store_count_pending_associations (OutpostStore *self, const char *entity
     outpost_store_sqlite_error (self, error, _("Could not count the unsynced links"));
   sqlite3_reset (stmt);
   return n;
+}
+
+/* ---- download: the server's whole link set of a relationship -----------------------------
+ * Intersect tables have no change tracking, so each sync reads the relationship's full link
+ * set page by page into a TEMP table (this connection only; writing it takes no lock on the
+ * main database) and then reconciles in one short transaction. */
+
+static const OutpostRelationship *
+find_relationship (OutpostStore *self, const char *relationship, GError **error)
+{
+  GPtrArray *rels = outpost_profile_get_relationships (self->profile);
+
+  for (guint i = 0; i < rels->len; i++)
+    if (g_str_equal (((OutpostRelationship *) rels->pdata[i])->name, relationship))
+      return rels->pdata[i];
+  g_set_error (error, OUTPOST_STORE_ERROR, OUTPOST_STORE_ERROR_NOT_FOUND,
+               _("No relationship %s in the profile"), relationship);
+  return NULL;
+}
+
+static gboolean
+exec_rel (OutpostStore *self, const char *sql, const char *relationship, GError **error)
+{
+  sqlite3_stmt *stmt = outpost_store_prepare (self, sql, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, relationship, -1, SQLITE_TRANSIENT);
+  return outpost_store_step_done (self, stmt, error);
+}
+
+gboolean
+outpost_store_server_links_begin (OutpostStore *self, const char *relationship, GError **error)
+{
+  if (find_relationship (self, relationship, error) == NULL ||
+      !outpost_store_exec (self, "CREATE TEMP TABLE IF NOT EXISTS outpost_server_link"
+                           " (relationship TEXT NOT NULL, id1 TEXT NOT NULL, id2 TEXT NOT NULL,"
+                           " PRIMARY KEY (relationship, id1, id2)) WITHOUT ROWID", error))
+    return FALSE;
+  return exec_rel (self, "DELETE FROM temp.outpost_server_link WHERE relationship = ?1",
+                   relationship, error);
+}
+
+static gboolean
+add_link (OutpostStore *self, sqlite3_stmt *stmt, const char *relationship, const char *id1,
+          const char *id2, GError **error)
+{
+  g_autofree char *a = g_ascii_strdown (id1, -1);
+  g_autofree char *b = g_ascii_strdown (id2, -1);
+
+  sqlite3_bind_text (stmt, 1, relationship, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, a, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 3, b, -1, SQLITE_TRANSIENT);
+  return outpost_store_step_done (self, stmt, error);
+}
+
+gboolean
+outpost_store_server_links_add (OutpostStore *self, const char *relationship,
+                                const char *const *ids1, const char *const *ids2, guint n,
+                                GError **error)
+{
+  sqlite3_stmt *stmt = outpost_store_prepare (self, "INSERT OR IGNORE INTO temp.outpost_server_link"
+                                              " VALUES (?1, ?2, ?3)", error);
+  gboolean own = self->tx_depth == 0, ok = stmt != NULL;
+
+  /* one deferred transaction per page: only the temp database is written */
+  if (ok && own)
+    ok = outpost_store_exec (self, "BEGIN", error);
+  for (guint i = 0; ok && i < n; i++)
+    ok = add_link (self, stmt, relationship, ids1[i], ids2[i], error);
+  if (own && ok)
+    return outpost_store_exec (self, "COMMIT", error);
+  if (own && stmt != NULL)
+    sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+  return ok;
+}
+
+static gint64
+reconcile_step (OutpostStore *self, const char *sql, const OutpostRelationship *r, GError **error)
+{
+  sqlite3_stmt *stmt = outpost_store_prepare (self, sql, error);
+
+  if (stmt == NULL)
+    return -1;
+  sqlite3_bind_text (stmt, 1, r->name, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, r->entity1, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 3, r->entity2, -1, SQLITE_TRANSIENT);
+  return outpost_store_step_done (self, stmt, error) ? sqlite3_changes (self->db) : -1;
+}
+
+/* Links the server has and this store has not, when both records are here (not deleted
+ * here): a link to a record outside the local data could not be shown, and it arrives at the
+ * sync that brings the record. A link this store already has in any state is left alone: a
+ * removal made here and not yet uploaded (state 2) wins until it is sent. */
+static gint64
+insert_new_links (OutpostStore *self, const OutpostRelationship *r, GError **error)
+{
+  OutpostTable *t1 = outpost_store_table (self, r->entity1, error);
+  OutpostTable *t2 = t1 ? outpost_store_table (self, r->entity2, error) : NULL;
+  g_autofree char *sql = NULL;
+
+  if (t2 == NULL)
+    return -1;
+  sql = g_strdup_printf ("INSERT INTO outpost_association (relationship, entity, record_id,"
+                         " related_entity, related_id, state)"
+                         " SELECT s.relationship, ?2, s.id1, ?3, s.id2, 0 FROM temp.outpost_server_link s"
+                         " WHERE s.relationship = ?1"
+                         " AND EXISTS (SELECT 1 FROM %s a WHERE a.__id = s.id1 AND a.__state != 3)"
+                         " AND EXISTS (SELECT 1 FROM %s b WHERE b.__id = s.id2 AND b.__state != 3)"
+                         " ON CONFLICT DO NOTHING", t1->table, t2->table);
+  return reconcile_step (self, sql, r, error);
+}
+
+/* Synced links (state 0) the server no longer has. Links added here and not yet uploaded
+ * (state 1) and removals waiting for upload (state 2) are never touched. */
+static gint64
+delete_gone_links (OutpostStore *self, const OutpostRelationship *r, GError **error)
+{
+  return reconcile_step (self,
+    "DELETE FROM outpost_association WHERE relationship = ?1 AND entity = ?2"
+    " AND related_entity = ?3 AND state = 0 AND NOT EXISTS (SELECT 1 FROM temp.outpost_server_link s"
+    " WHERE s.relationship = ?1 AND s.id1 = outpost_association.record_id"
+    " AND s.id2 = outpost_association.related_id)", r, error);
+}
+
+gboolean
+outpost_store_server_links_end (OutpostStore *self, const char *relationship, gint64 *added,
+                                gint64 *removed, GError **error)
+{
+  const OutpostRelationship *r = find_relationship (self, relationship, error);
+  gint64 n_added = -1, n_removed = -1;
+  gboolean ok;
+
+  if (r == NULL || !outpost_store_tx_begin (self, error))
+    return FALSE;
+  ok = (n_added = insert_new_links (self, r, error)) >= 0 &&
+       (n_removed = delete_gone_links (self, r, error)) >= 0;
+  if (!outpost_store_tx_end (self, ok, ok ? error : NULL))
+    return FALSE;
+  if (added != NULL)
+    *added = n_added;
+  if (removed != NULL)
+    *removed = n_removed;
+  return exec_rel (self, "DELETE FROM temp.outpost_server_link WHERE relationship = ?1",
+                   relationship, error);
 }
