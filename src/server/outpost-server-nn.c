@@ -3,6 +3,7 @@
  *   POST   accounts(<id>)/accountleads_association/$ref {"@odata.id":".../leads(<id>)"}
  *   DELETE accounts(<id>)/accountleads_association(<id>)/$ref  or  .../$ref?$id=<url>
  *   GET    accounts(<id>)/accountleads_association  (the related records)
+ *   GET    accountleadscollection?$select=accountid,leadid  (the intersect table, paged)
  * Associating a pair twice answers 412 DuplicateRecord, as Dataverse does. */
 #include "config.h"
 
@@ -146,4 +147,248 @@ os_entity_nn (OsRequest *req, OsResponse *resp, const OsEntity *entity, const ch
     list_related (req, resp, entity, id);
   else
     os_response_error (resp, 405, "0x80060888", "The requested resource does not support http method '%s'.", m);
+}
+
+/* ---- the intersect table ------------------------------------------------------------------
+ * Dataverse exposes it as a read-only table (AccountLeads: EntitySetName accountleadscollection,
+ * PrimaryIdAttribute accountleadid, columns accountid and leadid; RetrieveMultiple is
+ * "GET /accountleadscollection"). Supported here: $select and paging (Prefer:
+ * odata.maxpagesize, @odata.nextLink with a $skiptoken cookie, keyset-based like the other
+ * sets). Intersect tables have no change tracking: odata.track-changes is not applied. The
+ * server keeps no id or version per link, so accountleadid is a name-based UUID of the pair
+ * (stable while the link exists) and rows carry no @odata.etag. */
+
+#define LINK_SET "accountleadscollection"
+
+static const char *const link_columns[] = { "accountleadid", "accountid", "leadid", NULL };
+
+/* A version-5 style UUID from SHA-1 of the pair: the same link always has the same id. */
+static char *
+link_id (const char *account, const char *lead)
+{
+  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA1);
+  guint8 d[20];
+  gsize len = sizeof d;
+
+  g_checksum_update (sum, (const guchar *) account, -1);
+  g_checksum_update (sum, (const guchar *) "|", 1);
+  g_checksum_update (sum, (const guchar *) lead, -1);
+  g_checksum_get_digest (sum, d, &len);
+  d[6] = (d[6] & 0x0f) | 0x50;
+  d[8] = (d[8] & 0x3f) | 0x80;
+  return g_strdup_printf ("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+                          d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9],
+                          d[10], d[11], d[12], d[13], d[14], d[15]);
+}
+
+/* $select: which of the three columns (all when absent). FALSE with resp set on a bad name. */
+static gboolean
+link_select (OsRequest *req, OsResponse *resp, gboolean want[3])
+{
+  const char *select = g_hash_table_lookup (req->query, "$select");
+  g_auto(GStrv) names = select ? g_strsplit (select, ",", -1) : NULL;
+
+  for (guint i = 0; i < 3; i++)
+    want[i] = select == NULL;
+  for (guint i = 0; names && names[i]; i++)
+    {
+      char *name = g_strstrip (names[i]);
+      guint j = 0;
+      while (link_columns[j] && strcmp (link_columns[j], name) != 0)
+        j++;
+      if (link_columns[j] == NULL)
+        {
+          os_response_error (resp, 400, "0x80060888", "Could not find a property named '%s' on type "
+                             "'Microsoft.Dynamics.CRM.accountleads'.", name);
+          return FALSE;
+        }
+      want[j] = TRUE;
+    }
+  want[0] = TRUE;   /* the primary id always comes back, as on Dataverse */
+  return TRUE;
+}
+
+/* Our $skiptoken: <cookie pagenumber="N" pagingcookie="BASE64(account|lead)" istracking="False" /> */
+static gboolean
+link_parse_skiptoken (const char *token, char **account, char **lead, int *page)
+{
+  const char *p = token ? strstr (token, "pagingcookie=\"") : NULL;
+  const char *n = token ? strstr (token, "pagenumber=\"") : NULL;
+  g_autofree char *b64 = NULL;
+  g_autofree guchar *raw = NULL;
+  g_auto(GStrv) parts = NULL;
+  gsize len = 0;
+  const char *end;
+
+  if (p == NULL || n == NULL || (end = strchr (p + 14, '"')) == NULL)
+    return FALSE;
+  *page = atoi (n + 12);
+  b64 = g_strndup (p + 14, end - (p + 14));
+  raw = g_base64_decode (b64, &len);
+  raw = g_realloc (raw, len + 1);
+  raw[len] = '\0';
+  parts = g_strsplit ((const char *) raw, "|", 3);
+  if (g_strv_length (parts) != 2 || !os_is_guid (parts[0]) || !os_is_guid (parts[1]))
+    return FALSE;
+  *account = g_strdup (parts[0]);
+  *lead = g_strdup (parts[1]);
+  return TRUE;
+}
+
+/* The next page's link: this request's own query, its old $skiptoken replaced. */
+static char *
+link_next (OsRequest *req, const char *account, const char *lead, int page)
+{
+  g_autofree char *pair = g_strdup_printf ("%s|%s", account, lead);
+  g_autofree char *b64 = g_base64_encode ((const guchar *) pair, strlen (pair));
+  g_autofree char *cookie = g_strdup_printf ("<cookie pagenumber=\"%d\" pagingcookie=\"%s\" "
+                                             "istracking=\"False\" />", page, b64);
+  g_autofree char *escaped = g_uri_escape_string (cookie, NULL, FALSE);
+  g_auto(GStrv) pairs = g_strsplit (req->raw_query ? req->raw_query : "", "&", -1);
+  GString *link = g_string_new (req->server->api_base);
+  char sep = '?';
+
+  g_string_append (link, LINK_SET);
+  for (guint i = 0; pairs[i]; i++)
+    if (pairs[i][0] != '\0' && !g_str_has_prefix (pairs[i], "$skiptoken=") &&
+        !g_str_has_prefix (pairs[i], "%24skiptoken="))
+      {
+        g_string_append_printf (link, "%c%s", sep, pairs[i]);
+        sep = '&';
+      }
+  g_string_append_printf (link, "%c$skiptoken=%s", sep, escaped);
+  return g_string_free (link, FALSE);
+}
+
+static gboolean
+link_check_options (OsRequest *req, OsResponse *resp)
+{
+  static const char *const unsupported[] = { "$filter", "$orderby", "$expand", "$top", "$count",
+                                             "$apply", "fetchXml", NULL };
+
+  for (guint i = 0; unsupported[i]; i++)
+    if (g_hash_table_contains (req->query, unsupported[i]))
+      {
+        /* honest about the test server's limits rather than answering something else */
+        os_response_error (resp, 501, "0x80060888", "outpost-server does not implement %s on %s.",
+                           unsupported[i], LINK_SET);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+static void
+link_write_row (GString *out, const gboolean want[3], const char *account, const char *lead)
+{
+  g_autofree char *id = link_id (account, lead);
+  const char *values[3] = { id, account, lead };
+  gboolean first = TRUE;
+
+  g_string_append_c (out, '{');
+  for (guint i = 0; i < 3; i++)
+    {
+      if (!want[i])
+        continue;
+      if (!first)
+        g_string_append_c (out, ',');
+      os_json_key (out, link_columns[i]);
+      os_json_string (out, values[i]);
+      first = FALSE;
+    }
+  g_string_append_c (out, '}');
+}
+
+static void
+link_context (OsRequest *req, GString *out, const gboolean want[3])
+{
+  const char *select = g_hash_table_lookup (req->query, "$select");
+  g_autoptr(GString) ctx = g_string_new (req->server->api_base);
+
+  g_string_append (ctx, "$metadata#" LINK_SET);
+  if (select != NULL)
+    {
+      gboolean first = TRUE;
+      g_string_append_c (ctx, '(');
+      for (guint i = 1; i < 3; i++)
+        if (want[i])
+          {
+            g_string_append_printf (ctx, "%s%s", first ? "" : ",", link_columns[i]);
+            first = FALSE;
+          }
+      g_string_append_c (ctx, ')');
+    }
+  os_json_key (out, "@odata.context");
+  os_json_string (out, ctx->str);
+}
+
+static void
+link_query (OsRequest *req, OsResponse *resp)
+{
+  g_autofree char *after_account = NULL, *after_lead = NULL, *last_account = NULL, *last_lead = NULL;
+  const char *token = g_hash_table_lookup (req->query, "$skiptoken");
+  g_autoptr(GString) out = g_string_new ("{");
+  gboolean want[3];
+  OsPrefer prefer;
+  sqlite3_stmt *stmt = NULL;
+  int page = 1, size, n = 0;
+  gboolean more = FALSE;
+
+  if (!link_check_options (req, resp) || !link_select (req, resp, want))
+    return;
+  if (token && !link_parse_skiptoken (token, &after_account, &after_lead, &page))
+    {
+      os_response_error (resp, 400, "0x80060888", "The $skiptoken value is not valid.");
+      return;
+    }
+  os_prefer_parse (req->headers, &prefer);
+  size = prefer.max_page_size > 0 ? MIN (prefer.max_page_size, OS_MAX_PAGE_SIZE) : OS_MAX_PAGE_SIZE;
+  if (prefer.max_page_size > 0)
+    {
+      g_autofree char *applied = g_strdup_printf ("odata.maxpagesize=%d", size);
+      soup_message_headers_replace (resp->headers, "Preference-Applied", applied);
+    }
+  os_prefer_clear (&prefer);
+  link_context (req, out, want);
+  g_string_append (out, ",\"value\":[");
+  sqlite3_prepare_v2 (req->server->db, "SELECT accountid, leadid FROM accountleads"
+                      " WHERE ?1 IS NULL OR (accountid, leadid) > (?1, ?2)"
+                      " ORDER BY accountid, leadid LIMIT ?3", -1, &stmt, NULL);
+  sqlite3_bind_text (stmt, 1, after_account, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, after_lead, -1, SQLITE_STATIC);
+  sqlite3_bind_int (stmt, 3, size + 1);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      if (n == size)
+        {
+          more = TRUE;
+          break;
+        }
+      if (n++ > 0)
+        g_string_append_c (out, ',');
+      g_free (last_account);
+      g_free (last_lead);
+      last_account = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      last_lead = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+      link_write_row (out, want, last_account, last_lead);
+    }
+  sqlite3_finalize (stmt);
+  g_string_append_c (out, ']');
+  if (more)
+    {
+      g_autofree char *next = link_next (req, last_account, last_lead, page + 1);
+      g_string_append (out, ",\"@odata.nextLink\":");
+      os_json_string (out, next);
+    }
+  g_string_append_c (out, '}');
+  os_response_json (resp, 200, out);
+}
+
+void
+os_nn_collection (OsRequest *req, OsResponse *resp)
+{
+  if (strcmp (req->method, "GET") == 0)
+    link_query (req, resp);
+  else
+    os_response_error (resp, 405, "0x80060888", "The requested resource does not support http method '%s'.",
+                       req->method);
 }
