@@ -189,6 +189,7 @@ void os_entity_update    (OsRequest *req, OsResponse *resp, const OsEntity *enti
 void os_entity_delete    (OsRequest *req, OsResponse *resp, const OsEntity *entity, const char *id);
 void os_entity_nn        (OsRequest *req, OsResponse *resp, const OsEntity *entity, const char *id,
                           const char *nav, const char *other_id, gboolean is_ref);
+void os_nn_collection    (OsRequest *req, OsResponse *resp);  /* GET accountleadscollection */
 void os_entity_send_email (OsRequest *req, OsResponse *resp, const char *id);
 void os_metadata_dispatch (OsRequest *req, OsResponse *resp, const char *path);
 void os_metadata_csdl     (OsRequest *req, OsResponse *resp);
