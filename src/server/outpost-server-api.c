@@ -388,6 +388,8 @@ os_api_dispatch (OsRequest *req, OsResponse *resp)
     who_am_i (req, resp);
   else if (g_str_has_prefix (path, "EntityDefinitions"))
     os_metadata_dispatch (req, resp, path);
+  else if (strcmp (path, "accountleadscollection") == 0)
+    os_nn_collection (req, resp);
   else
     {
       segs = g_strsplit (path, "/", -1);
