@@ -7,6 +7,7 @@
 
 #include "outpost-dataverse-connector.h"
 #include "outpost-sync-metadata.h"
+#include "outpost-sync-nn.h"
 #include "outpost-sync-private.h"
 
 struct _OutpostSyncEngine
@@ -416,7 +417,8 @@ job_body (OutpostSyncJob *job, GError **error)
       if (entity_selected (job, entity))
         g_ptr_array_add (entities, entity);
     }
-  if (entities->len > 0 && !outpost_sync_download (job, entities, error))
+  if (entities->len > 0 && (!outpost_sync_download (job, entities, error) ||
+                            !outpost_sync_nn_download (job, entities, error)))
     return FALSE;
   /* edits made by the user while the download ran go up now rather than at the next sync */
   return job->options.kind == OUTPOST_SYNC_UPLOAD_ONLY || outpost_sync_upload (job, error);
