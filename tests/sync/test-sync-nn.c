@@ -1,0 +1,392 @@
+/* test-sync-nn.c: N:N links made or removed on the server come down (accountleads_association
+ * against the real outpost-server): full and incremental syncs, paging of the intersect set,
+ * links of deleted records, and local associate/disassociate made while a download runs are
+ * never undone by it. */
+#include "config.h"
+
+#include "outpost-store-private.h"   /* outpost_store_count_pending_associations */
+#include "outpost-store-sync.h"
+#include "outpost-test-server.h"
+
+#define REL "accountleads_association"
+
+typedef OutpostSyncFixture Fixture;
+
+static void
+setup (Fixture *f, gconstpointer data)
+{
+  outpost_sync_fixture_setup (f, OUTPOST_SYNC_INCREMENTAL);   /* the first sync is full */
+}
+
+static void
+teardown (Fixture *f, gconstpointer data)
+{
+  outpost_sync_fixture_teardown (f);
+}
+
+/* ---- helpers ---------------------------------------------------------------------------- */
+
+static void
+api (Fixture *f, const char *method, const char *path, const char *body, guint expect)
+{
+  guint status = 0;
+  g_autoptr(JsonNode) node = outpost_test_server_api (f->srv, method, path, body, &status);
+
+  if (status != expect && node != NULL)
+    g_test_message ("%s %s: %s", method, path, json_to_string (node, FALSE));
+  g_assert_cmpuint (status, ==, expect);
+}
+
+/* Another user links or unlinks on the server. */
+static void
+server_link (Fixture *f, const char *account, const char *lead)
+{
+  g_autofree char *path = g_strdup_printf ("accounts(%s)/" REL "/$ref", account);
+  g_autofree char *body = g_strdup_printf ("{\"@odata.id\":\"%sleads(%s)\"}", f->srv->api_root, lead);
+
+  api (f, "POST", path, body, 204);
+}
+
+static void
+server_unlink (Fixture *f, const char *account, const char *lead)
+{
+  g_autofree char *path = g_strdup_printf ("accounts(%s)/" REL "(%s)/$ref", account, lead);
+
+  api (f, "DELETE", path, NULL, 204);
+}
+
+/* The server's links as "account|lead" strings (one request, no paging: the demo has few). */
+static GHashTable *
+server_links (Fixture *f)
+{
+  guint status = 0;
+  g_autoptr(JsonNode) node = outpost_test_server_api (f->srv, "GET", "accountleadscollection?$select=accountid,leadid",
+                                                      NULL, &status);
+  GHashTable *set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  JsonArray *rows;
+
+  g_assert_cmpuint (status, ==, 200);
+  rows = json_object_get_array_member (json_node_get_object (node), "value");
+  g_assert_false (json_object_has_member (json_node_get_object (node), "@odata.nextLink"));
+  for (guint i = 0; i < json_array_get_length (rows); i++)
+    {
+      JsonObject *o = json_array_get_object_element (rows, i);
+      g_assert_true (g_uuid_string_is_valid (json_object_get_string_member (o, "accountleadid")));
+      g_hash_table_add (set, g_strdup_printf ("%s|%s", json_object_get_string_member (o, "accountid"),
+                                              json_object_get_string_member (o, "leadid")));
+    }
+  return set;
+}
+
+static gboolean
+has (GPtrArray *ids, const char *id)
+{
+  for (guint i = 0; ids && i < ids->len; i++)
+    if (g_ascii_strcasecmp (g_ptr_array_index (ids, i), id) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* Is the link shown locally, looked at from both sides (as the two forms show it)? */
+static gboolean
+local_link (Fixture *f, const char *account, const char *lead)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) leads = outpost_store_list_associated (f->store, REL, "account", account, &error);
+  g_autoptr(GPtrArray) accounts = NULL;
+
+  g_assert_no_error (error);
+  accounts = outpost_store_list_associated (f->store, REL, "lead", lead, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (has (leads, lead), ==, has (accounts, account));
+  return has (leads, lead);
+}
+
+/* All local links (every account), as "account|lead". */
+static GHashTable *
+local_links (Fixture *f)
+{
+  g_auto(GStrv) accounts = outpost_test_server_ids (f->srv, "accounts", "accountid", NULL, 1000);
+  GHashTable *set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint i = 0; accounts[i]; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GPtrArray) leads = outpost_store_list_associated (f->store, REL, "account", accounts[i], &error);
+
+      g_assert_no_error (error);
+      for (guint j = 0; j < leads->len; j++)
+        g_hash_table_add (set, g_strdup_printf ("%s|%s", accounts[i], (char *) g_ptr_array_index (leads, j)));
+    }
+  return set;
+}
+
+static void
+assert_same_links (Fixture *f)
+{
+  g_autoptr(GHashTable) server = server_links (f);
+  g_autoptr(GHashTable) local = local_links (f);
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, server);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    if (!g_hash_table_contains (local, key))
+      g_error ("server link %s is not in the store", (char *) key);
+  g_assert_cmpuint (g_hash_table_size (local), ==, g_hash_table_size (server));
+}
+
+/* A pair the server does not link yet (the n-th account and lead without a link). */
+static void
+unlinked_pair (Fixture *f, guint n, char **account, char **lead)
+{
+  g_auto(GStrv) accounts = outpost_test_server_ids (f->srv, "accounts", "accountid", NULL, 50);
+  g_auto(GStrv) leads = outpost_test_server_ids (f->srv, "leads", "leadid", NULL, 50);
+  g_autoptr(GHashTable) links = server_links (f);
+
+  for (guint i = 0; accounts[i]; i++)
+    for (guint j = 0; leads[j]; j++)
+      {
+        g_autofree char *key = g_strdup_printf ("%s|%s", accounts[i], leads[j]);
+        if (g_hash_table_contains (links, key) || n-- > 0)
+          continue;
+        *account = g_strdup (accounts[i]);
+        *lead = g_strdup (leads[j]);
+        return;
+      }
+  g_assert_not_reached ();
+}
+
+/* The first link the server has (seeded by the demo). */
+static void
+seeded_pair (Fixture *f, char **account, char **lead)
+{
+  g_autoptr(GHashTable) links = server_links (f);
+  GHashTableIter iter;
+  gpointer key;
+  g_auto(GStrv) parts = NULL;
+
+  g_hash_table_iter_init (&iter, links);
+  g_assert_true (g_hash_table_iter_next (&iter, &key, NULL));
+  parts = g_strsplit (key, "|", 2);
+  *account = g_strdup (parts[0]);
+  *lead = g_strdup (parts[1]);
+}
+
+static void
+got_result (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static OutpostSyncResult *
+sync_with (Fixture *f, OutpostSyncKind kind, guint page_size)
+{
+  OutpostSyncOptions options = { kind };
+  g_autoptr(GError) error = NULL;
+  OutpostSyncResult *r;
+
+  options.page_size = page_size;
+  r = outpost_sync_engine_run (f->engine, &options, NULL, &error);
+  g_assert_no_error (error);
+  return r;
+}
+
+/* ---- tests ------------------------------------------------------------------------------ */
+
+/* The first (full) sync brought the demo's links: the store has exactly the server's. */
+static void
+test_initial (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GHashTable) server = server_links (f);
+
+  g_assert_cmpuint (g_hash_table_size (server), >, 0);
+  assert_same_links (f);
+}
+
+/* A link made on the server appears after an incremental sync, and after a full one. */
+static void
+test_server_link (Fixture *f, gconstpointer data)
+{
+  g_autofree char *a1 = NULL, *l1 = NULL, *a2 = NULL, *l2 = NULL;
+  g_autoptr(OutpostSyncResult) r1 = NULL;
+  g_autoptr(OutpostSyncResult) r2 = NULL;
+
+  unlinked_pair (f, 0, &a1, &l1);
+  unlinked_pair (f, 1, &a2, &l2);
+  server_link (f, a1, l1);
+  g_assert_false (local_link (f, a1, l1));
+  r1 = sync_with (f, OUTPOST_SYNC_INCREMENTAL, 0);
+  g_assert_true (local_link (f, a1, l1));
+  g_assert_cmpint (outpost_store_count_pending_associations (f->store, NULL, NULL), ==, 0);
+
+  server_link (f, a2, l2);
+  r2 = sync_with (f, OUTPOST_SYNC_FULL, 0);
+  g_assert_true (local_link (f, a2, l2));
+  g_assert_true (local_link (f, a1, l1));
+  assert_same_links (f);
+}
+
+/* A link removed on the server disappears (incremental), and stays away on a full sync. */
+static void
+test_server_unlink (Fixture *f, gconstpointer data)
+{
+  g_autofree char *account = NULL, *lead = NULL;
+  g_autoptr(OutpostSyncResult) r1 = NULL;
+  g_autoptr(OutpostSyncResult) r2 = NULL;
+
+  seeded_pair (f, &account, &lead);
+  g_assert_true (local_link (f, account, lead));
+  server_unlink (f, account, lead);
+  r1 = sync_with (f, OUTPOST_SYNC_INCREMENTAL, 0);
+  g_assert_false (local_link (f, account, lead));
+  r2 = sync_with (f, OUTPOST_SYNC_FULL, 0);
+  g_assert_false (local_link (f, account, lead));
+  assert_same_links (f);
+}
+
+/* The intersect set read in pages of 2: every page followed, every link there. */
+static void
+test_paging (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GHashTable) server = NULL;
+  g_autoptr(OutpostSyncResult) r = NULL;
+  guint before, pages;
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *account = NULL, *lead = NULL;
+      unlinked_pair (f, 0, &account, &lead);
+      server_link (f, account, lead);
+    }
+  server = server_links (f);
+  before = outpost_test_server_logged (f->srv, "GET /api/data/v9.2/accountleadscollection", "200");
+  r = sync_with (f, OUTPOST_SYNC_INCREMENTAL, 2);
+  pages = outpost_test_server_logged (f->srv, "GET /api/data/v9.2/accountleadscollection", "200") - before;
+  g_test_message ("%u links in %u pages", g_hash_table_size (server), pages);
+  g_assert_cmpuint (pages, ==, (g_hash_table_size (server) + 1) / 2);
+  assert_same_links (f);
+}
+
+/* A lead deleted on the server: the lead and its links are gone here. */
+static void
+test_deleted_record (Fixture *f, gconstpointer data)
+{
+  g_autofree char *account = NULL, *lead = NULL, *path = NULL;
+  g_autoptr(OutpostSyncResult) r = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OutpostRecord) rec = NULL;
+
+  seeded_pair (f, &account, &lead);
+  g_assert_true (local_link (f, account, lead));
+  path = g_strdup_printf ("leads(%s)", lead);
+  api (f, "DELETE", path, NULL, 204);
+  r = sync_with (f, OUTPOST_SYNC_INCREMENTAL, 0);
+  rec = outpost_store_get (f->store, "lead", lead, &error);
+  g_assert_null (rec);
+  g_assert_false (local_link (f, account, lead));
+  assert_same_links (f);
+}
+
+/* Local changes made while the link set is being read (the request held 1.5 s on the
+ * server): a removal and an addition made here are pending, and the download must neither
+ * bring the removed link back nor drop the added one. The final upload of that sync is made
+ * to fail (400 on $batch: two sync errors), so what the download left is what the store shows,
+ * also after a full sync; after Retry the next sync uploads both. */
+static void
+test_pending_local (Fixture *f, gconstpointer data)
+{
+  g_autofree char *gone_a = NULL, *gone_l = NULL, *new_a = NULL, *new_l = NULL;
+  OutpostSyncOptions options = { OUTPOST_SYNC_INCREMENTAL };
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(OutpostSyncResult) r = NULL;
+  g_autoptr(OutpostSyncResult) r2 = NULL;
+  g_autoptr(GHashTable) server = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *gone_key = NULL, *new_key = NULL;
+  g_autoptr(GPtrArray) errors = NULL;
+  GMainContext *ctx = g_main_context_default ();
+
+  seeded_pair (f, &gone_a, &gone_l);
+  unlinked_pair (f, 0, &new_a, &new_l);
+  outpost_test_server_add_fault (f->srv, "{\"kind\":\"latency\",\"path_prefix\":\"/api/data/v9.2/accountleadscollection\","
+                                         "\"ms\":1500,\"count\":1}");
+  outpost_test_server_add_fault (f->srv, "{\"kind\":\"status\",\"status\":400,\"path_prefix\":\"/api/data/v9.2/$batch\"}");
+  outpost_sync_engine_run_async (f->engine, &options, NULL, got_result, &result);
+  /* the sync is now inside the link request (the latency fault fired) */
+  while (outpost_test_server_faults_fired (f->srv) < 1)
+    {
+      g_main_context_iteration (ctx, FALSE);
+      g_usleep (20000);
+    }
+  g_assert_true (outpost_store_disassociate (f->store, REL, "account", gone_a, "lead", gone_l, &error));
+  g_assert_no_error (error);
+  g_assert_true (outpost_store_associate (f->store, REL, "lead", new_l, "account", new_a, &error));
+  g_assert_no_error (error);
+  while (result == NULL)
+    g_main_context_iteration (ctx, TRUE);
+  r = outpost_sync_engine_run_finish (f->engine, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (r->errors, ==, 2);   /* the final upload was refused: both are sync errors */
+  g_assert_false (local_link (f, gone_a, gone_l));
+  g_assert_true (local_link (f, new_a, new_l));
+  g_assert_cmpint (outpost_store_count_pending_associations (f->store, NULL, NULL), ==, 2);
+
+  /* another sync while they wait for Retry: still not undone */
+  r2 = sync_with (f, OUTPOST_SYNC_FULL, 0);
+  g_assert_false (local_link (f, gone_a, gone_l));
+  g_assert_true (local_link (f, new_a, new_l));
+  g_clear_pointer (&r2, outpost_sync_result_free);
+
+  errors = outpost_store_list_errors (f->store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (errors->len, ==, 2);
+  for (guint i = 0; i < errors->len; i++)
+    {
+      g_assert_true (outpost_store_error_retry (f->store, ((OutpostSyncErrorRow *) g_ptr_array_index (errors, i))->id,
+                                                &error));
+      g_assert_no_error (error);
+    }
+  outpost_test_server_clear_faults (f->srv);
+  r2 = sync_with (f, OUTPOST_SYNC_INCREMENTAL, 0);
+  server = server_links (f);
+  gone_key = g_strdup_printf ("%s|%s", gone_a, gone_l);
+  new_key = g_strdup_printf ("%s|%s", new_a, new_l);
+  g_assert_false (g_hash_table_contains (server, gone_key));
+  g_assert_true (g_hash_table_contains (server, new_key));
+  g_assert_cmpint (outpost_store_count_pending_associations (f->store, NULL, NULL), ==, 0);
+  assert_same_links (f);
+}
+
+/* Nothing changed: the links cost one request per relationship, nothing is written. */
+static void
+test_nothing_changed (Fixture *f, gconstpointer data)
+{
+  g_autoptr(OutpostSyncResult) r = NULL;
+  guint before = outpost_test_server_logged (f->srv, "GET /api/data/v9.2/accountleadscollection", "200");
+  guint n_rel = outpost_profile_get_relationships (f->profile)->len;
+
+  r = sync_with (f, OUTPOST_SYNC_INCREMENTAL, 0);
+  g_test_message ("requests %" G_GUINT64_FORMAT " for %u entities and %u relationships",
+                  r->requests, outpost_profile_get_n_entities (f->profile), n_rel);
+  g_assert_cmpuint (outpost_test_server_logged (f->srv, "GET /api/data/v9.2/accountleadscollection", "200") - before,
+                    ==, 1);
+  g_assert_cmpint (r->downloaded, ==, 0);
+  g_assert_cmpuint (r->requests, <=, outpost_profile_get_n_entities (f->profile) + n_rel);
+  assert_same_links (f);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+#define ADD(path, fn) g_test_add ("/sync/nn/" path, Fixture, NULL, setup, fn, teardown)
+  ADD ("initial", test_initial);
+  ADD ("server-link", test_server_link);
+  ADD ("server-unlink", test_server_unlink);
+  ADD ("paging", test_paging);
+  ADD ("deleted-record", test_deleted_record);
+  ADD ("pending-local", test_pending_local);
+  ADD ("nothing-changed", test_nothing_changed);
+  return g_test_run ();
+}
