@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """GUI test of a record's N:N links and of email compose (issues 5 and 6), on the demo server.
 
-An account's "Associated Leads" section: Add… (a search popover over the leads) links a lead,
-Remove unlinks a seeded link, the toast's Undo brings it back, Remove again; each change is
+An account's "Associated Leads" section shows the links made on the server (the demo's seeded
+link, downloaded by the first sync, and one another user makes while the test runs, downloaded by
+the next sync). Add… (a search popover over the leads) links a lead,
+Remove unlinks a link, the toast's Undo brings it back, Remove again; each change is
 stored at once (journaled, counted as unsynced) and starts the after-change automatic sync
 (auto-sync-after-change is 15 s here), which uploads $ref associate/disassociate: the server then
 has exactly the links the window shows. Then a contact's "New Email": To comes from the contact,
@@ -76,16 +78,39 @@ def unique(db, table, column, sql_where='1'):
                    % (column, table, sql_where, column, column))
 
 
-def pick(db):
-    """An account and two leads (unique names), not linked here yet."""
-    accounts = unique(db, 'e_account', 'name')
+def seeded_link(base, db):
+    """An account and a lead (unique names) the server links: the demo seeds a few links, read
+    here from the server's intersect table, not from the client's store."""
+    url = '%sapi/data/v9.2/accountleadscollection?$select=accountid,leadid' % base
+    with urllib.request.urlopen(url, timeout=10) as r:
+        pairs = [(v['accountid'], v['leadid']) for v in json.loads(r.read().decode())['value']]
+    accounts = dict(unique(db, 'e_account', 'name'))
+    leads = dict(unique(db, 'e_lead', 'fullname'))
+    for account, lead in sorted(pairs):
+        if account in accounts and lead in leads:
+            return account, accounts[account], lead, leads[lead]
+    return None
+
+
+def pick(db, base):
+    """An account the server links to a lead (unique names), and three leads not linked to it."""
+    seeded = seeded_link(base, db)
     leads = unique(db, 'e_lead', 'fullname')
-    if not accounts or len(leads) < 2:
+    if seeded is None:
         return None
-    account, name = accounts[0]
+    account = seeded[0]
     linked = {r[0] for r in db_rows(db, 'SELECT related_id FROM outpost_association WHERE record_id = ?', account)}
     free = [l for l in leads if l[0] not in linked]
-    return (account, name) + free[0] + free[1] if len(free) >= 2 else None
+    return seeded + free[0] + free[1] + free[2] if len(free) >= 3 else None
+
+
+def server_link(base, account, lead):
+    """Another user links @lead to @account on the server ($ref associate)."""
+    body = json.dumps({'@odata.id': '%sapi/data/v9.2/leads(%s)' % (base, lead)}).encode()
+    req = urllib.request.Request('%sapi/data/v9.2/accounts(%s)/%s/$ref' % (base, account, REL), data=body,
+                                 method='POST', headers={'Content-Type': 'application/json'})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return r.status
 
 
 def add_link(app, name):
@@ -125,10 +150,10 @@ def auto_synced(app, db, pred):
 
 def walk_links(app, db, base):
     shot('00-synced')
-    chosen = pick(db)
-    if not tap(chosen is not None, 'the demo has an account and leads'):
+    chosen = pick(db, base)
+    if not tap(chosen is not None, 'the demo has an account linked to a lead on the server, and free leads'):
         return
-    account, name, lead1, name1, lead2, name2 = chosen
+    account, name, seeded, seeded_name, lead1, name1, lead2, name2, lead3, name3 = chosen
     note('select Accounts')
     select_entity(app, 'Accounts')
     note('open the account')
@@ -140,6 +165,10 @@ def walk_links(app, db, base):
                and not find(app, BUTTON, 'Remove ' + name1) and not find(app, BUTTON, 'Remove ' + name2),
                'the account form has an "Associated Leads" section with Add…'):
         return
+    tap(find(app, BUTTON, 'Remove ' + seeded_name) is not None and link_state(db, account, seeded) == 0,
+        'the link made on the server before the first sync shows under Associated Leads', seeded_name)
+    # another user links a lead on the server now: the next sync (the one after the adds) brings it
+    tap(server_link(base, account, lead3) == 204, 'another user links a lead on the server')
 
     # Add… twice: the popover searches the leads (the list of results is named "Leads").
     tap(add_link(app, name1), 'the popover searches the leads', str(labels(app)[-10:]))
@@ -159,6 +188,10 @@ def walk_links(app, db, base):
     tap(synced, 'the automatic sync after the change uploads the links')
     links = server_links(base, account)
     tap(lead1 in links and lead2 in links, 'the server has both links', str(links))
+    shown = wait_for(lambda: find(app, BUTTON, 'Remove ' + name3), 10)
+    shot('04b-server-link')
+    tap(shown is not None and link_state(db, account, lead3) == 0,
+        'the link the other user made on the server shows after that sync', name3)
 
     # Remove a synced link, undo it from the toast, remove it again.
     press(wait_for(lambda: find(app, BUTTON, 'Remove ' + name1), 10))
@@ -179,7 +212,8 @@ def walk_links(app, db, base):
     shot('07-synced')
     tap(synced, 'the automatic sync uploads the removal')
     links = server_links(base, account)
-    tap(lead1 not in links and lead2 in links, 'the server has the remaining link only', str(links))
+    tap(lead1 not in links and lead2 in links and lead3 in links and seeded in links,
+        'the server has the remaining links only', str(links))
 
 
 def walk_email(app, db, base):
