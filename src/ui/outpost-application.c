@@ -20,6 +20,8 @@ struct _OutpostApplication
   OutpostDemoServer *demo_server;
   gboolean           demo_requested;
   char              *password;     /* basic authentication, this session only */
+  GCancellable      *opening;      /* an account's store is being opened (in its worker) */
+  gboolean           sync_after_open;
 };
 
 G_DEFINE_FINAL_TYPE (OutpostApplication, outpost_application, ADW_TYPE_APPLICATION)
@@ -37,17 +39,95 @@ main_window (OutpostApplication *self)
 
 /* ---- accounts ----------------------------------------------------------------------------- */
 
-static gboolean
-open_account (OutpostApplication *self, OutpostAccount *account, GError **error)
-{
-  g_autoptr(OutpostContext) context = outpost_context_new (account, self->settings, self->password, error);
+/* What follows an account's open. */
+typedef enum {
+  OPEN_FIRST_SYNC = 1 << 0,   /* download everything, in the foreground */
+  OPEN_DEMO       = 1 << 1,   /* errors say the demo could not start */
+} OpenFlags;
 
+typedef struct {
+  OutpostApplication *app;
+  OutpostAccount     *account;
+  OpenFlags           flags;
+} OpenRequest;
+
+static void
+open_request_free (OpenRequest *req)
+{
+  g_object_unref (req->account);
+  g_free (req);
+}
+
+static void
+open_failed (OutpostApplication *self, OpenRequest *req, GError *error)
+{
+  OutpostWindow *window = main_window (self);
+  g_autofree char *msg = (req->flags & OPEN_DEMO)
+                         ? g_strdup_printf (_("The demo could not start: %s"), error->message)
+                         : g_strdup (error->message);
+
+  if (req->flags & OPEN_DEMO)
+    g_clear_object (&self->demo_server);
+  if (window != NULL)
+    outpost_window_show_welcome (window, msg);
+}
+
+static void
+account_opened (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  OpenRequest *req = user_data;
+  OutpostApplication *self = req->app;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OutpostContext) context = outpost_context_new_finish (result, &error);
+  OutpostWindow *window = main_window (self);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      /* a newer open replaced this one, or the application is quitting */
+      open_request_free (req);
+      g_application_release (G_APPLICATION (self));
+      return;
+    }
+  g_clear_object (&self->opening);
   if (context == NULL)
-    return FALSE;
-  /* The window owns the context: closing it or signing out releases the store. */
-  g_settings_set_string (self->settings, "default-account", outpost_account_get_name (account));
-  outpost_window_set_context (main_window (self), context);
-  return TRUE;
+    open_failed (self, req, error);
+  else if (window != NULL)
+    {
+      /* The window owns the context: closing it or signing out releases the store. */
+      g_settings_set_string (self->settings, "default-account", outpost_account_get_name (req->account));
+      outpost_window_set_context (window, context);
+      if (req->flags & OPEN_FIRST_SYNC)
+        outpost_window_sync_full (window, NULL, TRUE);
+      else if (self->sync_after_open)
+        outpost_window_sync (window, NULL);
+    }
+  self->sync_after_open = FALSE;
+  open_request_free (req);
+  g_application_release (G_APPLICATION (self));
+}
+
+/* The store is opened in its worker thread (schema check, migrations and index upkeep take
+ * ~1 s at 1M rows): the window shows that it is opening meanwhile, and gets the context, or
+ * the welcome page with the error, when the open is done. */
+static void
+open_account (OutpostApplication *self, OutpostAccount *account, OpenFlags flags)
+{
+  OutpostWindow *window = main_window (self);
+  OpenRequest *req = g_new0 (OpenRequest, 1);
+
+  if (self->opening != NULL)
+    g_cancellable_cancel (self->opening);
+  g_clear_object (&self->opening);
+  self->opening = g_cancellable_new ();
+  req->app = self;
+  req->account = g_object_ref (account);
+  req->flags = flags;
+  if (window != NULL)
+    outpost_window_show_busy (window, _("Opening Your Records"),
+                              _("Reading the data stored on this computer."));
+  g_application_hold (G_APPLICATION (self));
+  outpost_context_new_async (account, self->settings, self->password, self->opening,
+                             account_opened, req);
 }
 
 static OutpostAccount *
@@ -83,8 +163,7 @@ demo_started (GObject *source, GAsyncResult *result, gpointer user_data)
   gboolean first_sync = GPOINTER_TO_INT (g_object_get_data (source, "first-sync"));
 
   if (!outpost_demo_server_start_finish (OUTPOST_DEMO_SERVER (source), result, &error)
-      || (account = outpost_demo_server_save_account (OUTPOST_DEMO_SERVER (source), &error)) == NULL
-      || !open_account (self, account, &error))
+      || (account = outpost_demo_server_save_account (OUTPOST_DEMO_SERVER (source), &error)) == NULL)
     {
       g_autofree char *msg = g_strdup_printf (_("The demo could not start: %s"), error->message);
 
@@ -94,8 +173,7 @@ demo_started (GObject *source, GAsyncResult *result, gpointer user_data)
       g_application_release (G_APPLICATION (self));
       return;
     }
-  if (first_sync && window != NULL)
-    outpost_window_sync_full (window, NULL, TRUE);
+  open_account (self, account, OPEN_DEMO | (first_sync ? OPEN_FIRST_SYNC : 0));
   g_application_release (G_APPLICATION (self));
 }
 
@@ -126,17 +204,9 @@ welcome_demo (OutpostApplication *self)
 static void
 welcome_signed_in (OutpostApplication *self, OutpostAccount *account, const char *password)
 {
-  g_autoptr(GError) error = NULL;
-  OutpostWindow *window = main_window (self);
-
   g_clear_pointer (&self->password, g_free);
   self->password = g_strdup (password);
-  if (!open_account (self, account, &error))
-    {
-      outpost_window_show_welcome (window, error->message);
-      return;
-    }
-  outpost_window_sync_full (window, NULL, TRUE);
+  open_account (self, account, OPEN_FIRST_SYNC);
 }
 
 /* ---- actions ------------------------------------------------------------------------------ */
@@ -144,9 +214,12 @@ welcome_signed_in (OutpostApplication *self, OutpostAccount *account, const char
 static void
 sync_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
-  OutpostWindow *window = main_window (user_data);
+  OutpostApplication *self = user_data;
+  OutpostWindow *window = main_window (self);
 
-  if (window != NULL)
+  if (self->opening != NULL)
+    self->sync_after_open = TRUE;   /* asked for while the store opens: run it once it is open */
+  else if (window != NULL)
     outpost_window_sync (window, NULL);
 }
 
@@ -238,7 +311,6 @@ outpost_application_activate (GApplication *app)
   OutpostApplication *self = OUTPOST_APPLICATION (app);
   OutpostWindow *window = main_window (self);
   g_autoptr(OutpostAccount) account = NULL;
-  g_autoptr(GError) error = NULL;
 
   if (window != NULL)
     {
@@ -247,14 +319,15 @@ outpost_application_activate (GApplication *app)
     }
   window = create_window (self);
   connect_welcome (self, window);
-  gtk_window_present (GTK_WINDOW (window));
   account = self->demo_requested ? NULL : default_account (self);
   if (self->demo_requested)
     start_demo (self, TRUE);
   else if (account != NULL && g_strcmp0 (outpost_account_get_name (account), OUTPOST_DEMO_ACCOUNT) == 0)
     start_demo (self, FALSE);   /* the demo account needs its server again */
-  else if (account != NULL && !open_account (self, account, &error))
-    outpost_window_show_welcome (window, error->message);
+  else if (account != NULL)
+    open_account (self, account, 0);
+  /* presented once it shows the busy page: mapped, the stack would cross-fade from welcome */
+  gtk_window_present (GTK_WINDOW (window));
 }
 
 static gint
@@ -287,6 +360,8 @@ outpost_application_startup (GApplication *app)
   g_unix_signal_add (SIGTERM, quit_on_signal, app);
   g_unix_signal_add (SIGINT, quit_on_signal, app);
   self->settings = g_settings_new (APPLICATION_ID);
+  if (g_getenv ("OUTPOST_DEBUG_MAIN_THREAD_SQL") != NULL)
+    outpost_store_client_guard_thread (TRUE);
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions), app);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.sync", sync_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
@@ -299,6 +374,8 @@ outpost_application_shutdown (GApplication *app)
   OutpostApplication *self = OUTPOST_APPLICATION (app);
   GList *windows;
 
+  if (self->opening != NULL)
+    g_cancellable_cancel (self->opening);
   /* Closing the windows releases the store (its worker finishes queued saves first). */
   while ((windows = gtk_application_get_windows (GTK_APPLICATION (app))) != NULL)
     gtk_window_destroy (windows->data);
@@ -315,6 +392,7 @@ outpost_application_finalize (GObject *object)
   OutpostApplication *self = OUTPOST_APPLICATION (object);
 
   g_clear_object (&self->settings);
+  g_clear_object (&self->opening);
   g_free (self->password);
   G_OBJECT_CLASS (outpost_application_parent_class)->finalize (object);
 }

@@ -49,32 +49,62 @@ make_auth (OutpostAccount *account, GSettings *settings, const char *password)
   return outpost_account_create_auth (account, settings, password);
 }
 
-OutpostContext *
-outpost_context_new (OutpostAccount *account, GSettings *settings, const char *password,
-                     GError **error)
+static OutpostStore *
+open_account_store (gpointer account, GError **error)
+{
+  return outpost_account_open_store (account, error);
+}
+
+static void
+store_opened (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  OutpostContext *self = g_task_get_source_object (task);
+  GError *error = NULL;
+
+  self->client = outpost_store_client_open_finish (result, &error);
+  if (self->client == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_pointer (task, g_object_ref (self), g_object_unref);
+}
+
+/* The engine is made here (it only reads the profile's file: no SQL; it opens the database in
+ * its own thread when a sync runs); the store is opened by the client's worker. */
+void
+outpost_context_new_async (OutpostAccount *account, GSettings *settings, const char *password,
+                           GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr(OutpostContext) self = g_object_new (OUTPOST_TYPE_CONTEXT, NULL);
   g_autoptr(OutpostAuthProvider) auth = make_auth (account, settings, password);
-  OutpostStore *store;
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  GError *error = NULL;
 
-  store = outpost_account_open_store (account, error);
-  if (store == NULL)
-    return NULL;
-  self->engine = outpost_account_create_engine (account, auth, error);
-  if (self->engine == NULL)
-    {
-      g_object_unref (store);
-      return NULL;
-    }
+  g_task_set_source_tag (task, outpost_context_new_async);
   self->account = g_object_ref (account);
   self->settings = g_object_ref (settings);
-  self->client = outpost_store_client_new (store);
   /* automatic sync needs credentials it can use without asking: none needed, a password
    * given at sign-in or remembered in the keyring, or a Microsoft sign-in (its refresh token
    * is in the keyring) */
   self->credentials_saved = outpost_account_get_auth_kind (account) != OUTPOST_AUTH_KIND_BASIC
                             || password != NULL || outpost_account_get_password_saved (account);
-  return g_steal_pointer (&self);
+  self->engine = outpost_account_create_engine (account, auth, &error);
+  if (self->engine == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  outpost_store_client_open_async (open_account_store, g_object_ref (account), g_object_unref,
+                                   cancellable, store_opened, g_steal_pointer (&task));
+}
+
+OutpostContext *
+outpost_context_new_finish (GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == outpost_context_new_async, NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 OutpostAccount *
@@ -130,5 +160,6 @@ outpost_context_get_connectivity (OutpostContext *self)
 void
 outpost_context_shutdown (OutpostContext *self)
 {
-  outpost_store_client_shutdown (self->client);
+  if (self->client != NULL)
+    outpost_store_client_shutdown (self->client);
 }

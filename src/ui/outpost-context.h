@@ -16,22 +16,28 @@ G_BEGIN_DECLS
 #define OUTPOST_TYPE_CONTEXT (outpost_context_get_type ())
 G_DECLARE_FINAL_TYPE (OutpostContext, outpost_context, OUTPOST, CONTEXT, GObject)
 
-/* Opens the account's store (its own connection, owned by a worker thread) and makes its sync
- * engine. @password: for basic authentication (kept in memory only), else NULL. */
-OutpostContext     *outpost_context_new          (OutpostAccount  *account,
-                                                  GSettings       *settings,
-                                                  const char      *password,
-                                                  GError         **error);
+/* Makes the account's sync engine and opens its store in the store client's worker thread
+ * (its own connection; nothing of the open runs on the main thread); the context comes when the
+ * store is open, or the open's error (a database newer than the program, a corrupt file).
+ * @password: for basic authentication (kept in memory only), else NULL. */
+void                outpost_context_new_async    (OutpostAccount      *account,
+                                                  GSettings           *settings,
+                                                  const char          *password,
+                                                  GCancellable        *cancellable,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data);
+OutpostContext     *outpost_context_new_finish   (GAsyncResult        *result,
+                                                  GError             **error);
 OutpostAccount     *outpost_context_get_account  (OutpostContext  *self);
 OutpostStoreClient *outpost_context_get_client   (OutpostContext  *self);
 OutpostSyncEngine  *outpost_context_get_engine   (OutpostContext  *self);
 GSettings          *outpost_context_get_settings (OutpostContext  *self);
 OutpostProfile     *outpost_context_get_profile  (OutpostContext  *self);
-/* Stops the store worker (after its queued jobs); the context is unusable afterwards. */
 /* Automatic sync (issue 6): the scheduler and its connectivity, created on first use for the
  * account's server; the window runs the syncs it requests. */
 OutpostScheduler   *outpost_context_get_scheduler    (OutpostContext *self);
 OutpostConnectivity *outpost_context_get_connectivity (OutpostContext *self);
+/* Stops the store worker (after its queued jobs); the context is unusable afterwards. */
 void                outpost_context_shutdown     (OutpostContext  *self);
 
 G_END_DECLS

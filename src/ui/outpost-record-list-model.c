@@ -1,75 +1,8 @@
 /* outpost-record-list-model.c: keyset-paged list of records. */
 #include "config.h"
 
-#include "outpost-record-list-model.h"
-#include "outpost-row-item.h"
+#include "outpost-record-list-model-private.h"
 #include "outpost-store-jobs.h"
-
-#include <string.h>
-
-#define MAX_CACHED_PAGES 64
-/* Checkpoints per background job: the scan reads keys only (outpost_store_query_keys, ~0.1 ms
- * a stride on 1M rows), so a job stays short (a few ms) and visible pages interleave. */
-#define SCAN_CHUNK_STRIDES 32
-/* A search counts its matches only up to this many (the store's full count of a common word
- * costs ~90 ms per word at 1M rows); beyond it the list grows while the user scrolls. */
-#define SEARCH_COUNT_CAP 1000
-
-typedef struct {
-  JsonNode *value;   /* sort value of the row at the key's position */
-  char     *id;
-} Cursor;
-
-typedef struct {
-  guint      index;
-  GPtrArray *items;       /* OutpostRowItem*, PAGE_SIZE slots, NULL until handed out */
-  GPtrArray *records;     /* OutpostRecord*, PAGE_SIZE slots: rows kept for items handed out later */
-  gboolean   loaded;
-  gboolean   requested;
-  GList     *lru_link;
-} Page;
-
-/* Everything a job needs, copied: the worker never reads the model. */
-typedef struct {
-  char              *entity;
-  char              *search;
-  char              *sort_field;
-  gboolean           descending;
-  OutpostQueryFlags  flags;
-  Cursor            *after;       /* NULL = from the start */
-  guint              skip;
-  guint              limit;
-  guint              start;       /* position of the first row returned */
-  guint              generation;
-  gboolean           first;       /* the first page of a new query: it sets the provisional size */
-} FetchData;
-
-struct _OutpostRecordListModel
-{
-  GObject             parent_instance;
-  OutpostStoreClient *client;
-  char               *entity;
-  char               *search;
-  char               *sort_field;
-  gboolean            descending;
-  OutpostQueryFlags   flags;
-
-  guint               n_items;
-  guint               generation;
-  guint               reset_generation;  /* bumped by new queries only, not by refreshes */
-  gboolean            resetting;     /* a new query's first page is outstanding */
-  gboolean            exact;         /* n_items is the number of matches (else it grows) */
-  gboolean            capped;        /* a search with more than SEARCH_COUNT_CAP matches */
-  GCancellable       *cancellable;
-  GHashTable         *pages;         /* page index -> Page* */
-  GQueue              lru;           /* Page*, most recent at the head */
-  GTree              *cursors;       /* row position -> Cursor* */
-  guint               scan_position; /* the checkpoint scan has covered rows below this */
-  gboolean            scan_running;
-  guint               outstanding;
-  guint               pages_fetched;
-  GPtrArray          *garbage;       /* OutpostRecord*: dropped rows for free_rows_later */
-};
 
 enum { PROP_0, PROP_LOADING, PROP_N_ITEMS, N_PROPS };
 static GParamSpec *properties[N_PROPS];
@@ -81,116 +14,7 @@ static void start_scan (OutpostRecordListModel *self);
 G_DEFINE_FINAL_TYPE_WITH_CODE (OutpostRecordListModel, outpost_record_list_model, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, list_model_iface_init))
 
-/* ---- small helpers --------------------------------------------------------------------- */
-
-static Cursor *
-cursor_new (JsonNode *value, const char *id)
-{
-  Cursor *c = g_new0 (Cursor, 1);
-
-  c->value = value != NULL ? json_node_copy (value) : json_node_new (JSON_NODE_NULL);
-  c->id = g_strdup (id);
-  return c;
-}
-
-static Cursor *
-cursor_copy (const Cursor *c)
-{
-  return c != NULL ? cursor_new (c->value, c->id) : NULL;
-}
-
-static void
-cursor_free (gpointer data)
-{
-  Cursor *c = data;
-
-  if (c == NULL)
-    return;
-  json_node_unref (c->value);
-  g_free (c->id);
-  g_free (c);
-}
-
-static Cursor *
-cursor_for_record (OutpostRecord *record, const char *sort_field)
-{
-  JsonNode *value = record->values != NULL
-                    ? json_object_get_member (record->values, sort_field) : NULL;
-
-  return cursor_new (value, record->id);
-}
-
-static void
-fetch_data_free (gpointer data)
-{
-  FetchData *fd = data;
-
-  g_free (fd->entity);
-  g_free (fd->search);
-  g_free (fd->sort_field);
-  cursor_free (fd->after);
-  g_free (fd);
-}
-
-/* Slots stay NULL until an item is handed out; GPtrArray calls its free func on those too. */
-static void
-item_unref_nullable (gpointer item)
-{
-  if (item != NULL)
-    g_object_unref (item);
-}
-
-static void
-record_unref_nullable (gpointer record)
-{
-  if (record != NULL)
-    outpost_record_unref (record);
-}
-
-static void
-page_free (gpointer data)
-{
-  Page *page = data;
-
-  g_ptr_array_unref (page->items);
-  g_ptr_array_unref (page->records);
-  g_free (page);
-}
-
-/* Whether someone besides the page (a view) holds one of its items. */
-static gboolean
-page_in_use (Page *page)
-{
-  for (guint i = 0; i < page->items->len; i++)
-    {
-      GObject *item = g_ptr_array_index (page->items, i);
-
-      if (item != NULL && g_atomic_int_get ((gint *) &item->ref_count) > 1)
-        return TRUE;
-    }
-  return FALSE;
-}
-
-static gint
-position_compare (gconstpointer a, gconstpointer b, gpointer user_data)
-{
-  guint pa = GPOINTER_TO_UINT (a), pb = GPOINTER_TO_UINT (b);
-
-  return pa < pb ? -1 : (pa > pb ? 1 : 0);
-}
-
-static const char *
-effective_sort_field (OutpostRecordListModel *self)
-{
-  OutpostProfile *profile = outpost_store_client_get_profile (self->client);
-  OutpostEntity *entity = outpost_profile_lookup_entity (profile, self->entity);
-
-  if (self->sort_field != NULL)
-    return self->sort_field;
-  if (entity != NULL && entity->list_columns != NULL && entity->list_columns[0] != NULL)
-    return entity->list_columns[0];
-  return entity != NULL ? entity->primary_name : "name";
-}
+/* ---- helpers ---------------------------------------------------------------------------- */
 
 static void
 add_outstanding (OutpostRecordListModel *self, gint delta)
@@ -202,142 +26,7 @@ add_outstanding (OutpostRecordListModel *self, gint delta)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
 }
 
-static FetchData *
-fetch_data_new (OutpostRecordListModel *self)
-{
-  FetchData *fd = g_new0 (FetchData, 1);
-
-  fd->entity = g_strdup (self->entity);
-  fd->search = g_strdup (self->search);
-  fd->sort_field = g_strdup (effective_sort_field (self));
-  fd->descending = self->descending;
-  fd->flags = self->flags;
-  fd->generation = self->generation;
-  return fd;
-}
-
-static void
-fill_query (OutpostQuery *q, FetchData *fd, const Cursor *after, guint limit)
-{
-  memset (q, 0, sizeof *q);
-  q->search = fd->search;
-  q->sort_field = fd->sort_field;
-  q->descending = fd->descending;
-  q->flags = fd->flags;
-  q->after_value = after != NULL ? after->value : NULL;
-  q->after_id = after != NULL ? after->id : NULL;
-  q->limit = limit;
-}
-
-/* ---- cursors ----------------------------------------------------------------------------- */
-
-static void
-remember_cursor (OutpostRecordListModel *self, guint position, OutpostRecord *record)
-{
-  if (g_tree_lookup (self->cursors, GUINT_TO_POINTER (position)) != NULL)
-    return;
-  g_tree_insert (self->cursors, GUINT_TO_POINTER (position),
-                 cursor_for_record (record, effective_sort_field (self)));
-}
-
-/* The known cursor closest below @position (the row before a page); -1 = the start. */
-static gint
-nearest_cursor (OutpostRecordListModel *self, gint position, Cursor **cursor)
-{
-  GTreeNode *node;
-
-  *cursor = NULL;
-  if (position < 0)
-    return -1;
-  node = g_tree_upper_bound (self->cursors, GUINT_TO_POINTER ((guint) position));
-  node = node != NULL ? g_tree_node_previous (node) : g_tree_node_last (self->cursors);
-  if (node == NULL)
-    return -1;
-  *cursor = g_tree_node_value (node);
-  return (gint) GPOINTER_TO_UINT (g_tree_node_key (node));
-}
-
 /* ---- pages ------------------------------------------------------------------------------- */
-
-static void
-touch_page (OutpostRecordListModel *self, Page *page)
-{
-  if (page->lru_link != NULL)
-    g_queue_unlink (&self->lru, page->lru_link);
-  else
-    page->lru_link = g_list_alloc ();
-  page->lru_link->data = page;
-  g_queue_push_head_link (&self->lru, page->lru_link);
-  while (self->lru.length > MAX_CACHED_PAGES)
-    {
-      GList *last = g_queue_pop_tail_link (&self->lru);
-      Page *old = last->data;
-
-      g_list_free_1 (last);
-      old->lru_link = NULL;
-      g_hash_table_remove (self->pages, GUINT_TO_POINTER (old->index));
-    }
-}
-
-static Page *
-ensure_page (OutpostRecordListModel *self, guint index)
-{
-  Page *page = g_hash_table_lookup (self->pages, GUINT_TO_POINTER (index));
-
-  if (page == NULL)
-    {
-      page = g_new0 (Page, 1);
-      page->index = index;
-      page->items = g_ptr_array_new_full (OUTPOST_LIST_PAGE_SIZE, item_unref_nullable);
-      g_ptr_array_set_size (page->items, OUTPOST_LIST_PAGE_SIZE);
-      page->records = g_ptr_array_new_full (OUTPOST_LIST_PAGE_SIZE, record_unref_nullable);
-      g_ptr_array_set_size (page->records, OUTPOST_LIST_PAGE_SIZE);
-      g_hash_table_insert (self->pages, GUINT_TO_POINTER (index), page);
-    }
-  touch_page (self, page);
-  return page;
-}
-
-/* The page's rows after fd->after, past fd->skip rows: the skipped ones are stepped over in
- * the sort index (a key query), not read as records. */
-static GPtrArray *
-query_page (OutpostStore *store, FetchData *fd, GError **error)
-{
-  g_autoptr(GPtrArray) keys = NULL;
-  Cursor *after = NULL;
-  OutpostQuery q;
-  GPtrArray *rows;
-
-  if (fd->skip > 0)
-    {
-      fill_query (&q, fd, fd->after, 0);
-      if ((keys = outpost_store_query_keys (store, fd->entity, &q, fd->skip, 1, error)) == NULL)
-        return NULL;
-      if (keys->len == 0)   /* the list got shorter meanwhile */
-        return g_ptr_array_new_with_free_func ((GDestroyNotify) outpost_record_unref);
-      after = cursor_for_record (g_ptr_array_index (keys, 0), fd->sort_field);
-    }
-  fill_query (&q, fd, after != NULL ? after : fd->after, fd->limit);
-  rows = outpost_store_query (store, fd->entity, &q, error);
-  cursor_free (after);
-  return rows;
-}
-
-/* A superseded query stops where it is (its cancellable interrupts the store's statement):
- * the worker is free for the newer one at once. */
-static gpointer
-fetch_job (OutpostStore *store, gpointer data, GCancellable *cancellable, GError **error)
-{
-  FetchData *fd = data;
-  GPtrArray *rows;
-
-  outpost_store_set_cancellable (store, cancellable);
-  rows = query_page (store, fd, error);
-  for (guint i = 0; rows != NULL && i < rows->len; i++)
-    outpost_jobs_resolve_lookups (store, g_ptr_array_index (rows, i), TRUE);
-  outpost_store_set_cancellable (store, NULL);
-  return rows;
-}
 
 static void
 apply_rows (OutpostRecordListModel *self, FetchData *fd, GPtrArray *rows)
@@ -352,11 +41,11 @@ apply_rows (OutpostRecordListModel *self, FetchData *fd, GPtrArray *rows)
       OutpostRowItem *item;
 
       if ((pos + 1) % OUTPOST_LIST_PAGE_SIZE == 0 || i + 1 == rows->len)
-        remember_cursor (self, pos, record);
+        outpost_list_remember_cursor (self, pos, record);
       page = g_hash_table_lookup (self->pages, GUINT_TO_POINTER (pos / OUTPOST_LIST_PAGE_SIZE));
       if (page == NULL)
         continue;
-      record_unref_nullable (g_ptr_array_index (page->records, pos % OUTPOST_LIST_PAGE_SIZE));
+      outpost_list_record_unref_nullable (g_ptr_array_index (page->records, pos % OUTPOST_LIST_PAGE_SIZE));
       g_ptr_array_index (page->records, pos % OUTPOST_LIST_PAGE_SIZE) = outpost_record_ref (record);
       item = g_ptr_array_index (page->items, pos % OUTPOST_LIST_PAGE_SIZE);
       if (item != NULL)
@@ -378,7 +67,7 @@ first_page_arrived (OutpostRecordListModel *self, FetchData *fd, GPtrArray *rows
 {
   gboolean reset = self->resetting;
   guint n_pages = MAX (1, (rows->len + OUTPOST_LIST_PAGE_SIZE - 1) / OUTPOST_LIST_PAGE_SIZE);
-  g_autoptr(GPtrArray) kept = g_ptr_array_new_with_free_func (item_unref_nullable);
+  g_autoptr(GPtrArray) kept = g_ptr_array_new_with_free_func (outpost_list_item_unref_nullable);
 
   self->resetting = FALSE;
   if (reset)
@@ -388,7 +77,7 @@ first_page_arrived (OutpostRecordListModel *self, FetchData *fd, GPtrArray *rows
     }
   for (guint i = 0; i < n_pages; i++)
     {
-      Page *page = ensure_page (self, i);
+      Page *page = outpost_list_ensure_page (self, i);
 
       page->loaded = page->requested = TRUE;
       for (guint k = 0; k < OUTPOST_LIST_PAGE_SIZE && i * OUTPOST_LIST_PAGE_SIZE + k < MIN (kept->len, rows->len); k++)
@@ -456,7 +145,7 @@ fetch_data_ready (OutpostRecordListModel *self, Page *page, FetchData *fd)
 {
   gint start = (gint) (page->index * OUTPOST_LIST_PAGE_SIZE);
   Cursor *cursor;
-  gint at = nearest_cursor (self, start - 1, &cursor);
+  gint at = outpost_list_nearest_cursor (self, start - 1, &cursor);
   guint skip = (guint) (start - 1 - at);
 
   /* Too far from any known key: wait for the checkpoint scan rather than read thousands
@@ -468,7 +157,7 @@ fetch_data_ready (OutpostRecordListModel *self, Page *page, FetchData *fd)
       if (self->scan_running || !self->exact)
         return FALSE;
     }
-  fd->after = cursor_copy (cursor);
+  fd->after = outpost_list_cursor_copy (cursor);
   fd->skip = skip;
   fd->start = (guint) start;
   fd->limit = OUTPOST_LIST_PAGE_SIZE;
@@ -482,61 +171,21 @@ request_page (OutpostRecordListModel *self, Page *page)
 
   if (page->requested || self->resetting)
     return;
-  fd = fetch_data_new (self);
+  fd = outpost_list_fetch_data_new (self);
   if (!fetch_data_ready (self, page, fd))
     {
-      fetch_data_free (fd);
+      outpost_list_fetch_data_free (fd);
       return;
     }
   page->requested = TRUE;
   add_outstanding (self, +1);
-  outpost_store_client_run_async (self->client, OUTPOST_JOB_PRIORITY_DEFAULT, fetch_job,
-                                  fd, fetch_data_free, (GDestroyNotify) g_ptr_array_unref,
+  outpost_store_client_run_async (self->client, OUTPOST_JOB_PRIORITY_DEFAULT, outpost_list_fetch_job,
+                                  fd, outpost_list_fetch_data_free, (GDestroyNotify) g_ptr_array_unref,
                                   self->cancellable, fetch_done, g_object_ref (self));
 }
 
 /* ---- the checkpoint scan --------------------------------------------------------------- */
 
-typedef struct {
-  guint      position;   /* row position of the cursor */
-  Cursor    *cursor;
-} Checkpoint;
-
-static void
-checkpoint_free (gpointer data)
-{
-  Checkpoint *cp = data;
-
-  cursor_free (cp->cursor);
-  g_free (cp);
-}
-
-/* Keeps the key of every stride-th row after fd->after, SCAN_CHUNK_STRIDES of them. */
-static gpointer
-scan_job (OutpostStore *store, gpointer data, GCancellable *cancellable, GError **error)
-{
-  FetchData *fd = data;
-  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func (checkpoint_free);
-  g_autoptr(GPtrArray) keys = NULL;
-  OutpostQuery q;
-
-  fill_query (&q, fd, fd->after, 0);
-  outpost_store_set_cancellable (store, cancellable);
-  keys = outpost_store_query_keys (store, fd->entity, &q, OUTPOST_LIST_CHECKPOINT_STRIDE,
-                                   SCAN_CHUNK_STRIDES, error);
-  outpost_store_set_cancellable (store, NULL);
-  if (keys == NULL)
-    return NULL;
-  for (guint i = 0; i < keys->len; i++)
-    {
-      Checkpoint *cp = g_new0 (Checkpoint, 1);
-
-      cp->position = fd->start + (i + 1) * OUTPOST_LIST_CHECKPOINT_STRIDE - 1;
-      cp->cursor = cursor_for_record (g_ptr_array_index (keys, i), fd->sort_field);
-      g_ptr_array_add (out, cp);
-    }
-  return g_steal_pointer (&out);
-}
 
 static void
 retry_waiting_pages (OutpostRecordListModel *self)
@@ -580,7 +229,7 @@ scan_done (GObject *source, GAsyncResult *result, gpointer user_data)
       Checkpoint *cp = g_ptr_array_index (cps, i);
 
       if (g_tree_lookup (self->cursors, GUINT_TO_POINTER (cp->position)) == NULL)
-        g_tree_insert (self->cursors, GUINT_TO_POINTER (cp->position), cursor_copy (cp->cursor));
+        g_tree_insert (self->cursors, GUINT_TO_POINTER (cp->position), outpost_list_cursor_copy (cp->cursor));
       self->scan_position = cp->position + 1;
     }
   if (cps->len == SCAN_CHUNK_STRIDES && self->scan_position < self->n_items)
@@ -597,44 +246,24 @@ start_scan (OutpostRecordListModel *self)
   if (self->scan_running || self->n_items <= 4 * OUTPOST_LIST_CHECKPOINT_STRIDE
       || self->scan_position >= self->n_items)
     return;
-  fd = fetch_data_new (self);
+  fd = outpost_list_fetch_data_new (self);
   if (self->scan_position > 0)
     cursor = g_tree_lookup (self->cursors, GUINT_TO_POINTER (self->scan_position - 1));
   if (self->scan_position > 0 && cursor == NULL)
     {
-      fetch_data_free (fd);
+      outpost_list_fetch_data_free (fd);
       return;
     }
-  fd->after = cursor_copy (cursor);
+  fd->after = outpost_list_cursor_copy (cursor);
   fd->start = self->scan_position;
   fd->generation = self->reset_generation;
   self->scan_running = TRUE;
-  outpost_store_client_run_async (self->client, OUTPOST_JOB_PRIORITY_LOW, scan_job,
-                                  fd, fetch_data_free, (GDestroyNotify) g_ptr_array_unref,
+  outpost_store_client_run_async (self->client, OUTPOST_JOB_PRIORITY_LOW, outpost_list_scan_job,
+                                  fd, outpost_list_fetch_data_free, (GDestroyNotify) g_ptr_array_unref,
                                   self->cancellable, scan_done, g_object_ref (self));
 }
 
 /* ---- counting, resets -------------------------------------------------------------------- */
-
-static gpointer
-count_job (OutpostStore *store, gpointer data, GCancellable *cancellable, GError **error)
-{
-  FetchData *fd = data;
-  OutpostQuery q;
-  gint64 n;
-
-  fill_query (&q, fd, NULL, 0);
-  outpost_store_set_cancellable (store, cancellable);
-  /* Capped: past the cap a search page costs a bounded time, a full count does not. */
-  if (fd->search == NULL)
-    n = outpost_store_count (store, fd->entity, &q, error);
-  else
-    n = outpost_store_count_capped (store, fd->entity, &q, SEARCH_COUNT_CAP, error);
-  outpost_store_set_cancellable (store, NULL);
-  if (n < 0)
-    return NULL;
-  return g_memdup2 (&n, sizeof n);
-}
 
 /* The row items handed out for the first @n_pages pages, by position (NULL where none), into
  * @kept. A reset gives them the new rows: GtkListView (4.8) keeps the widgets of the items it
@@ -663,13 +292,6 @@ retire_rows (OutpostRecordListModel *self, Page *page)
       g_ptr_array_add (self->garbage, g_steal_pointer (&g_ptr_array_index (page->records, i)));
 }
 
-static gpointer
-free_rows_job (OutpostStore *store, gpointer data, GCancellable *cancellable, GError **error)
-{
-  g_ptr_array_set_size (data, 0);   /* the rows' last references, if nobody else holds them */
-  return GINT_TO_POINTER (1);
-}
-
 /* Thousands of rows (64 cached pages) cost ~20-30 ms to free: the worker does it, at low
  * priority, not the main loop. */
 static void
@@ -677,7 +299,7 @@ free_rows_later (OutpostRecordListModel *self)
 {
   if (self->garbage->len == 0)
     return;
-  outpost_store_client_run_async (self->client, OUTPOST_JOB_PRIORITY_LOW, free_rows_job,
+  outpost_store_client_run_async (self->client, OUTPOST_JOB_PRIORITY_LOW, outpost_list_free_rows_job,
                                   g_steal_pointer (&self->garbage), (GDestroyNotify) g_ptr_array_unref,
                                   NULL, NULL, NULL, NULL);
   self->garbage = g_ptr_array_new_with_free_func ((GDestroyNotify) outpost_record_unref);
@@ -750,7 +372,7 @@ start_count (OutpostRecordListModel *self)
 {
   outpost_store_client_run_async (self->client,
                                   self->search != NULL ? OUTPOST_JOB_PRIORITY_LOW : OUTPOST_JOB_PRIORITY_DEFAULT,
-                                  count_job, fetch_data_new (self), fetch_data_free, g_free,
+                                  outpost_list_count_job, outpost_list_fetch_data_new (self), outpost_list_fetch_data_free, g_free,
                                   self->cancellable, count_done, g_object_ref (self));
 }
 
@@ -775,12 +397,12 @@ start_query (OutpostRecordListModel *self, gboolean resetting)
   /* the first rows first: they are what the user waits for; the count follows them. As many
    * as a view keeps around the visible rows (GtkListView: up to 200), so they arrive in one
    * job instead of page after page, each waiting for the one before to grow the list. */
-  fd = fetch_data_new (self);
+  fd = outpost_list_fetch_data_new (self);
   fd->first = TRUE;
   fd->limit = OUTPOST_LIST_FIRST_READ;
   add_outstanding (self, +1);
-  outpost_store_client_run_async (self->client, OUTPOST_JOB_PRIORITY_DEFAULT, fetch_job,
-                                  fd, fetch_data_free, (GDestroyNotify) g_ptr_array_unref,
+  outpost_store_client_run_async (self->client, OUTPOST_JOB_PRIORITY_DEFAULT, outpost_list_fetch_job,
+                                  fd, outpost_list_fetch_data_free, (GDestroyNotify) g_ptr_array_unref,
                                   self->cancellable, fetch_done, g_object_ref (self));
 }
 
@@ -800,7 +422,7 @@ outpost_record_list_model_refresh (OutpostRecordListModel *self)
       Page *page = value;
 
       page->requested = page->loaded = FALSE;
-      if (page_in_use (page))
+      if (outpost_list_page_in_use (page))
         continue;
       retire_rows (self, page);
       g_queue_delete_link (&self->lru, page->lru_link);
@@ -833,7 +455,7 @@ list_model_get_item (GListModel *model, guint position)
 
   if (position >= self->n_items)
     return NULL;
-  page = ensure_page (self, position / OUTPOST_LIST_PAGE_SIZE);
+  page = outpost_list_ensure_page (self, position / OUTPOST_LIST_PAGE_SIZE);
   item = g_ptr_array_index (page->items, position % OUTPOST_LIST_PAGE_SIZE);
   if (item == NULL)
     {
@@ -849,7 +471,7 @@ list_model_get_item (GListModel *model, guint position)
     request_page (self, page);
   if (!self->exact && !self->resetting && self->n_items % OUTPOST_LIST_PAGE_SIZE == 0
       && position + OUTPOST_LIST_PAGE_SIZE / 2 >= self->n_items)
-    request_page (self, ensure_page (self, self->n_items / OUTPOST_LIST_PAGE_SIZE));
+    request_page (self, outpost_list_ensure_page (self, self->n_items / OUTPOST_LIST_PAGE_SIZE));
   return item;
 }
 
@@ -928,9 +550,9 @@ outpost_record_list_model_class_init (OutpostRecordListModelClass *klass)
 static void
 outpost_record_list_model_init (OutpostRecordListModel *self)
 {
-  self->pages = g_hash_table_new_full (NULL, NULL, NULL, page_free);
+  self->pages = g_hash_table_new_full (NULL, NULL, NULL, outpost_list_page_free);
   self->garbage = g_ptr_array_new_with_free_func ((GDestroyNotify) outpost_record_unref);
-  self->cursors = g_tree_new_full (position_compare, NULL, NULL, cursor_free);
+  self->cursors = g_tree_new_full (outpost_list_position_compare, NULL, NULL, outpost_list_cursor_free);
   g_queue_init (&self->lru);
 }
 

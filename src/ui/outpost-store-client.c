@@ -3,6 +3,8 @@
 
 #include "outpost-store-client.h"
 
+#include <sqlite3.h>
+
 struct _OutpostStoreClient
 {
   GObject        parent_instance;
@@ -118,6 +120,8 @@ worker_main (gpointer data)
       if (job->task == NULL)
         {
           job_free (job);
+          /* closing may checkpoint the WAL: SQL, so here and not in finalize */
+          g_clear_object (&self->store);
           break;
         }
       /* The ref handed to job_done_idle is taken before the task drops its own, so the
@@ -183,6 +187,17 @@ outpost_store_client_init (OutpostStoreClient *self)
   self->main_context = g_main_context_ref_thread_default ();
 }
 
+/* Runs in the worker. The main thread reads profile and path only once the client is handed
+ * out (after the open job's result crossed to it), so no lock is needed. */
+static void
+adopt_store (OutpostStoreClient *self, OutpostStore *store)
+{
+  self->store = store;
+  self->profile = outpost_profile_ref (outpost_store_get_profile (store));
+  self->path = g_strdup (outpost_store_get_path (store));
+  outpost_store_set_busy_func (store, store_busy_cb, self);
+}
+
 OutpostStoreClient *
 outpost_store_client_new (OutpostStore *store)
 {
@@ -190,12 +205,132 @@ outpost_store_client_new (OutpostStore *store)
 
   g_return_val_if_fail (OUTPOST_IS_STORE (store), NULL);
   self = g_object_new (OUTPOST_TYPE_STORE_CLIENT, NULL);
-  self->store = store;
-  self->profile = outpost_profile_ref (outpost_store_get_profile (store));
-  self->path = g_strdup (outpost_store_get_path (store));
-  outpost_store_set_busy_func (store, store_busy_cb, self);
+  adopt_store (self, store);
   self->worker = g_thread_new ("outpost-store", worker_main, self);
   return self;
+}
+
+/* ---- opening in the worker ---------------------------------------------------------------- */
+
+typedef struct {
+  OutpostStoreClient  *client;     /* not a reference: the outer task holds one */
+  OutpostStoreOpenFunc func;
+  gpointer             data;
+  GDestroyNotify       data_free;
+} OpenData;
+
+static void
+open_data_free (gpointer data)
+{
+  OpenData *od = data;
+
+  if (od->data_free != NULL)
+    od->data_free (od->data);
+  g_free (od);
+}
+
+/* The worker's first job: schema check, migrations and index upkeep take ~1 s at 1M rows. */
+static gpointer
+open_job (OutpostStore *none, gpointer data, GCancellable *cancellable, GError **error)
+{
+  OpenData *od = data;
+  OutpostStore *store = od->func (od->data, error);
+
+  if (store == NULL)
+    return NULL;
+  adopt_store (od->client, store);
+  return GINT_TO_POINTER (1);
+}
+
+static void
+open_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  OutpostStoreClient *self = OUTPOST_STORE_CLIENT (source);
+  GError *error = NULL;
+
+  if (outpost_store_client_run_finish (self, result, &error) == NULL)
+    {
+      outpost_store_client_shutdown (self);
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_pointer (task, g_object_ref (self), g_object_unref);
+}
+
+void
+outpost_store_client_open_async (OutpostStoreOpenFunc open_func,
+                                 gpointer             data,
+                                 GDestroyNotify       data_free,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(OutpostStoreClient) self = g_object_new (OUTPOST_TYPE_STORE_CLIENT, NULL);
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  OpenData *od = g_new0 (OpenData, 1);
+
+  g_task_set_source_tag (task, outpost_store_client_open_async);
+  od->client = self;
+  od->func = open_func;
+  od->data = data;
+  od->data_free = data_free;
+  self->worker = g_thread_new ("outpost-store", worker_main, self);
+  outpost_store_client_run_async (self, OUTPOST_JOB_PRIORITY_HIGH, open_job, od, open_data_free,
+                                  NULL, cancellable, open_done, task);
+}
+
+OutpostStoreClient *
+outpost_store_client_open_finish (GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == outpost_store_client_open_async, NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- the main-thread SQL guard -------------------------------------------------------------- */
+
+static GThread *guarded_thread;
+static gboolean guard_report;
+static gint guard_violations;
+
+static void
+guard_violation (const char *what)
+{
+  g_atomic_int_inc (&guard_violations);
+  if (guard_report)
+    g_critical ("SQL on the main thread: %.200s", what);
+}
+
+static int
+guard_trace (unsigned kind, void *ctx, void *stmt, void *sql)
+{
+  if (g_thread_self () == guarded_thread)
+    guard_violation (sql != NULL ? (const char *) sql : "?");
+  return 0;
+}
+
+/* Every connection the process opens from now on (sqlite3_auto_extension), in any module. */
+static int
+guard_connection (sqlite3 *db, char **errmsg, const void *api)
+{
+  if (g_thread_self () == guarded_thread)
+    guard_violation ("(a connection opened)");
+  sqlite3_trace_v2 (db, SQLITE_TRACE_STMT, guard_trace, NULL);
+  return SQLITE_OK;
+}
+
+void
+outpost_store_client_guard_thread (gboolean report)
+{
+  guarded_thread = g_thread_self ();
+  guard_report = report;
+  sqlite3_auto_extension ((void (*) (void)) guard_connection);
+}
+
+guint
+outpost_store_client_guard_violations (void)
+{
+  return (guint) g_atomic_int_get (&guard_violations);
 }
 
 OutpostProfile *

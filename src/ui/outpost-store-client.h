@@ -31,6 +31,27 @@ typedef gpointer (*OutpostStoreJobFunc) (OutpostStore  *store,
 
 /* Takes ownership of @store: from now on only the worker thread touches it. */
 OutpostStoreClient *outpost_store_client_new        (OutpostStore        *store);
+
+/* Runs in the worker thread; opens the store (e.g. outpost_account_open_store). */
+typedef OutpostStore *(*OutpostStoreOpenFunc) (gpointer data, GError **error);
+/* Starts a client whose worker opens the store as its first job: nothing of the open (schema
+ * check, migrations, index upkeep) runs on the calling thread. _finish gives the client once
+ * the store is open, or the open's error (the worker has stopped then). */
+void                outpost_store_client_open_async  (OutpostStoreOpenFunc open_func,
+                                                      gpointer             data,
+                                                      GDestroyNotify       data_free,
+                                                      GCancellable        *cancellable,
+                                                      GAsyncReadyCallback  callback,
+                                                      gpointer             user_data);
+OutpostStoreClient *outpost_store_client_open_finish (GAsyncResult        *result,
+                                                      GError             **error);
+
+/* Debugging aid and test hook: from now on every SQL statement that runs on the calling thread
+ * (the main thread), on any connection opened afterwards by any module, is counted, and with
+ * @report said in a g_critical. The application turns it on when OUTPOST_DEBUG_MAIN_THREAD_SQL
+ * is set. */
+void                outpost_store_client_guard_thread     (gboolean report);
+guint               outpost_store_client_guard_violations (void);
 OutpostProfile     *outpost_store_client_get_profile (OutpostStoreClient *self);
 const char         *outpost_store_client_get_path   (OutpostStoreClient  *self);
 

@@ -55,6 +55,40 @@ wait_until (gboolean (*pred) (gpointer), gpointer data, gdouble timeout_s)
     g_main_context_iteration (NULL, TRUE);
 }
 
+/* The application's own way to open an account: the store opens in the client's worker. */
+typedef struct {
+  OutpostContext *context;
+  GError         *error;
+  gboolean        done;
+} Opening;
+
+static void
+context_opened (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Opening *o = data;
+
+  o->context = outpost_context_new_finish (result, &o->error);
+  o->done = TRUE;
+}
+
+static gboolean
+opened (gpointer data)
+{
+  return ((Opening *) data)->done;
+}
+
+static OutpostContext *
+open_context (OutpostAccount *account, GSettings *settings, GError **error)
+{
+  Opening o = { 0 };
+
+  outpost_context_new_async (account, settings, NULL, NULL, context_opened, &o);
+  wait_until (opened, &o, 600);
+  if (o.context == NULL)
+    g_propagate_error (error, o.error);
+  return o.context;
+}
+
 /* ---- the 1M store -------------------------------------------------------------------------- */
 
 static gboolean
@@ -441,7 +475,7 @@ measure_sync (Bench *b, const char *server_dir, GSettings *settings, gdouble *ma
     g_error ("server: %s", error->message);
   account = outpost_account_new ("synced", url, OUTPOST_AUTH_KIND_NONE, NULL, NULL, NULL);
   if (!outpost_account_save (account, FALSE, &error)
-      || (context = outpost_context_new (account, settings, NULL, &error)) == NULL)
+      || (context = open_context (account, settings, &error)) == NULL)
     g_error ("account: %s", error->message);
   options.kind = OUTPOST_SYNC_INCREMENTAL;
   options.max_connections = 4;
@@ -562,12 +596,13 @@ main (int argc, char **argv)
   settings = g_settings_new (APPLICATION_ID);
   account = million_account (data_home, &error);
   {
-    gint64 t = g_get_monotonic_time (), c = process_cpu_us ();
+    gint64 t = g_get_monotonic_time (), c = process_cpu_us (), main_c = thread_cpu_us ();
 
-    if (account == NULL || (context = outpost_context_new (account, settings, NULL, &error)) == NULL)
+    if (account == NULL || (context = open_context (account, settings, &error)) == NULL)
       g_error ("%s", error->message);
-    g_print ("# context (the store opened on the main thread) in %.1f ms, CPU %.1f ms\n",
-             (g_get_monotonic_time () - t) / 1000.0, (process_cpu_us () - c) / 1000.0);
+    g_print ("# context (the store opened in the client's worker) in %.1f ms, CPU %.1f ms, of it the main thread's %.1f ms\n",
+             (g_get_monotonic_time () - t) / 1000.0, (process_cpu_us () - c) / 1000.0,
+             (thread_cpu_us () - main_c) / 1000.0);
   }
 
   /* 1. the list shown, a few times (a new model each time, from an idle worker) */

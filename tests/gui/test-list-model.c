@@ -7,13 +7,20 @@
  * (open-ended) and grows as items near its end are asked for, every row distinct; a refresh
  * keeps the items handed out; items asked for after their page arrived are filled; a new
  * query's first page is read once even when a view asks for its rows at once; results of a
- * superseded search never reach the list. */
+ * superseded search never reach the list.
+ *
+ * Opening an account (outpost_context_new_async) runs no SQL on the main thread: a guard sees
+ * every statement of every connection (outpost_store_client_guard_thread) and counts those on
+ * the main thread; it does count an open made on the main thread. A database newer than the
+ * program and a corrupt file come back as the store's errors, with the worker stopped. */
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 
 #include "outpost-account.h"
+#include "outpost-context.h"
 #include "outpost-record-list-model.h"
 #include "outpost-row-item.h"
 #include "outpost-store-sync.h"
@@ -420,6 +427,124 @@ test_client_idle_after_results (Fixture *f, gconstpointer data)
   g_signal_handlers_disconnect_by_func (f->client, client_idle, &c);
 }
 
+/* ---- opening an account off the main thread ---------------------------------------------------- */
+
+typedef struct {
+  OutpostContext *context;
+  GError         *error;
+  gboolean        done;
+  guint           iterations;   /* main loop iterations while the open was running */
+} Opening;
+
+static void
+context_opened (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Opening *o = user_data;
+
+  o->context = outpost_context_new_finish (result, &o->error);
+  o->done = TRUE;
+}
+
+static void
+open_context (OutpostAccount *account, Opening *o)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+  gint64 end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  outpost_context_new_async (account, settings, NULL, NULL, context_opened, o);
+  g_assert_false (o->done);   /* never completed from inside the call */
+  while (!o->done && g_get_monotonic_time () < end)
+    {
+      g_main_context_iteration (NULL, TRUE);
+      o->iterations++;
+    }
+  g_assert_true (o->done);
+}
+
+static OutpostAccount *
+new_account (const char *name, char **db_path)
+{
+  g_autoptr(GError) error = NULL;
+  OutpostAccount *account = outpost_account_new (name, "http://127.0.0.1:9/", OUTPOST_AUTH_KIND_NONE,
+                                                 NULL, NULL, NULL);
+
+  g_assert_true (outpost_account_save (account, FALSE, &error));
+  *db_path = outpost_account_get_db_path (account);
+  return account;
+}
+
+static void
+test_open_off_main_thread (Fixture *f, gconstpointer data)
+{
+  g_autofree char *db = NULL;
+  g_autoptr(OutpostAccount) account = new_account ("opened", &db);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OutpostStore) direct = NULL;
+  Opening o = { 0 };
+  guint before = outpost_store_client_guard_violations ();
+
+  /* the fixture's account has 2,600 rows; this one is created by the open (schema, indexes) */
+  open_context (account, &o);
+  g_assert_no_error (o.error);
+  g_assert_nonnull (o.context);
+  g_assert_cmpuint (outpost_store_client_guard_violations (), ==, before);
+  g_assert_nonnull (outpost_context_get_profile (o.context));
+  g_assert_cmpstr (outpost_store_client_get_path (outpost_context_get_client (o.context)), ==, db);
+
+  /* the list on the new context: pages and counts in the worker too */
+  f->model = outpost_record_list_model_new (outpost_context_get_client (o.context), "account");
+  while (outpost_store_client_get_pending (outpost_context_get_client (o.context)) > 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->model)), ==, 0);
+  g_clear_object (&f->model);
+  outpost_context_shutdown (o.context);
+  g_assert_cmpuint (outpost_store_client_guard_violations (), ==, before);
+
+  /* the guard can fail: the same open on the main thread is seen */
+  direct = outpost_account_open_store (account, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (outpost_store_client_guard_violations (), >, before);
+  g_clear_object (&o.context);
+}
+
+static void
+set_user_version (const char *db, int version)
+{
+  sqlite3 *conn = NULL;
+  g_autofree char *sql = g_strdup_printf ("PRAGMA user_version = %d", version);
+
+  g_assert_cmpint (sqlite3_open (db, &conn), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (conn, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (conn);
+}
+
+static void
+test_open_errors (Fixture *f, gconstpointer data)
+{
+  g_autofree char *db = NULL;
+  g_autoptr(OutpostAccount) account = new_account ("newer", &db);
+  g_autofree char *db2 = NULL;
+  g_autoptr(OutpostAccount) corrupt = new_account ("corrupt", &db2);
+  g_autoptr(GError) error = NULL;
+  Opening o = { 0 }, o2 = { 0 };
+  g_autoptr(OutpostStore) store = outpost_account_open_store (account, &error);
+
+  g_assert_no_error (error);
+  g_clear_object (&store);
+  set_user_version (db, 9999);
+  open_context (account, &o);
+  g_assert_null (o.context);
+  g_assert_error (o.error, OUTPOST_STORE_ERROR, OUTPOST_STORE_ERROR_TOO_NEW);
+  g_clear_error (&o.error);
+
+  g_assert_true (g_file_set_contents (db2, "this is not an SQLite database, it is some text; "
+                                      "long enough to fill a header page, surely", -1, &error));
+  open_context (corrupt, &o2);
+  g_assert_null (o2.context);
+  g_assert_error (o2.error, OUTPOST_STORE_ERROR, OUTPOST_STORE_ERROR_CORRUPT);
+  g_clear_error (&o2.error);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -430,6 +555,7 @@ main (int argc, char **argv)
   data_home = g_dir_make_tmp ("test-list-model-XXXXXX", NULL);
   g_assert_nonnull (data_home);
   g_setenv ("XDG_DATA_HOME", data_home, TRUE);
+  outpost_store_client_guard_thread (FALSE);
   g_test_add ("/list-model/first-page-then-count", Fixture, NULL, fixture_setup, test_first_page_then_count, fixture_teardown);
   g_test_add ("/list-model/jump-to-end", Fixture, NULL, fixture_setup, test_jump_to_end, fixture_teardown);
   g_test_add ("/list-model/search-counted", Fixture, NULL, fixture_setup, test_search_counted, fixture_teardown);
@@ -440,6 +566,8 @@ main (int argc, char **argv)
   g_test_add ("/list-model/superseded-search", Fixture, NULL, fixture_setup, test_superseded_search, fixture_teardown);
   g_test_add ("/list-model/reset-reuses-items", Fixture, NULL, fixture_setup, test_reset_reuses_items, fixture_teardown);
   g_test_add ("/list-model/client-idle-after-results", Fixture, NULL, fixture_setup, test_client_idle_after_results, fixture_teardown);
+  g_test_add ("/list-model/open-off-main-thread", Fixture, NULL, fixture_setup, test_open_off_main_thread, fixture_teardown);
+  g_test_add ("/list-model/open-errors", Fixture, NULL, fixture_setup, test_open_errors, fixture_teardown);
   ret = g_test_run ();
   rm = g_strdup_printf ("rm -rf '%s'", data_home);
   if (system (rm) != 0)
