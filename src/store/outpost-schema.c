@@ -16,6 +16,8 @@
  *                 column per profile field, and __target_<f> per lookup (target entity).
  *                 A rowid table with the GUID as a UNIQUE column: inserts append to the b-tree
  *                 instead of landing at random places as a TEXT PRIMARY KEY WITHOUT ROWID would.
+ *                 A table that came from a bulk load has its unique index on __id under the
+ *                 name "e_<entity>__id" instead (built with one sort, outpost-store-bulk.c).
  *   "f_<entity>"  FTS5 over the searchable fields (external content = e_<entity>). Inserts
  *                 add their FTS row in the same transaction through outpost_table_insert_row(),
  *                 the only way the store inserts entity rows; updates and deletes are followed
@@ -28,8 +30,9 @@
  *                 longer sortable are dropped on open,
  *                 "e_<entity>__ref_<f>" per lookup (partial: IS NOT NULL), partial indexes on
  *                 __state and __issues (only rows with local changes / issues).
- *   "b_<entity>"  only while a bulk load is pending: staging table of the same shape
- *                 (outpost-store-bulk.c), swapped in by outpost_store_end_bulk().
+ *   "b_<entity>"  only while a bulk load is pending: staging table of the same shape, but
+ *                 without an index on __id (outpost-store-bulk.c), swapped in by
+ *                 outpost_store_end_bulk().
  * Every name is validated by the profile (^[a-z_][a-z0-9_]*$) and quoted; field names cannot
  * start with "__", so the store's own columns never collide with the profile's. */
 #include "config.h"
@@ -160,7 +163,6 @@ outpost_table_new (OutpostEntity *entity)
   g_autoptr(GString) marks = g_string_new ("?1, ?2, ?3, ?4, ?5, ?6");
   g_autoptr(GString) sets = g_string_new ("__etag = ?2, __state = ?3, __issues = ?4, "
                                           "__generation = ?5, __base = ?6");
-  g_autoptr(GString) excluded = g_string_new ("__etag = excluded.__etag, __generation = excluded.__generation");
   guint n = OUTPOST_COL_FIRST_FIELD;
 
   t->entity = entity;
@@ -174,7 +176,6 @@ outpost_table_new (OutpostEntity *entity)
       g_string_append_printf (cols, ", \"%s\"", f->name);
       g_string_append_printf (marks, ", ?%u", ++n);
       g_string_append_printf (sets, ", \"%s\" = ?%u", f->name, n);
-      g_string_append_printf (excluded, ", \"%s\" = excluded.\"%s\"", f->name, f->name);
       if (f->type == OUTPOST_FIELD_LOOKUP)
         g_ptr_array_add (t->lookups, f);
     }
@@ -186,15 +187,16 @@ outpost_table_new (OutpostEntity *entity)
       g_string_append_printf (cols, ", \"__target_%s\"", f->name);
       g_string_append_printf (marks, ", ?%u", ++n);
       g_string_append_printf (sets, ", \"__target_%s\" = ?%u", f->name, n);
-      g_string_append_printf (excluded, ", \"__target_%s\" = excluded.\"__target_%s\"", f->name, f->name);
     }
   outpost_table_init_fts (t);
   t->select_list = g_strdup (cols->str);
   t->insert_sql = g_strdup_printf ("INSERT INTO %s (%s) VALUES (%s)", t->table, cols->str, marks->str);
   t->state_sql = g_strdup_printf ("SELECT __state, __etag FROM %s WHERE __id = ?1", t->table);
   t->apply_sql = g_strdup_printf ("%s ON CONFLICT (__id) DO NOTHING", t->insert_sql);
-  t->bulk_sql = g_strdup_printf ("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (__id) DO UPDATE SET %s",
-                                 t->staging, cols->str, marks->str, excluded->str);
+  /* REPLACE: the staging table of an older version had __id UNIQUE (a repeated row replaces
+   * the staged one); the current one has no index on __id (repeats are dropped at the end) */
+  t->bulk_sql = g_strdup_printf ("INSERT OR REPLACE INTO %s (%s) VALUES (%s)",
+                                 t->staging, cols->str, marks->str);
   t->replace_sql = g_strdup_printf ("UPDATE %s SET %s WHERE __id = ?1", t->table, sets->str);
   return t;
 }
@@ -240,17 +242,18 @@ existing_columns (OutpostStore *self, const char *table, GError **error)
   return g_steal_pointer (&cols);
 }
 
-/* @name: the quoted table name (the entity table, or its bulk-load staging table) */
+/* @name: the quoted table name (the entity table, or its bulk-load staging table);
+ * @unique_id: __id is UNIQUE (the staging table gets its unique index at the end instead) */
 char *
-outpost_schema_create_table_sql (OutpostTable *t, const char *name)
+outpost_schema_create_table_sql (OutpostTable *t, const char *name, gboolean unique_id)
 {
   GString *sql = g_string_new (NULL);
   OutpostEntity *e = t->entity;
 
   g_string_append_printf (sql, "CREATE TABLE %s (__rowid INTEGER PRIMARY KEY,"
-                          " __id TEXT NOT NULL UNIQUE, __etag TEXT, __state INTEGER NOT NULL DEFAULT 0,"
+                          " __id TEXT NOT NULL%s, __etag TEXT, __state INTEGER NOT NULL DEFAULT 0,"
                           " __issues INTEGER NOT NULL DEFAULT 0, __generation INTEGER NOT NULL DEFAULT 0,"
-                          " __base TEXT", name);
+                          " __base TEXT", name, unique_id ? " UNIQUE" : "");
   for (guint i = 0; i < e->fields->len; i++)
     {
       OutpostField *f = e->fields->pdata[i];
@@ -489,7 +492,7 @@ sync_table (OutpostStore *self, OutpostTable *t, GError **error)
     return FALSE;
   if (g_hash_table_size (have) == 0)
     {
-      g_autofree char *sql = outpost_schema_create_table_sql (t, t->table);
+      g_autofree char *sql = outpost_schema_create_table_sql (t, t->table, TRUE);
       if (!outpost_store_exec (self, sql, error))
         return FALSE;
       changed = TRUE;

@@ -20,7 +20,7 @@ typedef struct {
   char          *table;        /* quoted "e_<logical>" */
   char          *fts;          /* quoted "f_<logical>" */
   char          *staging;      /* quoted "b_<logical>": bulk-load staging table */
-  char          *bulk_sql;     /* upsert into the staging table, insert_sql's binding layout */
+  char          *bulk_sql;     /* INSERT OR REPLACE into the staging table, insert_sql's layout */
   sqlite3_stmt  *bulk_stmt;    /* borrowed from the store's statement cache */
   char          *state_sql;    /* SELECT __state, __etag by __id */
   sqlite3_stmt  *state_stmt;
@@ -83,7 +83,8 @@ gint64         outpost_store_now             (void);
 /* outpost-schema.c */
 gboolean       outpost_schema_migrate_core   (sqlite3 *db, int target, GError **error);
 gboolean       outpost_schema_sync_entities  (OutpostStore *self, GError **error);
-char          *outpost_schema_create_table_sql (OutpostTable *table, const char *name);
+char          *outpost_schema_create_table_sql (OutpostTable *table, const char *name,
+                                                gboolean unique_id);
 gboolean       outpost_schema_create_indexes (OutpostStore *self, OutpostTable *table, GError **error);
 /* (Re)creates the FTS table and its triggers, filling it, unless outpost_meta says it is current. */
 gboolean       outpost_schema_create_fts     (OutpostStore *self, OutpostTable *table, GError **error);

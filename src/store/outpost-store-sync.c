@@ -357,7 +357,10 @@ outpost_store_remove_server_row (OutpostStore *self, const char *entity, const c
 
   if (t == NULL)
     return FALSE;
-  if (t->bulk)  /* a staged copy goes too */
+  /* a staged copy goes too: a scan (the staging table has no index on __id), for a deletion
+   * on a full sync's page, which Dataverse does not send (removals come in delta pages, and a
+   * delta follows a completed load) */
+  if (t->bulk)
     {
       sql = g_strdup_printf ("DELETE FROM %s WHERE __id = ?1", t->staging);
       if (!bind2_step (self, sql, lid, NULL, error))

@@ -4,6 +4,8 @@
  * connection plays the UI reading meanwhile. */
 #include "config.h"
 
+#include <string.h>
+
 #include "store-fixture.h"
 
 #define TEST(path, fn) g_test_add (path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
@@ -187,6 +189,82 @@ test_bulk_resume_and_cancel (Fixture *f, gconstpointer data)
     g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM e_contact"), ==, 0);
     g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM sqlite_master WHERE name = 'b_contact'"), ==, 0);
   }
+}
+
+/* The staging table has no index on __id; end_bulk builds the unique one. After a load the
+ * table has exactly one unique index on __id, and a second load (the first one's index name is
+ * taken) works the same. */
+static void
+test_bulk_unique_ids (Fixture *f, gconstpointer data)
+{
+  static const char *const idx_sql =
+    "SELECT count(*) FROM pragma_index_list('e_account') WHERE \"unique\" = 1";
+
+  g_assert_true (begin_bulk (f));
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM pragma_index_list('b_account')"), ==, 0);
+  g_assert_true (outpost_store_begin (f->store, NULL));
+  g_assert_cmpint (apply (f, ID1, "{\"name\":\"Alpine One\"}"), ==, OUTPOST_APPLY_WRITTEN);
+  g_assert_cmpint (apply (f, ID2, "{\"name\":\"Bern Two\"}"), ==, OUTPOST_APPLY_WRITTEN);
+  g_assert_true (outpost_store_commit (f->store, NULL));
+  g_assert_true (outpost_store_end_bulk (f->store, "account", NULL));
+  g_assert_cmpint (raw_int (f->path, idx_sql), ==, 1);
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM sqlite_master WHERE name = 'e_account__id'"), ==, 1);
+  /* the index refuses a second row with the same id, and upserts find it */
+  g_assert_cmpint (apply (f, ID1, "{\"name\":\"Alpine One\"}"), ==, OUTPOST_APPLY_UNCHANGED);
+  g_assert_cmpint (apply_v (f, ID1, "{\"name\":\"Alpine Renamed\"}", "W/\"2\"", 1), ==, OUTPOST_APPLY_WRITTEN);
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM e_account"), ==, 2);
+
+  /* the server dropped everything: the next full sync loads in bulk again */
+  g_assert_true (outpost_store_remove_server_row (f->store, "account", ID1, NULL));
+  g_assert_true (outpost_store_remove_server_row (f->store, "account", ID2, NULL));
+  g_assert_true (begin_bulk (f));
+  g_assert_cmpint (apply (f, ID3, "{\"name\":\"Cedar Three\"}"), ==, OUTPOST_APPLY_WRITTEN);
+  g_assert_cmpint (apply (f, ID3, "{\"name\":\"Cedar Three again\"}"), ==, OUTPOST_APPLY_WRITTEN);
+  g_assert_true (outpost_store_end_bulk (f->store, "account", NULL));
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM e_account"), ==, 1);
+  g_assert_cmpuint (search_count (f, "again"), ==, 1);
+  g_assert_cmpint (raw_int (f->path, idx_sql), ==, 1);
+  assert_fts_consistent (f);
+}
+
+/* A load interrupted under an older version left a staging table with __id UNIQUE: it
+ * resumes, a repeated row replaces the staged one, and the table keeps that one unique index. */
+static void
+test_bulk_resume_old_staging (Fixture *f, gconstpointer data)
+{
+  g_clear_object (&f->store);
+  /* the staging table as the older version created it: the entity table's own CREATE */
+  {
+    g_autofree char *sql = NULL;
+    sqlite3 *db = NULL;
+    sqlite3_stmt *stmt = NULL;
+
+    g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT sql FROM sqlite_master WHERE name = 'e_account'",
+                                         -1, &stmt, NULL), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+    sql = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+    sqlite3_finalize (stmt);
+    sqlite3_close (db);
+    g_assert_nonnull (strstr (sql, "__id TEXT NOT NULL UNIQUE"));
+    g_assert_true (g_str_has_prefix (sql, "CREATE TABLE \"e_account\""));
+    memcpy (sql + strlen ("CREATE TABLE \""), "b", 1);
+    raw_exec (f->path, sql);
+  }
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM pragma_index_list('b_account')"), ==, 1);
+  reopen (f);
+  g_assert_true (begin_bulk (f));
+  g_assert_cmpint (apply (f, ID1, "{\"name\":\"Alpine One\"}"), ==, OUTPOST_APPLY_WRITTEN);
+  g_assert_cmpint (apply (f, ID1, "{\"name\":\"Alpine One again\"}"), ==, OUTPOST_APPLY_WRITTEN);
+  g_assert_cmpint (apply (f, ID2, "{\"name\":\"Bern Two\"}"), ==, OUTPOST_APPLY_WRITTEN);
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM b_account"), ==, 2);
+  g_assert_true (outpost_store_end_bulk (f->store, "account", NULL));
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM e_account"), ==, 2);
+  g_assert_cmpuint (search_count (f, "again"), ==, 1);
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM pragma_index_list('e_account')"
+                            " WHERE \"unique\" = 1"), ==, 1);
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM sqlite_master WHERE name = 'e_account__id'"), ==, 0);
+  assert_fts_consistent (f);
 }
 
 /* The row goes in, its index entry cannot: the transaction must not commit either. */
@@ -531,6 +609,8 @@ main (int argc, char **argv)
   TEST ("/store-bulk/load", test_bulk_load);
   TEST ("/store-bulk/not-when-synced", test_bulk_not_when_synced);
   TEST ("/store-bulk/resume-and-cancel", test_bulk_resume_and_cancel);
+  TEST ("/store-bulk/unique-ids", test_bulk_unique_ids);
+  TEST ("/store-bulk/resume-old-staging", test_bulk_resume_old_staging);
   TEST ("/store-bulk/half-write-commits-nothing", test_half_write_commits_nothing);
   TEST ("/store-search/modes", test_search_modes);
   TEST ("/store-search/server-updates", test_server_updates);
