@@ -328,20 +328,65 @@ delete_gone_links (OutpostStore *self, const OutpostRelationship *r, GError **er
     " AND s.id2 = outpost_association.related_id)", r, error);
 }
 
+/* Whether the reconciliation would change anything: the usual answer is no, and finding that
+ * out reads only, where the reconciliation takes the write lock and commits (a nothing-changed
+ * sync stays cheap). 1 yes, 0 no, -1 error. */
+static gint
+links_differ (OutpostStore *self, const OutpostRelationship *r, GError **error)
+{
+  OutpostTable *t1 = outpost_store_table (self, r->entity1, error);
+  OutpostTable *t2 = t1 ? outpost_store_table (self, r->entity2, error) : NULL;
+  g_autofree char *sql = NULL;
+  sqlite3_stmt *stmt;
+  gint differ = -1;
+
+  if (t2 == NULL)
+    return -1;
+  sql = g_strdup_printf ("SELECT EXISTS (SELECT 1 FROM temp.outpost_server_link s WHERE s.relationship = ?1"
+                         "  AND NOT EXISTS (SELECT 1 FROM outpost_association a WHERE a.relationship = ?1"
+                         "   AND a.entity = ?2 AND a.record_id = s.id1 AND a.related_entity = ?3"
+                         "   AND a.related_id = s.id2)"
+                         "  AND EXISTS (SELECT 1 FROM %s a WHERE a.__id = s.id1 AND a.__state != 3)"
+                         "  AND EXISTS (SELECT 1 FROM %s b WHERE b.__id = s.id2 AND b.__state != 3))"
+                         " OR EXISTS (SELECT 1 FROM outpost_association a WHERE a.relationship = ?1"
+                         "  AND a.entity = ?2 AND a.related_entity = ?3 AND a.state = 0"
+                         "  AND NOT EXISTS (SELECT 1 FROM temp.outpost_server_link s WHERE s.relationship = ?1"
+                         "   AND s.id1 = a.record_id AND s.id2 = a.related_id))", t1->table, t2->table);
+  if ((stmt = outpost_store_prepare (self, sql, error)) == NULL)
+    return -1;
+  sqlite3_bind_text (stmt, 1, r->name, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, r->entity1, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 3, r->entity2, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    differ = sqlite3_column_int (stmt, 0) != 0;
+  else
+    outpost_store_sqlite_error (self, error, _("Could not compare the links with the server's"));
+  sqlite3_reset (stmt);
+  return differ;
+}
+
 gboolean
 outpost_store_server_links_end (OutpostStore *self, const char *relationship, gint64 *added,
                                 gint64 *removed, GError **error)
 {
   const OutpostRelationship *r = find_relationship (self, relationship, error);
-  gint64 n_added = -1, n_removed = -1;
+  gint64 n_added = 0, n_removed = 0;
+  gint differ = r ? links_differ (self, r, error) : -1;
   gboolean ok;
 
-  if (r == NULL || !outpost_store_tx_begin (self, error))
+  if (differ < 0)
     return FALSE;
-  ok = (n_added = insert_new_links (self, r, error)) >= 0 &&
-       (n_removed = delete_gone_links (self, r, error)) >= 0;
-  if (!outpost_store_tx_end (self, ok, ok ? error : NULL))
-    return FALSE;
+  /* the check and the writes are not one transaction: a local change made in between has a
+   * state other than 0 and a journal entry, which the writes leave alone anyway */
+  if (differ > 0)
+    {
+      if (!outpost_store_tx_begin (self, error))
+        return FALSE;
+      ok = (n_added = insert_new_links (self, r, error)) >= 0 &&
+           (n_removed = delete_gone_links (self, r, error)) >= 0;
+      if (!outpost_store_tx_end (self, ok, ok ? error : NULL))
+        return FALSE;
+    }
   if (added != NULL)
     *added = n_added;
   if (removed != NULL)
