@@ -4,6 +4,8 @@
  * never undone by it. */
 #include "config.h"
 
+#include <string.h>
+
 #include "outpost-store-private.h"   /* outpost_store_count_pending_associations */
 #include "outpost-store-sync.h"
 #include "outpost-test-server.h"
@@ -376,6 +378,52 @@ test_nothing_changed (Fixture *f, gconstpointer data)
   assert_same_links (f);
 }
 
+/* A profile relationship the server has no intersect set for (outpost-server has only
+ * accountleads): its link request answers 404, the sync still succeeds, says so in its log,
+ * and the other relationship's links come down as usual. */
+static void
+test_missing_intersect (void)
+{
+  g_autoptr(OutpostTestServer) srv = outpost_test_server_start ("demo", NULL);
+  g_autofree char *path = g_build_filename (g_getenv ("OUTPOST_SOURCE_DIR"), "data", "profile.json", NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OutpostProfile) profile = NULL;
+  g_autoptr(OutpostSyncEngine) engine = NULL;
+  g_autoptr(OutpostSyncResult) r = NULL;
+  g_autoptr(OutpostStore) store = NULL;
+  g_autoptr(GPtrArray) messages = NULL;
+  g_autoptr(JsonNode) extra = json_from_string ("{\"name\":\"contactleads_association\",\"entity1\":\"contact\","
+                                                "\"entity2\":\"lead\"}", NULL);
+  g_autofree char *json = NULL;
+  gboolean said = FALSE;
+  Fixture f = { srv };
+
+  g_assert_true (json_parser_load_from_file (parser, path, &error));
+  g_assert_no_error (error);
+  json_array_add_element (json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)),
+                                                        "relationships"), g_steal_pointer (&extra));
+  json = json_to_string (json_parser_get_root (parser), FALSE);
+  profile = outpost_profile_new_from_data (json, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (outpost_profile_get_relationships (profile)->len, ==, 2);
+  engine = outpost_test_engine (srv, profile);
+  r = outpost_test_sync (engine, OUTPOST_SYNC_INCREMENTAL);
+  g_assert_cmpuint (outpost_test_server_logged (srv, "GET /api/data/v9.2/contactleadscollection", "404"), ==, 1);
+  store = outpost_test_open_store (srv, profile);
+  messages = outpost_store_list_run_messages (store, r->run_id, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < messages->len; i++)
+    if (strstr (g_ptr_array_index (messages, i), "contactleads_association") != NULL)
+      {
+        g_test_message ("sync log: %s", (char *) g_ptr_array_index (messages, i));
+        said = TRUE;
+      }
+  g_assert_true (said);
+  f.store = store;
+  assert_same_links (&f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -388,5 +436,6 @@ main (int argc, char **argv)
   ADD ("deleted-record", test_deleted_record);
   ADD ("pending-local", test_pending_local);
   ADD ("nothing-changed", test_nothing_changed);
+  g_test_add_func ("/sync/nn/missing-intersect", test_missing_intersect);
   return g_test_run ();
 }
