@@ -316,16 +316,27 @@ insert_new_links (OutpostStore *self, const OutpostRelationship *r, GError **err
   return reconcile_step (self, sql, r, error);
 }
 
-/* Synced links (state 0) the server no longer has. Links added here and not yet uploaded
- * (state 1) and removals waiting for upload (state 2) are never touched. */
+/* Synced links (state 0) the server no longer has, or whose record is no longer here (it left
+ * the sync filter; a link to a record that is not here cannot be shown). Links added here and
+ * not yet uploaded (state 1) and removals waiting for upload (state 2) are never touched. */
+#define GONE_LINK \
+  "a.relationship = ?1 AND a.entity = ?2 AND a.related_entity = ?3 AND a.state = 0" \
+  " AND (NOT EXISTS (SELECT 1 FROM temp.outpost_server_link s WHERE s.relationship = ?1" \
+  "  AND s.id1 = a.record_id AND s.id2 = a.related_id)" \
+  " OR NOT EXISTS (SELECT 1 FROM %s t WHERE t.__id = a.record_id)" \
+  " OR NOT EXISTS (SELECT 1 FROM %s t WHERE t.__id = a.related_id))"
+
 static gint64
 delete_gone_links (OutpostStore *self, const OutpostRelationship *r, GError **error)
 {
-  return reconcile_step (self,
-    "DELETE FROM outpost_association WHERE relationship = ?1 AND entity = ?2"
-    " AND related_entity = ?3 AND state = 0 AND NOT EXISTS (SELECT 1 FROM temp.outpost_server_link s"
-    " WHERE s.relationship = ?1 AND s.id1 = outpost_association.record_id"
-    " AND s.id2 = outpost_association.related_id)", r, error);
+  OutpostTable *t1 = outpost_store_table (self, r->entity1, error);
+  OutpostTable *t2 = t1 ? outpost_store_table (self, r->entity2, error) : NULL;
+  g_autofree char *sql = NULL;
+
+  if (t2 == NULL)
+    return -1;
+  sql = g_strdup_printf ("DELETE FROM outpost_association AS a WHERE " GONE_LINK, t1->table, t2->table);
+  return reconcile_step (self, sql, r, error);
 }
 
 /* Whether the reconciliation would change anything: the usual answer is no, and finding that
@@ -348,10 +359,8 @@ links_differ (OutpostStore *self, const OutpostRelationship *r, GError **error)
                          "   AND a.related_id = s.id2)"
                          "  AND EXISTS (SELECT 1 FROM %s a WHERE a.__id = s.id1 AND a.__state != 3)"
                          "  AND EXISTS (SELECT 1 FROM %s b WHERE b.__id = s.id2 AND b.__state != 3))"
-                         " OR EXISTS (SELECT 1 FROM outpost_association a WHERE a.relationship = ?1"
-                         "  AND a.entity = ?2 AND a.related_entity = ?3 AND a.state = 0"
-                         "  AND NOT EXISTS (SELECT 1 FROM temp.outpost_server_link s WHERE s.relationship = ?1"
-                         "   AND s.id1 = a.record_id AND s.id2 = a.related_id))", t1->table, t2->table);
+                         " OR EXISTS (SELECT 1 FROM outpost_association a WHERE " GONE_LINK ")",
+                         t1->table, t2->table, t1->table, t2->table);
   if ((stmt = outpost_store_prepare (self, sql, error)) == NULL)
     return -1;
   sqlite3_bind_text (stmt, 1, r->name, -1, SQLITE_TRANSIENT);

@@ -290,6 +290,37 @@ test_deleted_record (Fixture *f, gconstpointer data)
   assert_same_links (f);
 }
 
+/* A linked lead leaves the sync filter (qualified: statecode 1): it is removed here and so is
+ * its link, although the server keeps the link; it comes back when the lead does. */
+static void
+test_left_filter (Fixture *f, gconstpointer data)
+{
+  g_autofree char *account = NULL, *lead = NULL, *admin = NULL;
+  g_autoptr(OutpostSyncResult) r1 = NULL;
+  g_autoptr(OutpostSyncResult) r2 = NULL;
+  g_autoptr(GHashTable) server = NULL;
+  g_autofree char *key = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OutpostRecord) rec = NULL;
+
+  seeded_pair (f, &account, &lead);
+  admin = g_strdup_printf ("records/leads/%s", lead);
+  g_assert_cmpuint (outpost_test_server_admin (f->srv, "PATCH", admin, "{\"statecode\":1}", NULL), <, 300);
+  r1 = sync_with (f, OUTPOST_SYNC_INCREMENTAL, 0);
+  rec = outpost_store_get (f->store, "lead", lead, &error);
+  g_assert_null (rec);
+  g_clear_error (&error);
+  key = g_strdup_printf ("%s|%s", account, lead);
+  server = server_links (f);
+  g_assert_true (g_hash_table_contains (server, key));
+  g_assert_false (local_link (f, account, lead));
+
+  g_assert_cmpuint (outpost_test_server_admin (f->srv, "PATCH", admin, "{\"statecode\":0}", NULL), <, 300);
+  r2 = sync_with (f, OUTPOST_SYNC_INCREMENTAL, 0);
+  g_assert_true (local_link (f, account, lead));
+  assert_same_links (f);
+}
+
 /* Local changes made while the link set is being read (the request held 1.5 s on the
  * server): a removal and an addition made here are pending, and the download must neither
  * bring the removed link back nor drop the added one. The final upload of that sync is made
@@ -434,6 +465,7 @@ main (int argc, char **argv)
   ADD ("server-unlink", test_server_unlink);
   ADD ("paging", test_paging);
   ADD ("deleted-record", test_deleted_record);
+  ADD ("left-filter", test_left_filter);
   ADD ("pending-local", test_pending_local);
   ADD ("nothing-changed", test_nothing_changed);
   g_test_add_func ("/sync/nn/missing-intersect", test_missing_intersect);
