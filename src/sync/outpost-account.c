@@ -27,6 +27,7 @@ struct _OutpostAccount
   char            *trusted_certificate;  /* fingerprint the user explicitly trusted, or NULL */
   char            *authority;            /* device code sign-in authority, NULL = Microsoft's */
   gboolean         password_saved;
+  OutpostAuthProvider *auth;             /* the last one create_auth made (the window's sync) */
 };
 
 G_DEFINE_FINAL_TYPE (OutpostAccount, outpost_account, G_TYPE_OBJECT)
@@ -60,6 +61,7 @@ outpost_account_finalize (GObject *object)
   g_free (self->api_version);
   g_free (self->trusted_certificate);
   g_free (self->authority);
+  g_clear_object (&self->auth);
   G_OBJECT_CLASS (outpost_account_parent_class)->finalize (object);
 }
 
@@ -147,21 +149,51 @@ device_code_auth (OutpostAccount *self, GSettings *settings)
                                                          NULL, self->authority));
 }
 
-OutpostAuthProvider *
-outpost_account_create_auth (OutpostAccount *self, GSettings *settings, const char *password)
+static OutpostAuthProvider *
+make_auth (OutpostAccount *self, GSettings *settings, const char *password)
 {
+  OutpostAuthProvider *auth;
+
   switch (self->auth_kind)
     {
     case OUTPOST_AUTH_KIND_BASIC:
+      /* one provider whose password can be given for a run (asked for at that sync) */
+      auth = outpost_auth_basic_saved_new (self->name, self->user);
       if (password != NULL)
-        return outpost_auth_basic_new (self->user, password);
-      return outpost_auth_basic_saved_new (self->name, self->user);
+        outpost_auth_basic_set_password (auth, password);
+      return auth;
     case OUTPOST_AUTH_KIND_DEVICE_CODE:
       return device_code_auth (self, settings);
     case OUTPOST_AUTH_KIND_NONE:
     default:
       return outpost_auth_none_new ();
     }
+}
+
+OutpostAuthProvider *
+outpost_account_create_auth (OutpostAccount *self, GSettings *settings, const char *password)
+{
+  OutpostAuthProvider *auth = make_auth (self, settings, password);
+
+  g_set_object (&self->auth, auth);
+  return auth;
+}
+
+OutpostAuthProvider *
+outpost_account_get_auth (OutpostAccount *self)
+{
+  g_return_val_if_fail (OUTPOST_IS_ACCOUNT (self), NULL);
+  return self->auth;
+}
+
+gboolean
+outpost_account_asks_password (OutpostAccount *self, GSettings *settings)
+{
+  g_return_val_if_fail (OUTPOST_IS_ACCOUNT (self), FALSE);
+  if (self->auth_kind != OUTPOST_AUTH_KIND_BASIC)
+    return FALSE;
+  return !self->password_saved
+         || (settings != NULL && g_settings_get_boolean (settings, "sync-login"));
 }
 
 char *

@@ -62,6 +62,14 @@ void            outpost_account_set_password_saved (OutpostAccount *self,
 OutpostAuthProvider *outpost_account_create_auth (OutpostAccount *self,
                                               GSettings      *settings,
                                               const char     *password);
+/* The provider create_auth made last (the one the account's sync engine uses), or NULL. For a
+ * basic account the window gives it the password asked for at a sync
+ * (outpost_auth_basic_set_password) and forgets it afterwards. */
+OutpostAuthProvider *outpost_account_get_auth (OutpostAccount *self);
+/* Whether a sync must ask for the password: a basic account whose password is not saved, or
+ * any basic account when the "sync-login" setting is on (@settings may be NULL: not on). */
+gboolean        outpost_account_asks_password (OutpostAccount *self,
+                                              GSettings      *settings);
 
 /* <dir>/outpost.db (see outpost_store_dir_for_account). */
 char           *outpost_account_get_db_path  (OutpostAccount *self);

@@ -5,8 +5,13 @@
 
 #include <glib/gi18n-lib.h>
 
+#include <libsoup/soup.h>
+
 #include "outpost-auth.h"
 #include "outpost-secrets.h"
+#include "outpost-tls-trust.h"
+
+G_DEFINE_QUARK (outpost-auth-error-quark, outpost_auth_error)
 
 G_DEFINE_INTERFACE (OutpostAuthProvider, outpost_auth_provider, G_TYPE_OBJECT)
 
@@ -172,6 +177,18 @@ struct _OutpostSavedBasicAuth
   char    *header;    /* NULL until the password was read */
 };
 
+/* Called with the lock held. */
+static void
+saved_basic_take_password (OutpostSavedBasicAuth *self, const char *password)
+{
+  g_autoptr(OutpostAuthProvider) basic = outpost_auth_basic_new (self->user, password);
+
+  if (self->header != NULL)
+    explicit_bzero (self->header, strlen (self->header));
+  g_free (self->header);
+  self->header = outpost_auth_provider_get_authorization (basic, NULL, NULL);
+}
+
 static char *
 saved_basic_get_authorization (OutpostAuthProvider *provider,
                                GCancellable        *cancellable,
@@ -189,15 +206,13 @@ saved_basic_get_authorization (OutpostAuthProvider *provider,
 
       if (password != NULL)
         {
-          g_autoptr(OutpostAuthProvider) basic = outpost_auth_basic_new (self->user, password);
-
+          saved_basic_take_password (self, password);
           outpost_secrets_free (password);
-          self->header = outpost_auth_provider_get_authorization (basic, NULL, NULL);
         }
       else if (local != NULL)
         g_propagate_error (error, local);
       else
-        g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+        g_set_error (error, OUTPOST_AUTH_ERROR, OUTPOST_AUTH_ERROR_NEEDS_PASSWORD,
                      _("No password is saved for “%s”: sign in again and choose to remember "
                        "the password"), self->account);
     }
@@ -213,8 +228,8 @@ saved_basic_refresh (OutpostAuthProvider *provider,
 {
   OutpostSavedBasicAuth *self = OUTPOST_SAVED_BASIC_AUTH (provider);
 
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
-               _("The server refused the user name or password saved for “%s”"), self->account);
+  g_set_error (error, OUTPOST_AUTH_ERROR, OUTPOST_AUTH_ERROR_REFUSED,
+               _("The server did not accept the user name or password of “%s”"), self->account);
   return FALSE;
 }
 
@@ -266,4 +281,125 @@ outpost_auth_basic_saved_new (const char *account,
   self->account = g_strdup (account);
   self->user = g_strdup (user);
   return OUTPOST_AUTH_PROVIDER (self);
+}
+
+gboolean
+outpost_auth_basic_set_password (OutpostAuthProvider *provider,
+                                 const char          *password)
+{
+  OutpostSavedBasicAuth *self;
+
+  if (!G_TYPE_CHECK_INSTANCE_TYPE (provider, OUTPOST_TYPE_SAVED_BASIC_AUTH))
+    return FALSE;
+  self = OUTPOST_SAVED_BASIC_AUTH (provider);
+  g_mutex_lock (&self->lock);
+  if (password != NULL)
+    saved_basic_take_password (self, password);
+  else if (self->header != NULL)
+    {
+      explicit_bzero (self->header, strlen (self->header));
+      g_clear_pointer (&self->header, g_free);
+    }
+  g_mutex_unlock (&self->lock);
+  return TRUE;
+}
+
+gboolean
+outpost_auth_basic_has_password (OutpostAuthProvider *provider)
+{
+  OutpostSavedBasicAuth *self;
+  gboolean has;
+
+  if (!G_TYPE_CHECK_INSTANCE_TYPE (provider, OUTPOST_TYPE_SAVED_BASIC_AUTH))
+    return FALSE;
+  self = OUTPOST_SAVED_BASIC_AUTH (provider);
+  g_mutex_lock (&self->lock);
+  has = self->header != NULL;
+  g_mutex_unlock (&self->lock);
+  return has;
+}
+
+/* ---- checking a password before the account is saved ---------------------------------- */
+
+static gboolean
+accept_pinned (SoupMessage *msg, GTlsCertificate *certificate, GTlsCertificateFlags errors,
+               gpointer pinned)
+{
+  return outpost_tls_pin_matches (pinned, certificate);
+}
+
+static SoupMessage *
+whoami_message (const char *url, const char *api_version, const char *user,
+                const char *password, GError **error)
+{
+  g_autofree char *base = g_strdup (url);
+  g_autofree char *address = NULL;
+  g_autofree char *header = NULL;
+  g_autoptr(OutpostAuthProvider) basic = NULL;
+  SoupMessage *msg;
+
+  while (g_str_has_suffix (base, "/"))
+    base[strlen (base) - 1] = '\0';
+  address = g_strdup_printf ("%s/api/data/%s/WhoAmI", base, api_version ? api_version : "v9.2");
+  msg = soup_message_new ("GET", address);
+  if (msg == NULL)
+    {
+      g_set_error (error, OUTPOST_AUTH_ERROR, OUTPOST_AUTH_ERROR_FAILED,
+                   _("“%s” is not a valid address"), url);
+      return NULL;
+    }
+  basic = outpost_auth_basic_new (user, password);
+  header = outpost_auth_provider_get_authorization (basic, NULL, NULL);
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", header);
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Accept", "application/json");
+  explicit_bzero (header, strlen (header));
+  return msg;
+}
+
+gboolean
+outpost_auth_check_basic (const char    *url,
+                          const char    *api_version,
+                          const char    *user,
+                          const char    *password,
+                          const char    *trusted_certificate,
+                          GCancellable  *cancellable,
+                          GError       **error)
+{
+  g_autoptr(SoupSession) session = NULL;
+  g_autoptr(SoupMessage) msg = whoami_message (url, api_version, user, password, error);
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GError) local = NULL;
+  guint status;
+
+  if (msg == NULL)
+    return FALSE;
+  if (trusted_certificate != NULL)
+    g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_pinned),
+                      (gpointer) trusted_certificate);
+  session = soup_session_new_with_options ("timeout", 30, "user-agent", "Outpost/" PACKAGE_VERSION, NULL);
+  body = soup_session_send_and_read (session, msg, cancellable, &local);
+  if (body == NULL)
+    {
+      if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_propagate_error (error, g_steal_pointer (&local));
+      else
+        g_set_error (error, OUTPOST_AUTH_ERROR, OUTPOST_AUTH_ERROR_FAILED,
+                     _("The server could not be reached: %s"), local->message);
+      return FALSE;
+    }
+  status = soup_message_get_status (msg);
+  if (status == SOUP_STATUS_UNAUTHORIZED || status == SOUP_STATUS_FORBIDDEN)
+    {
+      g_set_error_literal (error, OUTPOST_AUTH_ERROR, OUTPOST_AUTH_ERROR_REFUSED,
+                           _("The server did not accept this user name and password"));
+      return FALSE;
+    }
+  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
+    {
+      g_set_error (error, OUTPOST_AUTH_ERROR, OUTPOST_AUTH_ERROR_FAILED,
+                   _("The server answered the sign-in with %u %s"), status,
+                   soup_status_get_phrase (status));
+      return FALSE;
+    }
+  return TRUE;
 }

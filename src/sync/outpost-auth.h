@@ -40,11 +40,43 @@ OutpostAuthProvider *outpost_auth_none_new  (void);
 OutpostAuthProvider *outpost_auth_basic_new (const char *user,
                                              const char *password);
 
-/* Basic authentication with the password saved in the Secret Service for @account
- * (outpost-secrets.h): read on first use, on the calling worker thread, never on the main
- * thread. No saved password, or a refused one, is an error naming the account. */
+/* Errors of the providers (the connector reports a refused credential as
+ * OUTPOST_SYNC_ERROR_AUTH; these say what the provider itself found). */
+#define OUTPOST_AUTH_ERROR (outpost_auth_error_quark ())
+typedef enum {
+  OUTPOST_AUTH_ERROR_NEEDS_PASSWORD,  /* none in memory and none saved: ask the user */
+  OUTPOST_AUTH_ERROR_REFUSED,         /* the server answered 401/403 to these credentials */
+  OUTPOST_AUTH_ERROR_FAILED,          /* the check could not be made (network, server) */
+} OutpostAuthError;
+GQuark outpost_auth_error_quark (void);
+
+/* Basic authentication for @account: the password given with
+ * outpost_auth_basic_set_password (held in memory only, e.g. asked for at this sync), else
+ * the one saved in the Secret Service (outpost-secrets.h), read on first use on the calling
+ * worker thread, never on the main thread. Neither: OUTPOST_AUTH_ERROR_NEEDS_PASSWORD. */
 OutpostAuthProvider *outpost_auth_basic_saved_new (const char *account,
                                                    const char *user);
+/* The password for the next requests (copied; wiped when replaced). NULL forgets it: the next
+ * request reads the saved one again. Call it between syncs, from any thread. FALSE when
+ * @provider is not a basic provider made by outpost_auth_basic_saved_new. */
+gboolean             outpost_auth_basic_set_password (OutpostAuthProvider *provider,
+                                                      const char          *password);
+/* Whether @provider is such a basic provider and holds a password in memory now (given, or
+ * read from the keyring by an earlier request). */
+gboolean             outpost_auth_basic_has_password (OutpostAuthProvider *provider);
+
+/* Signs in the way a sync would, before anything is saved: an authenticated GET of
+ * {url}/api/data/{api_version}/WhoAmI with Basic @user:@password. TRUE when the server
+ * answers 2xx; OUTPOST_AUTH_ERROR_REFUSED on 401/403 (the message says the user name or
+ * password was not accepted); OUTPOST_AUTH_ERROR_FAILED otherwise. @trusted_certificate: a
+ * pinned fingerprint (outpost-tls-trust.h) or NULL. Blocks: call it from a worker thread. */
+gboolean             outpost_auth_check_basic (const char    *url,
+                                               const char    *api_version,
+                                               const char    *user,
+                                               const char    *password,
+                                               const char    *trusted_certificate,
+                                               GCancellable  *cancellable,
+                                               GError       **error);
 
 /* Returns a new access token (caller frees) or NULL with @error. Called from a worker thread. */
 typedef char *(*OutpostTokenRefreshFunc) (gpointer      user_data,

@@ -51,8 +51,8 @@ outpost_scheduler_compute_blocked (OutpostScheduler *self)
     return _("Automatic sync is off because you are asked to sign in at every sync — turn off "
              "“Ask for credentials at every synchronization” in Preferences to turn it on");
   if (!self->credentials_saved)
-    return _("Automatic sync is off because the password is not saved — sign in and save "
-             "the password to turn it on");
+    return _("Automatic sync is off because the password is not saved — Sync asks for it; "
+             "tick “Remember password” there to turn automatic sync on");
   if (self->failed)
     return _("Automatic sync paused: the last sync failed — sync manually to resume");
   if (!self->online && outpost_connectivity_get_work_offline (self->connectivity))

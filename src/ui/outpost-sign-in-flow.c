@@ -4,6 +4,7 @@
 
 #include <glib/gi18n.h>
 
+#include "outpost-auth.h"
 #include "outpost-device-code.h"
 #include "outpost-secrets.h"
 #include "outpost-sign-in-flow.h"
@@ -205,25 +206,92 @@ stored (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
-start_basic (OutpostSignInFlow *self, gboolean remember)
+save_password (OutpostSignInFlow *self)
 {
   g_autoptr(GTask) task = NULL;
   StoreJob *job;
 
-  outpost_account_set_password_saved (self->account, remember);
-  if (!remember)
-    {
-      /* not kept: the password is asked for at every synchronization */
-      g_settings_set_boolean (self->settings, "sync-login", TRUE);
-      succeed (self);
-      return;
-    }
   job = g_new0 (StoreJob, 1);
   job->account = g_strdup (outpost_account_get_name (self->account));
   job->password = g_strdup (self->password);
   task = g_task_new (self, self->cancellable, stored, g_object_ref (self));
   g_task_set_task_data (task, job, store_job_free);
   g_task_run_in_thread (task, store_thread);
+}
+
+/* The server accepted the password: remember it, or keep it for this session's first sync
+ * (each later sync asks for it). */
+static void
+checked (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(OutpostSignInFlow) self = user_data;
+  GError *error = NULL;
+
+  if (stale (result))
+    return;
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      fail (self, error);
+      g_error_free (error);
+      return;
+    }
+  if (outpost_account_get_password_saved (self->account))
+    {
+      save_password (self);
+      return;
+    }
+  /* not kept: the password is asked for at every synchronization */
+  g_settings_set_boolean (self->settings, "sync-login", TRUE);
+  succeed (self);
+}
+
+typedef struct {
+  char *url;
+  char *api_version;
+  char *user;
+  char *password;
+} CheckJob;
+
+static void
+check_job_free (gpointer data)
+{
+  CheckJob *job = data;
+
+  g_free (job->url);
+  g_free (job->api_version);
+  g_free (job->user);
+  outpost_secrets_free (job->password);
+  g_free (job);
+}
+
+static void
+check_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  CheckJob *job = task_data;
+  GError *error = NULL;
+
+  if (outpost_auth_check_basic (job->url, job->api_version, job->user, job->password, NULL,
+                                cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+/* The user name and password are tried on the server (WhoAmI) before anything is saved, so a
+ * wrong password is said here and not by a failed first sync. */
+static void
+start_basic (OutpostSignInFlow *self, gboolean remember)
+{
+  g_autoptr(GTask) task = g_task_new (self, self->cancellable, checked, g_object_ref (self));
+  CheckJob *job = g_new0 (CheckJob, 1);
+
+  outpost_account_set_password_saved (self->account, remember);
+  job->url = g_strdup (outpost_account_get_url (self->account));
+  job->api_version = g_strdup (outpost_account_get_api_version (self->account));
+  job->user = g_strdup (outpost_account_get_user (self->account));
+  job->password = g_strdup (self->password);
+  g_task_set_task_data (task, job, check_job_free);
+  g_task_run_in_thread (task, check_thread);
 }
 
 /* ---- public -------------------------------------------------------------------------------- */

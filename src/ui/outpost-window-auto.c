@@ -73,7 +73,14 @@ outpost_window_auto_attach (OutpostWindow *self)
 {
   GSettings *settings = outpost_context_get_settings (self->context);
 
+  OutpostAccount *account = outpost_context_get_account (self->context);
+
   self->scheduler = g_object_ref (outpost_context_get_scheduler (self->context));
+  /* a password typed at sign-in is for the first sync only: automatic sync needs a saved one
+   * (a sync without one asks for it, see outpost-window-sync.c) */
+  outpost_scheduler_set_credentials_saved (self->scheduler,
+                                           outpost_account_get_auth_kind (account) != OUTPOST_AUTH_KIND_BASIC
+                                           || outpost_account_get_password_saved (account));
   g_signal_connect_object (self->scheduler, "sync-requested", G_CALLBACK (sync_requested), self, 0);
   g_signal_connect_object (self->scheduler, "ask-user-to-sync", G_CALLBACK (ask_user_to_sync), self, 0);
   g_signal_connect_object (self->scheduler, "notify::blocked-reason",

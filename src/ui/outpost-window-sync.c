@@ -7,10 +7,14 @@
 
 #include "outpost-issues-window.h"
 #include "outpost-log-window.h"
+#include "outpost-password-prompt.h"
+#include "outpost-secrets.h"
 #include "outpost-setup-window.h"
 #include "outpost-window-private.h"
 
 void outpost_window_class_init_sync (GtkWidgetClass *widget_class);
+
+#define PROMPT_KEY "outpost-password-prompt"
 
 static gboolean
 engine_running (OutpostWindow *self)
@@ -153,6 +157,8 @@ outpost_window_sync_detach (OutpostWindow *self)
   for (guint i = 0; i < G_N_ELEMENTS (self->engine_handlers); i++)
     g_clear_signal_handler (&self->engine_handlers[i], engine);
   g_cancellable_cancel (self->sync_cancellable);
+  /* another account (or none) from now on: its password prompt goes with it */
+  g_object_set_data (G_OBJECT (self), PROMPT_KEY, NULL);
 }
 
 /* ---- foreground dialog -------------------------------------------------------------------- */
@@ -194,6 +200,239 @@ close_sync_dialog (OutpostWindow *self)
     return;
   g_signal_handlers_disconnect_by_func (self->sync_dialog, sync_dialog_response, self);
   gtk_window_destroy (GTK_WINDOW (self->sync_dialog));
+}
+
+/* ---- the password asked for at a sync ------------------------------------------------------ */
+
+/* What the running sync is, for asking for the password and running it again. */
+#define RUN_KEY "outpost-sync-run"
+
+typedef struct {
+  OutpostSyncKind kind;
+  char          **entities;
+} SyncRun;
+
+static void
+sync_run_free (SyncRun *run)
+{
+  g_strfreev (run->entities);
+  g_free (run);
+}
+
+
+/* A sync that needed the password (basic sign-in, with sync-login on or no remembered
+ * password): what to run, from the prompt until the run is over. Kept as window data
+ * (PROMPT_KEY). */
+
+typedef struct {
+  OutpostWindow   *window;
+  OutpostSyncKind  kind;
+  char           **entities;
+  GtkWidget       *dialog;     /* the prompt shown now, or NULL while the sync runs */
+  char            *password;   /* typed at this sync; kept until the run ends (to remember it) */
+  gboolean         remember;
+  gboolean         running;    /* the sync with the typed password runs */
+} PromptedSync;
+
+static void
+prompted_sync_free (PromptedSync *p)
+{
+  if (p->dialog != NULL)
+    {
+      g_object_remove_weak_pointer (G_OBJECT (p->dialog), (gpointer *) &p->dialog);
+      gtk_window_destroy (GTK_WINDOW (p->dialog));
+    }
+  g_strfreev (p->entities);
+  outpost_secrets_free (p->password);
+  g_free (p);
+}
+
+static PromptedSync *
+prompted_sync (OutpostWindow *self)
+{
+  return g_object_get_data (G_OBJECT (self), PROMPT_KEY);
+}
+
+static OutpostAuthProvider *
+account_auth (OutpostWindow *self)
+{
+  return outpost_account_get_auth (outpost_context_get_account (self->context));
+}
+
+/* The password must be asked for when the account asks for it at every sync (or has none
+ * saved) and none is held for this run, e.g. the one typed at sign-in for the first sync. */
+static gboolean
+needs_password (OutpostWindow *self)
+{
+  OutpostAccount *account = outpost_context_get_account (self->context);
+
+  return outpost_account_asks_password (account, outpost_context_get_settings (self->context))
+         && account_auth (self) != NULL && !outpost_auth_basic_has_password (account_auth (self));
+}
+
+static void run_sync (OutpostWindow *self, OutpostSyncKind kind, const char * const *entities,
+                      gboolean foreground);
+static gboolean foreground_mode (OutpostWindow *self);
+
+static void
+prompt_answered (const char *password, gboolean remember, gpointer user_data)
+{
+  PromptedSync *p = user_data;
+  OutpostWindow *self = p->window;
+  g_autoptr(GError) cancelled = NULL;
+
+  if (p->dialog != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (p->dialog), (gpointer *) &p->dialog);
+  p->dialog = NULL;   /* it goes once answered */
+  if (password == NULL)
+    {
+      /* nothing ran (or the run ended): the scheduler sees a cancel, which pauses nothing */
+      cancelled = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
+      outpost_scheduler_sync_finished (outpost_context_get_scheduler (self->context), NULL, cancelled);
+      outpost_window_toast (self, _("Synchronization cancelled"));
+      g_object_set_data (G_OBJECT (self), PROMPT_KEY, NULL);
+      return;
+    }
+  outpost_secrets_free (p->password);
+  p->password = g_strdup (password);
+  p->remember = remember;
+  p->running = TRUE;
+  outpost_auth_basic_set_password (account_auth (self), password);
+  run_sync (self, p->kind, (const char * const *) p->entities, TRUE);
+}
+
+static void
+ask_password (OutpostWindow *self, PromptedSync *p, const char *problem)
+{
+  OutpostAccount *account = outpost_context_get_account (self->context);
+
+  p->running = FALSE;
+  p->dialog = outpost_password_prompt_show (GTK_WINDOW (self), outpost_account_get_name (account),
+                                            outpost_account_get_user (account),
+                                            outpost_account_get_url (account), problem,
+                                            p->remember, prompt_answered, p);
+  g_object_add_weak_pointer (G_OBJECT (p->dialog), (gpointer *) &p->dialog);
+}
+
+static PromptedSync *
+new_prompted (OutpostWindow *self, OutpostSyncKind kind, const char * const *entities)
+{
+  PromptedSync *p = g_new0 (PromptedSync, 1);
+
+  p->window = self;
+  p->kind = kind;
+  p->entities = g_strdupv ((char **) entities);
+  g_object_set_data_full (G_OBJECT (self), PROMPT_KEY, p, (GDestroyNotify) prompted_sync_free);
+  return p;
+}
+
+static gboolean
+refused (const GError *error)
+{
+  return g_error_matches (error, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_AUTH)
+         || g_error_matches (error, OUTPOST_AUTH_ERROR, OUTPOST_AUTH_ERROR_REFUSED)
+         || g_error_matches (error, OUTPOST_AUTH_ERROR, OUTPOST_AUTH_ERROR_NEEDS_PASSWORD);
+}
+
+/* After a run of a basic account: the server refused the password (or none was there) —
+ * ask (again), saying so; TRUE when the window asks and the run's end is not reported yet. */
+static gboolean
+ask_again_if_refused (OutpostWindow *self, const GError *error)
+{
+  OutpostAccount *account = outpost_context_get_account (self->context);
+  PromptedSync *p = prompted_sync (self);
+  SyncRun *run = g_object_get_data (G_OBJECT (self), RUN_KEY);
+  g_autofree char *problem = NULL;
+
+  if (outpost_account_get_auth_kind (account) != OUTPOST_AUTH_KIND_BASIC || !refused (error))
+    return FALSE;
+  outpost_auth_basic_set_password (account_auth (self), NULL);
+  if (p == NULL)
+    p = new_prompted (self, run != NULL ? run->kind : OUTPOST_SYNC_INCREMENTAL,
+                      run != NULL ? (const char * const *) run->entities : NULL);
+  if (g_error_matches (error, OUTPOST_AUTH_ERROR, OUTPOST_AUTH_ERROR_NEEDS_PASSWORD))
+    problem = g_strdup (_("No password is saved for this account."));
+  else if (p->password != NULL)
+    problem = g_strdup (_("The server did not accept the password. Check it and try again."));
+  else
+    problem = g_strdup (_("The server did not accept the saved password. Enter the current one."));
+  ask_password (self, p, problem);
+  return TRUE;
+}
+
+typedef struct {
+  char *account;
+  char *password;
+} RememberJob;
+
+static void
+remember_job_free (RememberJob *job)
+{
+  g_free (job->account);
+  outpost_secrets_free (job->password);
+  g_free (job);
+}
+
+static void
+remember_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  RememberJob *job = data;
+  GError *error = NULL;
+
+  if (outpost_secrets_store (job->account, OUTPOST_SECRET_PASSWORD, job->password, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+/* Saved in the keyring: the account says so (never the password) and automatic sync may use it. */
+static void
+remembered (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  OutpostWindow *self = OUTPOST_WINDOW (source);
+  g_autoptr(OutpostContext) context = user_data;
+  OutpostAccount *account = outpost_context_get_account (context);
+  g_autoptr(GError) error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      g_autofree char *msg = g_strdup_printf (_("The password could not be saved in the keyring: %s"),
+                                              error->message);
+      outpost_window_toast (self, msg);
+      return;
+    }
+  outpost_account_set_password_saved (account, TRUE);
+  if (!outpost_account_save (account, FALSE, &error))
+    outpost_window_toast (self, error->message);
+  outpost_scheduler_set_credentials_saved (outpost_context_get_scheduler (context), TRUE);
+}
+
+static void
+remember_password (OutpostWindow *self, const char *password)
+{
+  RememberJob *job = g_new0 (RememberJob, 1);
+  /* the context travels with the task: the window may get another one meanwhile */
+  g_autoptr(GTask) task = g_task_new (self, NULL, remembered, g_object_ref (self->context));
+
+  job->account = g_strdup (outpost_account_get_name (outpost_context_get_account (self->context)));
+  job->password = g_strdup (password);
+  g_task_set_task_data (task, job, (GDestroyNotify) remember_job_free);
+  g_task_run_in_thread (task, remember_thread);
+}
+
+/* The run is over (not refused): remember the password when asked to, and forget it here
+ * when each sync asks for it. */
+static void
+end_prompted (OutpostWindow *self, gboolean succeeded)
+{
+  PromptedSync *p = prompted_sync (self);
+
+  if (p != NULL && p->remember && p->password != NULL && succeeded)
+    remember_password (self, p->password);
+  if (outpost_account_asks_password (outpost_context_get_account (self->context),
+                                     outpost_context_get_settings (self->context)))
+    outpost_auth_basic_set_password (account_auth (self), NULL);
+  g_object_set_data (G_OBJECT (self), PROMPT_KEY, NULL);
 }
 
 /* ---- running ------------------------------------------------------------------------------ */
@@ -242,8 +481,14 @@ sync_done (GObject *source, GAsyncResult *res, gpointer user_data)
 
   close_sync_dialog (self);
   g_clear_object (&self->sync_cancellable);
+  if (self->context != NULL && result == NULL
+      && ask_again_if_refused (self, error))
+    return;   /* the run ends when the password is accepted or the prompt cancelled */
   if (self->context != NULL)
-    outpost_scheduler_sync_finished (outpost_context_get_scheduler (self->context), result, error);
+    {
+      end_prompted (self, result != NULL);
+      outpost_scheduler_sync_finished (outpost_context_get_scheduler (self->context), result, error);
+    }
   if (result == NULL)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -287,19 +532,18 @@ outpost_window_sync_full (OutpostWindow *self, const char * const *entities, gbo
                             entities, foreground);
 }
 
-void
-outpost_window_sync_kind (OutpostWindow *self, OutpostSyncKind kind, const char * const *entities,
-                          gboolean foreground)
+static void
+run_sync (OutpostWindow *self, OutpostSyncKind kind, const char * const *entities, gboolean foreground)
 {
-  GSettings *settings;
+  GSettings *settings = outpost_context_get_settings (self->context);
   OutpostSyncOptions options = { 0 };
+  SyncRun *run = g_new0 (SyncRun, 1);
 
-  g_return_if_fail (OUTPOST_IS_WINDOW (self));
-  if (self->context == NULL || engine_running (self))
-    return;
-  settings = outpost_context_get_settings (self->context);
+  run->kind = kind;
+  run->entities = g_strdupv ((char **) entities);
+  g_object_set_data_full (G_OBJECT (self), RUN_KEY, run, (GDestroyNotify) sync_run_free);
   options.kind = kind;
-  options.entities = entities;
+  options.entities = (const char * const *) run->entities;
   options.max_connections = (guint) g_settings_get_int (settings, "download-connections");
   options.batch_size = (guint) g_settings_get_int (settings, "upload-batch-size");
   self->sync_cancellable = g_cancellable_new ();
@@ -309,6 +553,32 @@ outpost_window_sync_kind (OutpostWindow *self, OutpostSyncKind kind, const char 
                                  self->sync_cancellable, sync_done, g_object_ref (self));
   /* manual or automatic, the scheduler counts it (it disarms its timers) */
   outpost_scheduler_sync_started (outpost_context_get_scheduler (self->context));
+}
+
+void
+outpost_window_sync_kind (OutpostWindow *self, OutpostSyncKind kind, const char * const *entities,
+                          gboolean foreground)
+{
+  PromptedSync *p;
+
+  g_return_if_fail (OUTPOST_IS_WINDOW (self));
+  if (self->context == NULL || engine_running (self))
+    return;
+  if ((p = prompted_sync (self)) != NULL)
+    {
+      /* already asking: one prompt, one sync */
+      if (p->dialog != NULL)
+        gtk_window_present (GTK_WINDOW (p->dialog));
+      return;
+    }
+  if (needs_password (self))
+    {
+      /* the scheduler counts the sync from the prompt on: nothing else starts meanwhile */
+      outpost_scheduler_sync_started (outpost_context_get_scheduler (self->context));
+      ask_password (self, new_prompted (self, kind, entities), NULL);
+      return;
+    }
+  run_sync (self, kind, entities, foreground);
 }
 
 /* ---- actions ------------------------------------------------------------------------------ */

@@ -1,6 +1,7 @@
 /* test-scheduler.c: the automatic synchronization rules, with a fake clock and a fake network
  * monitor so every timing is exact. */
 #include <locale.h>
+#include <string.h>
 
 #define G_SETTINGS_ENABLE_BACKEND
 #include <gio/gsettingsbackend.h>
@@ -508,13 +509,59 @@ test_credentials_not_saved (Fixture *f, gconstpointer data)
 {
   outpost_scheduler_set_credentials_saved (f->scheduler, FALSE);
   g_assert_cmpstr (outpost_scheduler_get_blocked_reason (f->scheduler), ==,
-                   "Automatic sync is off because the password is not saved — sign in and "
-                   "save the password to turn it on");
+                   "Automatic sync is off because the password is not saved — Sync asks for "
+                   "it; tick “Remember password” there to turn automatic sync on");
   outpost_scheduler_record_changed (f->scheduler);
   outpost_fake_clock_advance (f->clock, 5000);
   g_assert_cmpuint (f->requests->len, ==, 0);
   g_object_set (f->scheduler, "credentials-saved", TRUE, NULL);
   g_assert_null (outpost_scheduler_get_blocked_reason (f->scheduler));
+}
+
+/* The window asks for the password before a sync it was requested to run (here: the user's
+ * "sync" answer going offline, which is not subject to the blocking conditions); the user
+ * cancels the prompt: the window reports a cancelled sync (it never started). Nothing pauses,
+ * the next request is possible, and once the password is remembered automatic sync runs. */
+static void
+test_password_prompt_cancelled (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) cancelled = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Cancelled");
+  const char *reason;
+
+  outpost_scheduler_set_credentials_saved (f->scheduler, FALSE);
+  reason = outpost_scheduler_get_blocked_reason (f->scheduler);
+  g_assert_nonnull (strstr (reason, "password is not saved"));
+  g_settings_set_enum (f->settings, "going-offline-mode", OUTPOST_CONNECTIVITY_MODE_ASK_USER_TO_SYNC);
+  g_settings_set_boolean (f->settings, "work-offline", TRUE);
+  outpost_scheduler_reply (f->scheduler, TRUE);
+  g_assert_cmpuint (f->requests->len, ==, 1);
+  g_assert_true (outpost_scheduler_get_running (f->scheduler));
+  /* the prompt was cancelled: the sync never started */
+  outpost_scheduler_sync_finished (f->scheduler, NULL, cancelled);
+  g_assert_false (outpost_scheduler_get_running (f->scheduler));
+  g_assert_false (outpost_scheduler_get_online (f->scheduler));
+  /* still only the password: the cancelled prompt did not pause automatic sync */
+  g_assert_nonnull (strstr (outpost_scheduler_get_blocked_reason (f->scheduler), "password is not saved"));
+  g_settings_set_boolean (f->settings, "work-offline", FALSE);
+  outpost_scheduler_set_credentials_saved (f->scheduler, TRUE);
+  g_assert_null (outpost_scheduler_get_blocked_reason (f->scheduler));
+  outpost_scheduler_set_credentials_saved (f->scheduler, FALSE);
+  g_assert_nonnull (strstr (outpost_scheduler_get_blocked_reason (f->scheduler), "password is not saved"));
+  /* a change does not sync while the password must be asked for */
+  outpost_scheduler_record_changed (f->scheduler);
+  outpost_fake_clock_advance (f->clock, 1000);
+  g_assert_cmpuint (f->requests->len, ==, 1);
+  /* a manual sync with a wrong password: the window asks again without reporting the first
+   * run; then the right one, remembered */
+  outpost_scheduler_sync_started (f->scheduler);
+  outpost_scheduler_sync_finished (f->scheduler, NULL, NULL);
+  outpost_scheduler_set_credentials_saved (f->scheduler, TRUE);
+  g_assert_null (outpost_scheduler_get_blocked_reason (f->scheduler));
+  outpost_scheduler_record_changed (f->scheduler);
+  outpost_fake_clock_advance (f->clock, 300);
+  g_assert_cmpuint (f->requests->len, ==, 2);
+  assert_request (f, 1, OUTPOST_SYNC_INCREMENTAL, OUTPOST_SYNC_TRIGGER_AFTER_CHANGE);
+  run_sync (f, NULL);
 }
 
 /* ---- online and offline ---------------------------------------------------------------- */
@@ -757,6 +804,7 @@ main (int argc, char **argv)
   ADD ("sync-login", test_sync_login);
   ADD ("foreground", test_foreground);
   ADD ("credentials-not-saved", test_credentials_not_saved);
+  ADD ("password-prompt-cancelled", test_password_prompt_cancelled);
   ADD ("offline-trigger-owed", test_offline_trigger_owed);
   ADD ("going-online-no-action", test_going_online_no_action);
   ADD ("going-online-ask", test_going_online_ask);
