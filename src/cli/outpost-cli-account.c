@@ -110,8 +110,8 @@ device_code_sign_in (OutpostAccount *account, GError **error)
 }
 
 /* Reads a line from standard input, without echo when it is a terminal. */
-static char *
-read_password (void)
+char *
+outpost_cli_read_password (void)
 {
   struct termios saved, quiet;
   gboolean tty = isatty (STDIN_FILENO);
@@ -156,7 +156,7 @@ check_profile (const char *path, GError **error)
 static gboolean
 save_password (const char *name, GError **error)
 {
-  char *password = read_password ();
+  char *password = outpost_cli_read_password ();
   gboolean ok;
 
   if (password == NULL || *password == '\0')

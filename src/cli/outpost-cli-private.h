@@ -30,6 +30,9 @@ int             outpost_cli_fail     (int status, const char *format, ...) G_GNU
 /* Parses options; on a usage error prints it with the help text and returns FALSE. */
 gboolean        outpost_cli_parse_options (GOptionContext *context, int *argc, char ***argv);
 void            outpost_cli_print_json (JsonNode *node);
+/* A password from standard input: asked for on the terminal without echo ("Password: " on
+ * stderr), else the first line. NULL at end of input. Free with outpost_secrets_free. */
+char           *outpost_cli_read_password (void);
 /* The application's settings when its schema is installed (client id, tenant), else NULL. */
 GSettings      *outpost_cli_settings (void);
 

@@ -4,6 +4,7 @@
 
 #include <glib/gi18n.h>
 #include <glib-unix.h>
+#include <unistd.h>
 
 #include "outpost-cli-private.h"
 #include "outpost-secrets.h"
@@ -75,14 +76,51 @@ on_signal (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* A basic account without a saved password (`account add --no-password`, or the keyring
+ * lost it): the password is asked for now, as the window does at a sync, and used for this
+ * run only. */
+static gboolean
+saved_password_missing (OutpostAccount *account)
+{
+  g_autoptr(GError) error = NULL;
+  char *saved;
+
+  if (!outpost_account_get_password_saved (account))
+    return TRUE;
+  saved = outpost_secrets_lookup (outpost_account_get_name (account), OUTPOST_SECRET_PASSWORD, NULL, &error);
+  if (saved == NULL)
+    return TRUE;
+  outpost_secrets_free (saved);
+  return FALSE;
+}
+
 /* Basic accounts read their saved password and device code accounts their refresh token from
- * the Secret Service on the sync's thread; a missing one fails the sync with a clear message. */
+ * the Secret Service on the sync's thread; a missing password is asked for. */
 static OutpostAuthProvider *
 auth_for_account (OutpostAccount *account, GError **error)
 {
   g_autoptr(GSettings) settings = outpost_cli_settings ();
+  char *password = NULL;
+  OutpostAuthProvider *auth;
 
-  return outpost_account_create_auth (account, settings, NULL);
+  if (outpost_account_get_auth_kind (account) == OUTPOST_AUTH_KIND_BASIC && saved_password_missing (account))
+    {
+      if (isatty (STDIN_FILENO))
+        g_printerr (_("No password is saved for “%s” (%s on %s).\n"), outpost_account_get_name (account),
+                    outpost_account_get_user (account) ? outpost_account_get_user (account) : "",
+                    outpost_account_get_url (account));
+      password = outpost_cli_read_password ();
+      if (password == NULL || *password == '\0')
+        {
+          outpost_secrets_free (password);
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                       _("No password given for “%s”"), outpost_account_get_name (account));
+          return NULL;
+        }
+    }
+  auth = outpost_account_create_auth (account, settings, password);
+  outpost_secrets_free (password);
+  return auth;
 }
 
 static void

@@ -353,6 +353,33 @@ test_basic (Fixture *f, gconstpointer data)
   g_assert_null (gone);
 }
 
+/* Basic without a saved password (--no-password): `outpost sync` reads it from stdin (not a
+ * terminal; on one it asks without echo) for that run only; a wrong one is refused by the
+ * server, none given fails before connecting; the keyring and the files never see it. */
+static void
+test_basic_asked_at_sync (Fixture *f, gconstpointer data)
+{
+  const char *options[] = { "--basic-user", "ann", "--basic-password", "pa ss:w0rd", NULL };
+  const char *add[] = { "account", "add", "asked", "--url", NULL, "--auth", "basic", "--user", "ann",
+                        "--no-password", NULL };
+  const char *sync[] = { "sync", "--account", "asked", NULL };
+  g_autofree char *saved = NULL;
+
+  start_server (f, "basic", options);
+  add[4] = f->base_url;
+  g_assert_cmpint (cli_run (f, NULL, add), ==, 0);
+  g_assert_cmpint (cli_run (f, "pa ss:w0rd\n", sync), ==, 0);
+  g_assert_nonnull (strstr (f->out, "Downloaded 8"));
+  g_assert_cmpint (cli_run (f, "not it\n", sync), ==, 1);
+  g_assert_nonnull (strstr (f->err, "did not accept the user name or password of “asked”"));
+  g_assert_cmpint (cli_run (f, "", sync), ==, 1);
+  g_assert_nonnull (strstr (f->err, "No password given for “asked”"));
+  saved = secret ("asked", OUTPOST_SECRET_PASSWORD);
+  g_assert_null (saved);
+  g_assert_false (found_in_files (f->home, "pa ss:w0rd"));
+  g_assert_false (found_in_files (f->home, "not it"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -364,5 +391,7 @@ main (int argc, char **argv)
   g_test_add ("/cli/sign-in/device-code-expired", Fixture, NULL, fixture_setup,
               test_device_code_expired, fixture_teardown);
   g_test_add ("/cli/sign-in/basic", Fixture, NULL, fixture_setup, test_basic, fixture_teardown);
+  g_test_add ("/cli/sign-in/basic-asked-at-sync", Fixture, NULL, fixture_setup, test_basic_asked_at_sync,
+              fixture_teardown);
   return g_test_run ();
 }
