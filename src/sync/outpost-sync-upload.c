@@ -8,7 +8,19 @@
  * second row, and its 412 "already exists" means the first attempt arrived: success.
  * A refused operation becomes a sync error (journal_fail) and the rest goes on; a 412 on an
  * update is a conflict: the server's row is fetched, merged (outpost-sync-merge.c) and what
- * remains local is uploaded in a second pass. */
+ * remains local is uploaded in a second pass.
+ *
+ * Pipeline: the round trip of a $batch (build, send, server, parse) runs on a sender thread
+ * while this (the writer) thread writes the previous batch's results and claims the next
+ * batch, so the store work and the network overlap. One sender sends the batches one after
+ * another in journal order, so the server sees exactly the order a sequential upload would
+ * send (a parent's create reaches it before its child's). Three rules keep the rest safe:
+ * a record's second operation starts a new batch, and a batch that touches a record of the
+ * batch still in flight waits for that batch's results first (a record's operations are
+ * prepared, sent and written in order, each with the ETag the previous one returned); and
+ * after a batch could not be sent, the batches queued behind it are not sent: their entries
+ * stay IN_FLIGHT and go again next time (creates as "create once"). Associations carry no
+ * ETag and keep their place in the journal order, so they need neither rule. */
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
@@ -18,6 +30,9 @@
 #include "outpost-sync-private.h"
 
 #define MAX_PASSES 3
+
+/* A batch whose predecessor could not be sent is not sent either (see send_thread). */
+#define NOT_SENT_CODE G_MAXINT
 
 typedef struct {
   OutpostJournalEntry *entry;
@@ -282,52 +297,239 @@ send_with_retries (OutpostSyncJob *job, GPtrArray *items, GPtrArray *ops, GError
     }
 }
 
-static gboolean
-send_batch (OutpostSyncJob *job, GPtrArray *items, guint *n_conflicts, GError **error)
-{
-  g_autoptr(GPtrArray) ops = g_ptr_array_new ();
-  g_autoptr(GPtrArray) results = NULL;
+/* ---- the pipeline ----------------------------------------------------------------------------- */
 
-  if (!claim_entries (job, items, error))
-    return FALSE;
-  if (items->len == 0)
-    return TRUE;
-  for (guint i = 0; i < items->len; i++)
-    g_ptr_array_add (ops, &((Item *) g_ptr_array_index (items, i))->op);
-  results = send_with_retries (job, items, ops, error);
-  if (results == NULL)
-    return FALSE;   /* entries stay IN_FLIGHT: the next sync cannot duplicate them either */
+typedef struct {
+  GPtrArray *items;     /* Item*, claimed */
+  GPtrArray *results;   /* OutpostUploadResult*, in the order of items (set by the sender) */
+  GError    *error;     /* set by the sender when the batch could not be sent */
+  GHashTable *records;  /* record ids it touches (for the in-order rule) */
+} Batch;
+
+static void
+batch_free (Batch *b)
+{
+  g_ptr_array_unref (b->items);
+  g_clear_pointer (&b->results, g_ptr_array_unref);
+  g_clear_error (&b->error);
+  g_hash_table_unref (b->records);
+  g_free (b);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Batch, batch_free)
+
+static Batch *
+batch_new (void)
+{
+  Batch *b = g_new0 (Batch, 1);
+
+  b->items = g_ptr_array_new_with_free_func ((GDestroyNotify) item_free);
+  b->records = g_hash_table_new (g_str_hash, g_str_equal);   /* keys owned by the entries */
+  return b;
+}
+
+static gboolean
+is_association (OutpostJournalEntry *e)
+{
+  return e->op == OUTPOST_JOURNAL_ASSOCIATE || e->op == OUTPOST_JOURNAL_DISASSOCIATE;
+}
+
+static void
+batch_add (Batch *b, Item *item)
+{
+  g_ptr_array_add (b->items, item);
+  if (!is_association (item->entry))
+    g_hash_table_add (b->records, item->entry->record_id);
+}
+
+static gboolean
+batch_touches (Batch *b, OutpostJournalEntry *e)
+{
+  return b != NULL && !is_association (e) && g_hash_table_contains (b->records, e->record_id);
+}
+
+typedef struct {
+  OutpostSyncJob *job;
+  GAsyncQueue    *todo;     /* Batch* to send; the Sender itself means "stop" */
+  GAsyncQueue    *done;     /* Batch* sent, or refused to send */
+  GThread        *thread;
+  gboolean        stopped;  /* sender thread only: a batch failed, send nothing more */
+  gint            abort;    /* atomic: the writer failed, send nothing more */
+  gint64          send_us;  /* sender thread only (read after the join) */
+} Sender;
+
+static gpointer
+send_thread (gpointer data)
+{
+  Sender *s = data;
+  gpointer next;
+
+  while ((next = g_async_queue_pop (s->todo)) != s)
+    {
+      Batch *b = next;
+      g_autoptr(GPtrArray) ops = g_ptr_array_new ();
+      gint64 t0 = g_get_monotonic_time ();
+
+      if (s->stopped || g_atomic_int_get (&s->abort))
+        g_set_error_literal (&b->error, OUTPOST_SYNC_ERROR, NOT_SENT_CODE, "not sent");
+      else
+        {
+          for (guint i = 0; i < b->items->len; i++)
+            g_ptr_array_add (ops, &((Item *) g_ptr_array_index (b->items, i))->op);
+          b->results = send_with_retries (s->job, b->items, ops, &b->error);
+          s->stopped = b->results == NULL;
+        }
+      s->send_us += g_get_monotonic_time () - t0;
+      g_async_queue_push (s->done, b);
+    }
+  return NULL;
+}
+
+/* Writes a sent batch's results, then resolves its update conflicts (412). */
+static gboolean
+write_results (OutpostSyncJob *job, Batch *b, guint *n_conflicts, GError **error)
+{
+  if (b->results == NULL)
+    {
+      /* entries stay IN_FLIGHT: the next sync cannot duplicate them either */
+      g_propagate_error (error, g_steal_pointer (&b->error));
+      return FALSE;
+    }
   if (!outpost_store_begin (job->store, error))
     return FALSE;
-  for (guint i = 0; i < items->len; i++)
-    if (!handle_result (job, g_ptr_array_index (items, i), g_ptr_array_index (results, i), error))
+  for (guint i = 0; i < b->items->len; i++)
+    if (!handle_result (job, g_ptr_array_index (b->items, i), g_ptr_array_index (b->results, i), error))
       return (outpost_store_rollback (job->store), FALSE);
   if (!outpost_store_commit (job->store, error))
     return (outpost_store_rollback (job->store), FALSE);
-  for (guint i = 0; i < items->len; i++)
+  for (guint i = 0; i < b->items->len; i++)
     {
-      Item *item = g_ptr_array_index (items, i);
+      Item *item = g_ptr_array_index (b->items, i);
       if (item->conflict && !(++*n_conflicts, resolve_update_conflict (job, item, error)))
         return FALSE;
     }
   return TRUE;
 }
 
+typedef struct {
+  OutpostSyncJob *job;
+  Sender          sender;
+  Batch          *in_flight;   /* handed to the sender, results not written yet */
+  guint          *n_conflicts;
+  gint64          done, total;
+  gint64          write_us, wait_us;
+} Pipe;
+
+/* Waits for the batch in flight and writes its results. */
+static gboolean
+pipe_finish (Pipe *p, GError **error)
+{
+  g_autoptr(Batch) b = NULL;
+  gint64 t0 = g_get_monotonic_time (), t1;
+  gboolean ok;
+
+  if (p->in_flight == NULL)
+    return TRUE;
+  b = g_async_queue_pop (p->sender.done);
+  g_assert (b == p->in_flight);
+  p->in_flight = NULL;
+  t1 = g_get_monotonic_time ();
+  ok = write_results (p->job, b, p->n_conflicts, error);
+  p->wait_us += t1 - t0;
+  p->write_us += g_get_monotonic_time () - t1;
+  if (ok)
+    {
+      p->done += b->items->len;
+      outpost_sync_job_progress (p->job, OUTPOST_SYNC_PHASE_UPLOAD, NULL, p->done, p->total);
+    }
+  return ok;
+}
+
+/* Claims @b, hands it to the sender, then writes the results of the batch before it (which
+ * the sender is done with, or finishes while this thread waits). */
+static gboolean
+pipe_push (Pipe *p, Batch *b, GError **error)
+{
+  gint64 t0 = g_get_monotonic_time ();
+
+  if (!claim_entries (p->job, b->items, error))
+    return (batch_free (b), FALSE);
+  p->write_us += g_get_monotonic_time () - t0;
+  if (b->items->len == 0)
+    return (batch_free (b), TRUE);
+  g_async_queue_push (p->sender.todo, b);
+  if (!pipe_finish (p, error))
+    {
+      p->in_flight = b;   /* collected (not sent) by pipe_stop */
+      return FALSE;
+    }
+  p->in_flight = b;
+  return TRUE;
+}
+
+static void
+pipe_start (Pipe *p, OutpostSyncJob *job, guint *n_conflicts, gint64 total)
+{
+  p->job = job;
+  p->n_conflicts = n_conflicts;
+  p->total = total;
+  p->sender.job = job;
+  p->sender.todo = g_async_queue_new ();
+  p->sender.done = g_async_queue_new ();
+  p->sender.thread = g_thread_new ("outpost-upload", send_thread, &p->sender);
+}
+
+/* Stops the sender; a batch still in flight after a failure is collected unwritten (its
+ * entries stay IN_FLIGHT, as for a batch whose answer was lost). */
+static void
+pipe_stop (Pipe *p)
+{
+  g_async_queue_push (p->sender.todo, &p->sender);
+  g_thread_join (p->sender.thread);
+  if (p->in_flight != NULL)
+    batch_free (g_async_queue_pop (p->sender.done));
+  p->in_flight = NULL;
+  g_async_queue_unref (p->sender.todo);
+  g_async_queue_unref (p->sender.done);
+  g_debug ("upload: %" G_GINT64_FORMAT " operations; writer %.3f s, waited %.3f s for answers; sender %.3f s",
+           p->done, p->write_us / 1e6, p->wait_us / 1e6, p->sender.send_us / 1e6);
+}
+
 /* ---- the phase ------------------------------------------------------------------------------ */
 
+/* An entry outside the profile is refused here, without a round trip. */
 static gboolean
-upload_pass (OutpostSyncJob *job, GPtrArray *entries, guint *n_conflicts, GError **error)
+refuse_unknown (OutpostSyncJob *job, Item *item, GError **error)
 {
-  g_autoptr(GPtrArray) ordered = order_entries (entries);
-  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func ((GDestroyNotify) item_free);
-  g_autoptr(GHashTable) touched = g_hash_table_new (g_str_hash, g_str_equal);
-  gint64 done = 0;
+  gboolean ok = outpost_store_begin (job->store, error) &&
+                fail_entry (job, item, _("Not part of the sync profile"), error) &&
+                outpost_store_commit (job->store, error);
+
+  item_free (item);
+  return ok;
+}
+
+static gboolean
+run_pass (Pipe *p, GPtrArray *ordered, GHashTable *touched, GError **error)
+{
+  OutpostSyncJob *job = p->job;
+  g_autoptr(Batch) b = batch_new ();
 
   for (guint i = 0; i < ordered->len; i++)
     {
       OutpostJournalEntry *e = g_ptr_array_index (ordered, i);
-      Item *item = item_for (job, e, error);
+      Item *item;
 
+      /* a record's operations go one batch after the other, each with the ETag the previous
+       * one returned (in one change set the second would carry a stale If-Match) */
+      if (batch_touches (b, e))
+        {
+          if (!pipe_push (p, g_steal_pointer (&b), error))
+            return FALSE;
+          b = batch_new ();
+        }
+      if (batch_touches (p->in_flight, e) && !pipe_finish (p, error))
+        return FALSE;
+      item = item_for (job, e, error);
       if (item->skip)
         {
           item_free (item);
@@ -335,36 +537,41 @@ upload_pass (OutpostSyncJob *job, GPtrArray *entries, guint *n_conflicts, GError
         }
       if (item->op.entity == NULL)
         {
-          gboolean ok = outpost_store_begin (job->store, error) &&
-                        fail_entry (job, item, _("Not part of the sync profile"), error) &&
-                        outpost_store_commit (job->store, error);
-          item_free (item);
-          if (!ok)
+          if (!refuse_unknown (job, item, error))
             return FALSE;
           continue;
         }
       g_hash_table_add (touched, e->entity);
-      g_ptr_array_add (items, item);
-      if (items->len == job->options.batch_size || i + 1 == ordered->len)
-        {
-          if (!send_batch (job, items, n_conflicts, error))
-            return FALSE;
-          done += items->len;
-          outpost_sync_job_progress (job, OUTPOST_SYNC_PHASE_UPLOAD, NULL, done, ordered->len);
-          g_ptr_array_set_size (items, 0);
-        }
+      batch_add (b, item);
+      if (b->items->len == job->options.batch_size && !pipe_push (p, g_steal_pointer (&b), error))
+        return FALSE;
+      if (b == NULL)
+        b = batch_new ();
     }
-  if (items->len > 0 && !send_batch (job, items, n_conflicts, error))
+  if (b->items->len > 0 && !pipe_push (p, g_steal_pointer (&b), error))
     return FALSE;
-  {
-    GHashTableIter iter;
-    gpointer key;
+  return pipe_finish (p, error);
+}
 
-    g_hash_table_iter_init (&iter, touched);
-    while (g_hash_table_iter_next (&iter, &key, NULL))
-      outpost_sync_job_records_changed (job, key);
-  }
-  return TRUE;
+static gboolean
+upload_pass (OutpostSyncJob *job, GPtrArray *entries, guint *n_conflicts, GError **error)
+{
+  g_autoptr(GPtrArray) ordered = order_entries (entries);
+  g_autoptr(GHashTable) touched = g_hash_table_new (g_str_hash, g_str_equal);
+  Pipe p = { 0 };
+  gboolean ok;
+  GHashTableIter iter;
+  gpointer key;
+
+  pipe_start (&p, job, n_conflicts, ordered->len);
+  ok = run_pass (&p, ordered, touched, error);
+  if (!ok)
+    g_atomic_int_set (&p.sender.abort, 1);
+  pipe_stop (&p);
+  g_hash_table_iter_init (&iter, touched);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    outpost_sync_job_records_changed (job, key);
+  return ok;
 }
 
 gboolean

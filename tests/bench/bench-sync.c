@@ -1,6 +1,7 @@
 /* bench-sync.c: the sync engine's benchmark (issue 4), on loopback against outpost-server.
  *
  *   bench-sync [--accounts N] [--runs N] [--million]   (OUTPOST_SERVER must point at outpost-server)
+ *   bench-sync --upload-runs N                         (only the upload row, N runs, each listed)
  *
  * Prints one table: full sync of N accounts x 20 fields (records/s end to end, peak RSS) with
  * the in-process floor (json-glib parse + prepared INSERT of the same pages) and the ratio;
@@ -277,6 +278,9 @@ child_upload (const char *url, const char *db, guint n)
         return g_printerr ("%s\n", error->message), 1;
     }
   g_clear_object (&store);
+  /* for profiling only the upload: the child stops itself until a profiler attached sends SIGCONT */
+  if (g_getenv ("BENCH_UPLOAD_STOP") != NULL)
+    raise (SIGSTOP);
   cpu0 = self_cpu ();
   r = outpost_sync_engine_run (engine, &options, NULL, &error);
   if (r == NULL)
@@ -476,6 +480,38 @@ verdict (gboolean ok)
   return ok ? "PASS" : "FAIL";
 }
 
+/* Only the upload of 10k edits, @runs times (each on a fresh full sync of the same server, which
+ * keeps the earlier runs' edits): every run on its own line, then the median. */
+static int
+upload_runs (guint runs)
+{
+  g_autoptr(GPtrArray) ups = g_ptr_array_new_with_free_func ((GDestroyNotify) g_hash_table_unref);
+  g_autofree char *dbdir = g_dir_make_tmp ("outpost-bench-client-XXXXXX", NULL);
+  g_autofree char *db = g_build_filename (dbdir, "outpost.db", NULL);
+  Server *server = server_start ("accounts=10000");
+  GHashTable *up;
+
+  for (guint i = 0; i < runs; i++)
+    {
+      g_autoptr(GHashTable) full = NULL;
+
+      remove_db (db);
+      full = run_child ((const char *const[]) { "--child-full", server->url, db, NULL });
+      up = run_child_on (server, (const char *const[]) { "--child-upload", server->url, db, "10000", NULL });
+      g_print ("run %u: %.0f records/s (%.0f records, %.2f s, %.0f requests, %.0f errors; CPU client %.2f s, server %.2f s; load %.2f)\n",
+               i + 1, num (up, "records") / num (up, "seconds"), num (up, "records"), num (up, "seconds"),
+               num (up, "requests"), num (up, "errors"), num (up, "cpu"), num (up, "server_cpu"), load_average ());
+      g_ptr_array_add (ups, up);
+    }
+  server_stop (server);
+  rm_rf (dbdir);
+  up = median_run (ups);
+  g_print ("median of %u: %.0f records/s (%.2f s; CPU client %.2f s, server %.2f s)\n", runs,
+           num (up, "records") / num (up, "seconds"), num (up, "seconds"), num (up, "cpu"), num (up, "server_cpu"));
+  g_hash_table_unref (up);
+  return 0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -500,6 +536,8 @@ main (int argc, char **argv)
     return child_upload (argv[2], argv[3], (guint) g_ascii_strtoull (argv[4], NULL, 10));
   if (argc >= 4 && g_str_equal (argv[1], "--child-floor"))
     return child_floor (argv[2], argv[3]);
+  if (argc >= 3 && g_str_equal (argv[1], "--upload-runs"))
+    return upload_runs (MAX (1, (guint) g_ascii_strtoull (argv[2], NULL, 10)));
   for (int i = 1; i < argc; i++)
     {
       if (g_str_equal (argv[i], "--accounts") && i + 1 < argc)

@@ -1,5 +1,7 @@
 /* test-sync-upload.c: the journal goes up: creates in dependency order with client GUIDs,
- * updates and deletes; one bad record in a batch; a create whose answer was lost. */
+ * updates and deletes; one bad record in a batch; a create whose answer was lost; the
+ * pipelined upload (many small batches) keeps these guarantees, a record's operations in
+ * order, and a cancelled upload converges on the next sync. */
 #include "config.h"
 
 #include "outpost-store-sync.h"
@@ -220,6 +222,190 @@ test_first_upload (void)
   g_assert_cmpint (outpost_store_count_unsynced (store, NULL, &error), ==, 0);
 }
 
+/* An upload with @batch_size operations per change set (small: many pipelined batches). */
+static OutpostSyncResult *
+upload_in_batches (Fixture *f, guint batch_size, GCancellable *cancellable, GError **error)
+{
+  OutpostSyncOptions options = { OUTPOST_SYNC_UPLOAD_ONLY, .batch_size = batch_size };
+
+  return outpost_sync_engine_run (f->engine, &options, cancellable, error);
+}
+
+static char *
+create_child (Fixture *f, const char *parent, guint i)
+{
+  g_autofree char *json = g_strdup_printf ("{\"firstname\":\"Pipe\",\"lastname\":\"Child %u\","
+                                           "\"parentcustomerid\":\"%s\",\"parentcustomerid@target\":\"account\"}",
+                                           i, parent);
+  return create (f, "contact", json);
+}
+
+/* Batches of 3: children created before their parents are sent after them although a child
+ * and its parent land in different batches, one of them in flight while the next is
+ * prepared; a bad record in the third batch is a sync error and the rest goes up; every row
+ * exists once on the server. */
+static void
+test_pipelined_order (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) parents = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OutpostSyncResult) r = NULL;
+
+  for (guint i = 0; i < 6; i++)
+    g_ptr_array_add (parents, g_strdup_printf ("6a1f0c2e-3b4d-4e5f-8a9b-0c1d2e3f5%03u", i));
+  for (guint i = 0; i < 6; i++)
+    g_free (create_child (f, g_ptr_array_index (parents, i), i));
+  g_free (create (f, "account", "{\"name\":\"Pipe Bad\",\"parentaccountid\":\"6a1f0c2e-0000-4e5f-8a9b-00000000dead\"}"));
+  for (guint i = 0; i < 6; i++)
+    {
+      g_autofree char *json = g_strdup_printf ("{\"accountid\":\"%s\",\"name\":\"Pipe Parent %u\"}",
+                                               (char *) g_ptr_array_index (parents, i), i);
+      g_free (create (f, "account", json));
+    }
+  r = upload_in_batches (f, 3, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (r->uploaded, ==, 12);
+  g_assert_cmpint (r->errors, ==, 1);
+  g_assert_cmpuint (r->requests, >=, 5);   /* 13 operations in batches of 3 */
+  for (guint i = 0; i < 6; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("Pipe Parent %u", i);
+      g_autofree char *last = g_strdup_printf ("Child %u", i);
+      g_autofree char *filter = g_strdup_printf ("lastname eq 'Child %u'", i);
+      g_auto(GStrv) child = outpost_test_server_ids (f->srv, "contacts", "contactid", filter, 2);
+      g_autoptr(JsonObject) c = NULL;
+      guint status = 0;
+
+      g_assert_cmpint (count_named (f, "accounts", "name", name), ==, 1);
+      g_assert_cmpint (count_named (f, "contacts", "lastname", last), ==, 1);
+      c = server_row (f, "contacts", child[0], &status);
+      g_assert_cmpstr (json_object_get_string_member (c, "_parentcustomerid_value"), ==,
+                       g_ptr_array_index (parents, i));
+    }
+  g_assert_cmpint (count_named (f, "accounts", "name", "Pipe Bad"), ==, 0);
+  g_assert_cmpint (outpost_store_count_unsynced (f->store, NULL, &error), ==, 1);
+}
+
+/* A record with two journal entries (the first was in flight when the user saved again):
+ * they go up in order, each with the ETag the previous one returned (no 412, no merge, no
+ * second pass), and the server ends with the second value. With the default batch size both
+ * would fit one change set, where the second would carry a stale If-Match. */
+static void
+test_record_updates_in_order (Fixture *f, gconstpointer data)
+{
+  g_auto(GStrv) accounts = outpost_test_server_ids (f->srv, "accounts", "accountid", "statecode eq 0", 3);
+  g_autoptr(GPtrArray) journal = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OutpostSyncResult) r = NULL;
+  g_autoptr(JsonObject) a = NULL;
+  guint status = 0;
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(JsonObject) changes = json_object_new ();
+      json_object_set_string_member (changes, "telephone1", i == 0 ? "+1 555 0001" : "+1 555 0100");
+      g_assert_true (outpost_store_update (f->store, "account", accounts[i], changes, &error));
+    }
+  journal = outpost_store_journal_list (f->store, &error);
+  g_assert_cmpuint (journal->len, ==, 3);
+  g_assert_true (outpost_store_journal_mark_in_flight (f->store,
+                 ((OutpostJournalEntry *) g_ptr_array_index (journal, 0))->seq, &error));
+  {
+    g_autoptr(JsonObject) changes = json_object_new ();
+    json_object_set_string_member (changes, "telephone1", "+1 555 0002");
+    g_assert_true (outpost_store_update (f->store, "account", accounts[0], changes, &error));
+  }
+  g_clear_pointer (&journal, g_ptr_array_unref);
+  journal = outpost_store_journal_list (f->store, &error);
+  g_assert_cmpuint (journal->len, ==, 4);   /* the in-flight entry was not coalesced into */
+
+  r = outpost_test_sync (f->engine, OUTPOST_SYNC_UPLOAD_ONLY);
+  g_assert_cmpint (r->errors, ==, 0);
+  g_assert_cmpint (r->conflicts, ==, 0);
+  g_assert_cmpint (r->uploaded, ==, 4);
+  a = server_row (f, "accounts", accounts[0], &status);
+  g_assert_cmpstr (json_object_get_string_member (a, "telephone1"), ==, "+1 555 0002");
+  g_assert_cmpint (outpost_store_count_unsynced (f->store, NULL, &error), ==, 0);
+  /* [the first update, the two others], then [the second update]: two change sets, where a
+   * stale If-Match would have cost a refused set, its halves, a fetch and a second pass */
+  g_assert_cmpuint (outpost_test_server_logged (f->srv, "$batch", "200"), ==, 2);
+}
+
+/* Batches of 2 with the answer of the second batch dropped after the server executed it:
+ * the pipeline re-sends that batch as "create once", later batches go on, nothing twice. */
+static void
+test_pipelined_dropped_answer (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OutpostSyncResult) r = NULL;
+
+  for (guint i = 0; i < 8; i++)
+    {
+      g_autofree char *json = g_strdup_printf ("{\"name\":\"Pipe Drop %u\"}", i);
+      g_free (create (f, "account", json));
+    }
+  outpost_test_server_add_fault (f->srv, "{\"kind\":\"drop\",\"path_prefix\":\"/api/data/v9.2/$batch\","
+                                 "\"skip\":1,\"count\":1,\"bytes\":10}");
+  r = upload_in_batches (f, 2, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (outpost_test_server_faults_fired (f->srv), ==, 1);
+  g_assert_cmpint (r->errors, ==, 0);
+  for (guint i = 0; i < 8; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("Pipe Drop %u", i);
+      g_assert_cmpint (count_named (f, "accounts", "name", name), ==, 1);
+    }
+  g_assert_cmpint (outpost_store_count_unsynced (f->store, NULL, &error), ==, 0);
+}
+
+static gpointer
+cancel_later (gpointer data)
+{
+  g_usleep (G_USEC_PER_SEC / 2);
+  g_cancellable_cancel (data);
+  return NULL;
+}
+
+/* Cancelled while batches are in flight (each $batch answer held 250 ms): the run says it
+ * was cancelled, and the next sync uploads the rest; every record exists exactly once. */
+static void
+test_pipelined_cancel (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OutpostSyncResult) r = NULL, again = NULL;
+  GThread *canceller;
+  gint64 after_cancel = 0;
+
+  for (guint i = 0; i < 12; i++)
+    {
+      g_autofree char *json = g_strdup_printf ("{\"name\":\"Pipe Cancel %u\"}", i);
+      g_free (create (f, "account", json));
+    }
+  outpost_test_server_add_fault (f->srv, "{\"kind\":\"latency\",\"path_prefix\":\"/api/data/v9.2/$batch\",\"ms\":250}");
+  canceller = g_thread_new ("cancel", cancel_later, cancellable);
+  r = upload_in_batches (f, 2, cancellable, &error);
+  g_thread_join (canceller);
+  g_assert_null (r);
+  g_assert_error (error, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_CANCELLED);
+  for (guint i = 0; i < 12; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("Pipe Cancel %u", i);
+      after_cancel += count_named (f, "accounts", "name", name);
+    }
+  g_test_message ("%" G_GINT64_FORMAT " of 12 on the server after the cancel", after_cancel);
+  g_assert_cmpint (after_cancel, <, 12);
+  outpost_test_server_clear_faults (f->srv);
+  again = outpost_test_sync (f->engine, OUTPOST_SYNC_UPLOAD_ONLY);
+  g_assert_cmpint (again->errors, ==, 0);
+  for (guint i = 0; i < 12; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("Pipe Cancel %u", i);
+      g_assert_cmpint (count_named (f, "accounts", "name", name), ==, 1);
+    }
+  g_assert_cmpint (outpost_store_count_unsynced (f->store, NULL, &error), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -229,5 +415,9 @@ main (int argc, char **argv)
   g_test_add ("/sync/upload/batch-one-bad-record", Fixture, NULL, setup, test_batch_one_bad, teardown);
   g_test_add ("/sync/upload/lost-create-answer", Fixture, NULL, setup, test_lost_create, teardown);
   g_test_add ("/sync/upload/dropped-batch-answer", Fixture, NULL, setup, test_dropped_batch_answer, teardown);
+  g_test_add ("/sync/upload/pipelined-order", Fixture, NULL, setup, test_pipelined_order, teardown);
+  g_test_add ("/sync/upload/record-updates-in-order", Fixture, NULL, setup, test_record_updates_in_order, teardown);
+  g_test_add ("/sync/upload/pipelined-dropped-answer", Fixture, NULL, setup, test_pipelined_dropped_answer, teardown);
+  g_test_add ("/sync/upload/pipelined-cancel", Fixture, NULL, setup, test_pipelined_cancel, teardown);
   return g_test_run ();
 }
