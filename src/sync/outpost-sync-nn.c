@@ -31,10 +31,9 @@ typedef struct {
   const char *relationship, *entity_set, *id1, *id2;
 } KnownIntersect;
 
-/* From the Dataverse table reference (EntitySetName, and the two ids of each intersect). */
+/* From the Dataverse table reference (AccountLeads: EntitySetName accountleadscollection). */
 static const KnownIntersect known[] = {
   { "accountleads_association", "accountleadscollection", "accountid", "leadid" },
-  { "contactleads_association", "contactleadscollection", "contactid", "leadid" },
 };
 
 void
@@ -162,8 +161,14 @@ sync_relationship (OutpostSyncJob *job, const OutpostRelationship *r, GError **e
   OutpostEntity *e;
 
   outpost_sync_nn_intersect (r, job->profile, &set, &id1, &id2);
-  if (id1 == NULL || id2 == NULL)
-    return TRUE;
+  /* the names go into a URL: a published profile comes from the server */
+  if (id1 == NULL || id2 == NULL || !outpost_identifier_is_valid (set) ||
+      !outpost_identifier_is_valid (id1) || !outpost_identifier_is_valid (id2))
+    {
+      outpost_sync_job_log (job, r->entity1, NULL, _("The links of %s are not read: not a valid name"),
+                            r->name);
+      return TRUE;
+    }
   e = stand_in (r, set, id1, id2);
   if (!outpost_store_server_links_begin (job->store, r->name, error))
     return FALSE;
