@@ -11,7 +11,11 @@
  * comma list of bare,sync,resync,bulk,user,read (default all); resync and read need sync. "bulk" is apply_server_row between
  * outpost_store_begin_bulk and end_bulk, end_bulk (index builds) included in the time. Paging is
  * measured on each of the account's sort columns (OutpostEntity.sort_columns, from the
- * profile). Not part of the test suite. */
+ * profile). Not part of the test suite.
+ *
+ * BENCH_KEEP_BULK / BENCH_KEEP_SYNC keep the bulk-loaded / synced store (their paths are printed);
+ * BENCH_READ_DB=<kept store> with phases "read" measures search and paging on it without
+ * loading one again. */
 #include "config.h"
 
 #include <glib/gstdio.h>
@@ -498,9 +502,11 @@ main (int argc, char **argv)
   if (phase (phases, "bare"))
     r_bare = bare_insert (bare, account, n);
   remove_db (dir, "bare.db");
-  store = outpost_store_open (api, profile, &error);
+  /* BENCH_READ_DB: read from a store kept earlier (BENCH_KEEP_BULK) instead of syncing one */
+  store = outpost_store_open (g_getenv ("BENCH_READ_DB") ? g_getenv ("BENCH_READ_DB") : api, profile, &error);
   g_assert_no_error (error);
-  if (phase (phases, "sync") || phase (phases, "read") || phase (phases, "resync"))
+  if (phase (phases, "sync") || (phase (phases, "read") && !g_getenv ("BENCH_READ_DB")) ||
+      phase (phases, "resync"))
     r_api = api_insert (store, n, PATH_SYNC);
   if (phase (phases, "resync"))
     r_resync = api_insert (store, n_user, PATH_RESYNC);
@@ -547,7 +553,10 @@ main (int argc, char **argv)
         bench_paging (store, account->sort_columns[i]);
     }
   g_clear_object (&store);
-  remove_db (dir, "api.db");
+  if (g_getenv ("BENCH_KEEP_SYNC"))  /* a synced store for BENCH_READ_DB */
+    g_printerr ("  kept %s\n", api);
+  else
+    remove_db (dir, "api.db");
   g_rmdir (dir);  /* fails (harmlessly) when a database was kept */
   getrusage (RUSAGE_SELF, &ru);
   g_print ("\npeak RSS: %ld MB\n", ru.ru_maxrss / 1024);
