@@ -6,10 +6,14 @@
  *      until the first page is painted;
  *   2. a search keystroke (set_search) until the model has its new rows;
  *   3. scrolling to the end and back: pages fetched (never the whole table);
- *   4. a background full sync of 100k accounts from outpost-server into a second account while
- *      the list refreshes as the window does: the main loop's lateness, measured by a 1 ms timeout
- *      that checks how late it fires (max and p99), and the main thread's own CPU time between
- *      two ticks (what our code blocked it for; the rest of the lateness is waiting for a CPU).
+ *   4. a background full sync of 100k accounts from outpost-server into a second account, shown
+ *      in the application's own window (its list, counts and progress follow the engine's
+ *      signals; OUTPOST_BENCH_SYNC_VIEW=model: the earlier stand-in, the 1M list refreshed every
+ *      400 ms; =window-quiet: the window with progress shown at most 4 times a second and no
+ *      pulsing bar): the main loop's lateness, measured by a 1 ms timeout that checks how late it
+ *      fires (max and p99), split per probe interval into the main thread's own CPU time (what
+ *      our code blocked it for), its wait for a CPU (schedstat) and the rest, time it slept on
+ *      something (a lock, I/O, the X server, the renderer's threads).
  * 1 and 2 run OUTPOST_BENCH_REPEAT times (default 5): medians (min-max), with the process's CPU
  * time (all threads) beside the wall time, which on a loaded machine is mostly waiting.
  * Prints a table. Uses the application's own context, store client and list model. */
@@ -26,6 +30,10 @@
 #include "outpost-record-list-model.h"
 #include "outpost-row-item.h"
 #include "outpost-store-sync.h"
+#include "outpost-window-private.h"
+
+#include <fcntl.h>
+#include <sys/syscall.h>
 
 #define N_ROWS 1000000
 #define N_SYNC 100000
@@ -44,6 +52,11 @@ typedef struct {
   gint64                  expected;
   gint64                  cpu_last;
   gboolean                probing;
+  GArray                 *waiting;    /* gdouble ms: main thread runnable but not running */
+  GArray                 *blocked;    /* gdouble ms: lateness neither CPU nor run queue (locks, I/O) */
+  int                     schedstat;  /* /proc/self/task/<main>/schedstat, or -1 */
+  gint64                  wait_last;
+  GMainLoop              *loop;
 } Bench;
 
 static void
@@ -366,6 +379,52 @@ watchdog (gpointer data)
   return NULL;
 }
 
+/* OUTPOST_BENCH_STALL_STATE=1: every 5 ms, when the main loop is late by more than 60 ms, the
+ * main thread's scheduler state, wait channel, system call and kernel stack from /proc (no
+ * stop, unlike gdb): what it sleeps on. */
+static long main_tid;
+
+static char *
+task_file (const char *name)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/self/task/%ld/%s", main_tid, name);
+  char *text = NULL;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return g_strdup ("?");
+  return g_strstrip (text);
+}
+
+static gpointer
+state_watch (gpointer data)
+{
+  guint dumps = 0;
+  gint64 last_dumped = 0;
+
+  while (dumps < 40)
+    {
+      gint64 beat = heartbeat;
+
+      g_usleep (5000);
+      if (beat != 0 && beat == heartbeat && beat != last_dumped
+          && g_get_monotonic_time () - beat > 60000)
+        {
+          g_autofree char *stat = task_file ("stat");
+          g_autofree char *wchan = task_file ("wchan");
+          g_autofree char *sys = task_file ("syscall");
+          g_autofree char *stack = task_file ("stack");
+          const char *state = strrchr (stat, ')');
+
+          g_printerr ("# late %.0f ms: state %.2s wchan %s syscall %s\n%s\n",
+                      (g_get_monotonic_time () - beat) / 1000.0, state != NULL ? state + 2 : "?",
+                      wchan, sys, stack);
+          last_dumped = beat;
+          dumps++;
+        }
+    }
+  return NULL;
+}
+
 /* CPU time of the calling thread, µs */
 static gint64
 thread_cpu_us (void)
@@ -376,6 +435,19 @@ thread_cpu_us (void)
   return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
 }
 
+/* Time the main thread spent runnable, waiting for a CPU (schedstat's second field), µs. */
+static gint64
+runqueue_wait_us (Bench *b)
+{
+  char buf[128] = { 0 };
+  unsigned long long run, wait;
+
+  if (b->schedstat < 0 || pread (b->schedstat, buf, sizeof buf - 1, 0) <= 0
+      || sscanf (buf, "%llu %llu", &run, &wait) != 2)
+    return 0;
+  return (gint64) (wait / 1000);
+}
+
 /* Lateness is what the user feels; on a loaded machine most of it is waiting for a CPU. The
  * main thread's own CPU time between two ticks is what our code blocked it for. */
 static gboolean
@@ -384,7 +456,9 @@ probe_tick (gpointer data)
   Bench *b = data;
   gint64 now = g_get_monotonic_time ();
   gint64 cpu = thread_cpu_us ();
+  gint64 wait = runqueue_wait_us (b);
   gdouble busy = b->cpu_last > 0 ? (cpu - b->cpu_last) / 1000.0 : 0;
+  gdouble waited = b->cpu_last > 0 ? (wait - b->wait_last) / 1000.0 : 0;
 
   heartbeat = now;
   gdouble late = MAX (0, (now - b->expected) / 1000.0);
@@ -395,8 +469,19 @@ probe_tick (gpointer data)
     g_printerr ("# stall %.1f ms: %" G_GINT64_FORMAT " %" G_GINT64_FORMAT "\n", late, b->expected, now);
   g_array_append_val (b->lateness, late);
   g_array_append_val (b->busy, busy);
+  g_array_append_val (b->waiting, waited);
+  {
+    /* lateness that is neither our CPU time nor the run queue's wait: the main thread slept
+     * on something (a lock, I/O, the X server) */
+    gdouble blocked = MAX (0, late - busy - waited);
+
+    g_array_append_val (b->blocked, blocked);
+  }
   b->cpu_last = cpu;
+  b->wait_last = wait;
   b->expected = now + 1000;
+  if (!b->probing && b->loop != NULL)
+    g_main_loop_quit (b->loop);
   return b->probing;
 }
 
@@ -442,12 +527,8 @@ sync_done (GObject *source, GAsyncResult *res, gpointer data)
   else
     g_print ("# synced: %" G_GINT64_FORMAT " downloaded\n", result->downloaded);
   b->probing = FALSE;
-}
-
-static gboolean
-probe_stopped (gpointer data)
-{
-  return !((Bench *) data)->probing;
+  if (b->loop != NULL)
+    g_main_loop_quit (b->loop);
 }
 
 static gboolean
@@ -460,9 +541,113 @@ refresh_list (gpointer data)
   return b->probing;
 }
 
+typedef struct {
+  guint   n, progress, changed, frames, pulses;
+  gdouble late_max, late_p99, busy_max, busy_p99, wait_max, wait_p99, blocked_max, blocked_p99;
+  gdouble main_cpu_ms, wall_ms;
+} SyncFigures;
+
 static void
-measure_sync (Bench *b, const char *server_dir, GSettings *settings, gdouble *max, gdouble *p99, guint *n,
-              gdouble *busy_max, gdouble *busy_p99)
+max_p99 (GArray *a, gdouble *max, gdouble *p99)
+{
+  g_array_sort (a, cmp_double);
+  *max = a->len > 0 ? g_array_index (a, gdouble, a->len - 1) : 0;
+  *p99 = a->len > 0 ? g_array_index (a, gdouble, (guint) (a->len * 0.99)) : 0;
+}
+
+/* The real window on the account being synced (OUTPOST_BENCH_SYNC_VIEW=model: the earlier
+ * stand-in, the 1M list refreshed every 400 ms): its list, sidebar counts and progress bar
+ * follow the engine's signals as they do for the user. */
+/* OUTPOST_BENCH_SYNC_VIEW=window-quiet: the window, but its progress handler replaced by one
+ * that shows the latest progress at most 4 times a second and never pulses the bar (a pulsing
+ * GtkProgressBar animates every frame): what progress costs the main loop, A/B. */
+typedef struct {
+  OutpostWindow       *window;
+  OutpostSyncProgress  last;
+  guint                source;
+} QuietProgress;
+
+static QuietProgress quiet;
+
+static gboolean
+quiet_apply (gpointer data)
+{
+  QuietProgress *q = data;
+  g_autofree char *text = g_strdup_printf ("Downloading: %" G_GINT64_FORMAT, q->last.done);
+
+  q->source = 0;
+  gtk_label_set_text (q->window->progress_label, text);
+  if (q->last.total > 0)
+    gtk_progress_bar_set_fraction (q->window->progress_bar,
+                                   CLAMP ((gdouble) q->last.done / (gdouble) q->last.total, 0.0, 1.0));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+quiet_progress (OutpostSyncEngine *engine, const OutpostSyncProgress *p, QuietProgress *q)
+{
+  q->last = *p;
+  q->last.entity = NULL;
+  if (q->source == 0)
+    q->source = g_timeout_add (250, quiet_apply, q);
+}
+
+static GtkWidget *
+sync_view (Bench *b, OutpostContext *context)
+{
+  GtkWidget *window;
+
+  if (g_strcmp0 (g_getenv ("OUTPOST_BENCH_SYNC_VIEW"), "model") == 0)
+    {
+      g_timeout_add (400, refresh_list, b);
+      return NULL;
+    }
+  window = g_object_new (OUTPOST_TYPE_WINDOW, "context", context, NULL);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1000, 700);
+  if (g_strcmp0 (g_getenv ("OUTPOST_BENCH_SYNC_VIEW"), "window-quiet") == 0)
+    {
+      OutpostSyncEngine *engine = outpost_context_get_engine (context);
+
+      quiet.window = OUTPOST_WINDOW (window);
+      g_signal_handlers_disconnect_matched (engine, G_SIGNAL_MATCH_ID | G_SIGNAL_MATCH_DATA,
+                                            g_signal_lookup ("progress", OUTPOST_TYPE_SYNC_ENGINE),
+                                            0, NULL, NULL, window);
+      g_signal_connect (engine, "progress", G_CALLBACK (quiet_progress), &quiet);
+    }
+  gtk_window_present (GTK_WINDOW (window));
+  return window;
+}
+
+static void
+count_signal (gpointer instance, gpointer arg, guint *counter)
+{
+  (*counter)++;
+}
+
+/* Progress without a total makes the window's bar pulse (GtkProgressBar's activity mode). */
+static void
+count_pulse (OutpostSyncEngine *engine, const OutpostSyncProgress *p, guint *counter)
+{
+  if (p->total <= 0)
+    (*counter)++;
+}
+
+/* OUTPOST_BENCH_FRAMES=1: frames per second of the sync, to see what keeps drawing */
+static guint frames_per_s[600];
+static gint64 frames_t0;
+
+static void
+count_frame (GdkFrameClock *clock, guint *counter)
+{
+  gint64 s = (g_get_monotonic_time () - frames_t0) / G_USEC_PER_SEC;
+
+  (*counter)++;
+  if (s >= 0 && s < 600)
+    frames_per_s[s]++;
+}
+
+static void
+measure_sync (Bench *b, const char *server_dir, GSettings *settings, SyncFigures *f)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GSubprocess) server = NULL;
@@ -470,6 +655,9 @@ measure_sync (Bench *b, const char *server_dir, GSettings *settings, gdouble *ma
   g_autoptr(OutpostAccount) account = NULL;
   g_autoptr(OutpostContext) context = NULL;
   OutpostSyncOptions options = { 0 };
+  g_autofree char *stat = g_strdup_printf ("/proc/self/task/%ld/schedstat", (long) syscall (SYS_gettid));
+  GtkWidget *window;
+  gint64 cpu0, t0;
 
   if (url == NULL)
     g_error ("server: %s", error->message);
@@ -477,27 +665,78 @@ measure_sync (Bench *b, const char *server_dir, GSettings *settings, gdouble *ma
   if (!outpost_account_save (account, FALSE, &error)
       || (context = open_context (account, settings, &error)) == NULL)
     g_error ("account: %s", error->message);
+  window = sync_view (b, context);
+  if (window != NULL)
+    {
+      /* the probe measures the sync, not the window's first frames (the renderer's start-up) */
+      guint painted = 0;
+      gint64 settle = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+      g_signal_connect (gtk_widget_get_frame_clock (window), "after-paint", G_CALLBACK (count_frame), &painted);
+      while (painted < 2 && g_get_monotonic_time () < settle)
+        g_main_context_iteration (NULL, TRUE);
+      g_signal_handlers_disconnect_by_func (gtk_widget_get_frame_clock (window), count_frame, &painted);
+      settle = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
+      while (g_get_monotonic_time () < settle)
+        g_main_context_iteration (NULL, FALSE);
+    }
+  g_signal_connect (outpost_context_get_engine (context), "progress", G_CALLBACK (count_signal), &f->progress);
+  g_signal_connect (outpost_context_get_engine (context), "records-changed", G_CALLBACK (count_signal), &f->changed);
+  g_signal_connect (outpost_context_get_engine (context), "progress", G_CALLBACK (count_pulse), &f->pulses);
+  for (gint i = 0; i < 50; i++)
+    g_main_context_iteration (NULL, FALSE);
   options.kind = OUTPOST_SYNC_INCREMENTAL;
   options.max_connections = 4;
   options.batch_size = 100;
+  b->schedstat = open (stat, O_RDONLY | O_CLOEXEC);
   b->probing = TRUE;
   b->expected = g_get_monotonic_time () + 1000;
   g_array_set_size (b->lateness, 0);
   g_array_set_size (b->busy, 0);
+  g_array_set_size (b->waiting, 0);
+  g_array_set_size (b->blocked, 0);
   b->cpu_last = 0;
   g_timeout_add (1, probe_tick, b);
   if (g_getenv ("OUTPOST_BENCH_STALL_BT") != NULL)
     g_thread_unref (g_thread_new ("watchdog", watchdog, NULL));
-  g_timeout_add (400, refresh_list, b);
+  main_tid = (long) syscall (SYS_gettid);
+  if (g_getenv ("OUTPOST_BENCH_STALL_STATE") != NULL)
+    g_thread_unref (g_thread_new ("state-watch", state_watch, NULL));
+  cpu0 = thread_cpu_us ();
+  t0 = g_get_monotonic_time ();
+  frames_t0 = t0;
+  if (window != NULL)
+    g_signal_connect (gtk_widget_get_frame_clock (window), "after-paint", G_CALLBACK (count_frame), &f->frames);
   outpost_sync_engine_run_async (outpost_context_get_engine (context), &options, NULL, sync_done, b);
-  wait_until (probe_stopped, b, 600);
-  g_array_sort (b->lateness, cmp_double);
-  *n = b->lateness->len;
-  *max = *n > 0 ? g_array_index (b->lateness, gdouble, *n - 1) : 0;
-  *p99 = *n > 0 ? g_array_index (b->lateness, gdouble, (guint) (*n * 0.99)) : 0;
-  g_array_sort (b->busy, cmp_double);
-  *busy_max = *n > 0 ? g_array_index (b->busy, gdouble, *n - 1) : 0;
-  *busy_p99 = *n > 0 ? g_array_index (b->busy, gdouble, (guint) (*n * 0.99)) : 0;
+  /* a running loop owns the main context all along, so the engine's signals (sent with
+   * g_main_context_invoke_full from its thread) are always emitted here, never in its thread */
+  b->loop = g_main_loop_new (NULL, FALSE);
+  g_main_loop_run (b->loop);
+  g_clear_pointer (&b->loop, g_main_loop_unref);
+  f->main_cpu_ms = (thread_cpu_us () - cpu0) / 1000.0;
+  if (g_getenv ("OUTPOST_BENCH_FRAMES") != NULL)
+    for (guint i = 0; i < 600 && i * 1000.0 < (g_get_monotonic_time () - t0) / 1000.0; i++)
+      g_printerr ("# frames in second %u: %u\n", i, frames_per_s[i]);
+  f->wall_ms = (g_get_monotonic_time () - t0) / 1000.0;
+  f->n = b->lateness->len;
+  max_p99 (b->lateness, &f->late_max, &f->late_p99);
+  max_p99 (b->busy, &f->busy_max, &f->busy_p99);
+  max_p99 (b->waiting, &f->wait_max, &f->wait_p99);
+  max_p99 (b->blocked, &f->blocked_max, &f->blocked_p99);
+  if (b->schedstat >= 0)
+    close (b->schedstat);
+  if (window != NULL)
+    {
+      g_signal_handlers_disconnect_by_func (gtk_widget_get_frame_clock (window), count_frame, &f->frames);
+      g_signal_handlers_disconnect_by_func (outpost_context_get_engine (context), quiet_progress, &quiet);
+      g_clear_handle_id (&quiet.source, g_source_remove);
+      gtk_window_destroy (GTK_WINDOW (window));
+    }
+  g_signal_handlers_disconnect_by_func (outpost_context_get_engine (context), count_signal, &f->progress);
+  g_signal_handlers_disconnect_by_func (outpost_context_get_engine (context), count_signal, &f->changed);
+  g_signal_handlers_disconnect_by_func (outpost_context_get_engine (context), count_pulse, &f->pulses);
+  for (gint i = 0; i < 50; i++)
+    g_main_context_iteration (NULL, FALSE);
   outpost_context_shutdown (context);
   g_subprocess_send_signal (server, SIGTERM);
   g_subprocess_wait (server, NULL, NULL);
@@ -574,9 +813,11 @@ main (int argc, char **argv)
   g_autoptr(GSettings) settings = NULL;
   g_autofree char *rm = NULL;
   Bench b = { .shown_ms = -1, .lateness = g_array_new (FALSE, FALSE, sizeof (gdouble)),
-              .busy = g_array_new (FALSE, FALSE, sizeof (gdouble)) };
+              .busy = g_array_new (FALSE, FALSE, sizeof (gdouble)),
+              .waiting = g_array_new (FALSE, FALSE, sizeof (gdouble)),
+              .blocked = g_array_new (FALSE, FALSE, sizeof (gdouble)), .schedstat = -1 };
+  SyncFigures sf = { 0 };
   GtkWidget *sw;
-  gdouble max, p99, busy_max = -1, busy_p99 = -1;
   g_autoptr(GArray) shown_series = series_new (), search1 = series_new (), settled1 = series_new ();
   g_autoptr(GArray) search2 = series_new (), settled2 = series_new (), search3 = series_new ();
   g_autoptr(GArray) settled3 = series_new (), typing = series_new (), cpu1 = series_new ();
@@ -586,7 +827,7 @@ main (int argc, char **argv)
   const char *repeat_env = g_getenv ("OUTPOST_BENCH_REPEAT");
   guint repeats = repeat_env != NULL ? (guint) MAX (1, atoi (repeat_env)) : 5;
   g_autofree char *load = NULL;
-  guint pages_before, pages_after, n_probes;
+  guint pages_before, pages_after;
 
   g_file_get_contents ("/proc/loadavg", &load, NULL, NULL);
 
@@ -665,10 +906,8 @@ main (int argc, char **argv)
   pages_after = outpost_record_list_model_get_pages_fetched (b.model);
 
   /* 4. the main loop during a background sync */
-  max = p99 = -1;
-  n_probes = 0;
   if (phase ("sync"))
-    measure_sync (&b, server_dir, settings, &max, &p99, &n_probes, &busy_max, &busy_p99);
+    measure_sync (&b, server_dir, settings, &sf);
 
   g_print ("\n# medians of %u (min-max); load average %s", repeats, load);
   g_print ("| measure | result | target |\n|---|---|---|\n");
@@ -685,9 +924,16 @@ main (int argc, char **argv)
   g_print ("| pages fetched scrolling top→bottom→top (%u rows) | %u pages (%u checkpoints) | never the table |\n",
            g_list_model_get_n_items (G_LIST_MODEL (b.model)), pages_after - pages_before,
            outpost_record_list_model_get_n_checkpoints (b.model));
-  g_print ("| main loop blocked during a %dk background sync: max | %.1f ms | <= 50 ms |\n", N_SYNC / 1000, max);
-  g_print ("| main loop blocked during the sync: p99 (%u probes) | %.1f ms | |\n", n_probes, p99);
-  g_print ("| main thread's own CPU time between two probes: max, p99 | %.1f ms, %.1f ms | |\n", busy_max, busy_p99);
+  g_print ("| main loop blocked during a %dk background sync (%s): max | %.1f ms | <= 50 ms |\n", N_SYNC / 1000,
+           g_getenv ("OUTPOST_BENCH_SYNC_VIEW") != NULL ? g_getenv ("OUTPOST_BENCH_SYNC_VIEW") : "window",
+           sf.late_max);
+  g_print ("| main loop blocked during the sync: p99 (%u probes) | %.1f ms | |\n", sf.n, sf.late_p99);
+  g_print ("| main thread's own CPU time between two probes: max, p99 | %.1f ms, %.1f ms | |\n", sf.busy_max, sf.busy_p99);
+  g_print ("| main thread waiting for a CPU between two probes: max, p99 | %.1f ms, %.1f ms | |\n", sf.wait_max, sf.wait_p99);
+  g_print ("| main thread asleep (locks, I/O) beyond that: max, p99 | %.1f ms, %.1f ms | |\n", sf.blocked_max, sf.blocked_p99);
+  g_print ("| main thread CPU during the sync / its wall time | %.0f ms / %.0f ms | |\n", sf.main_cpu_ms, sf.wall_ms);
+  g_print ("| progress signals (of them without a total), records-changed signals, window frames during the sync | %u (%u), %u, %u | |\n",
+           sf.progress, sf.pulses, sf.changed, sf.frames);
   g_print ("# main thread CPU during the bench: %.0f ms\n", thread_cpu_us () / 1000.0);
 
   gtk_column_view_set_model (b.view, NULL);
