@@ -67,6 +67,10 @@ struct _OutpostStore {
   gboolean              busy_notified;
   guint                 broken_depth;  /* a write failed halfway at this tx depth (0 = none):
                                         * its changes must not commit (see outpost_store_tx_end) */
+  GHashTable           *prefix_cache;  /* "<entity>\x1f<prefix>" -> GPtrArray of its terms
+                                        * (outpost-store-query.c), valid while these two stay: */
+  gint64                prefix_data_version;
+  gint64                prefix_total_changes;
 };
 
 /* outpost-store.c */

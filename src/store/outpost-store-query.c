@@ -113,6 +113,46 @@ prefix_terms (OutpostStore *self, OutpostTable *t, const char *prefix)
   return g_steal_pointer (&terms);
 }
 
+/* Expansions are kept while the vocabulary cannot have changed: a search typed a letter at a
+ * time and every page of a search expand the same prefixes again, and each term found costs a
+ * seek in every segment of the index (25-150 us; "alpine harbor" needs 64 of them). A new term
+ * needs a write: by this connection (total_changes counts it, triggers included) or by another
+ * (data_version changes). A rollback only removes terms, and an OR with a term that has no rows
+ * left still finds the same rows. */
+#define PREFIX_CACHE_MAX 256
+
+static void
+prefix_cache_check (OutpostStore *self)
+{
+  sqlite3_stmt *stmt = outpost_store_prepare (self, "PRAGMA data_version", NULL);
+  gint64 version = -1, changes = sqlite3_total_changes64 (self->db);
+
+  if (stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW)
+    version = sqlite3_column_int64 (stmt, 0);
+  if (stmt != NULL)
+    sqlite3_reset (stmt);
+  if (version < 0 || version != self->prefix_data_version ||
+      changes != self->prefix_total_changes ||
+      g_hash_table_size (self->prefix_cache) >= PREFIX_CACHE_MAX)
+    g_hash_table_remove_all (self->prefix_cache);
+  self->prefix_data_version = version;
+  self->prefix_total_changes = changes;
+}
+
+/* prefix_terms() through the cache; the caller owns a reference. */
+static GPtrArray *
+prefix_terms_cached (OutpostStore *self, OutpostTable *t, const char *prefix)
+{
+  g_autofree char *key = g_strconcat (t->entity->logical_name, "\x1f", prefix, NULL);
+  GPtrArray *terms = g_hash_table_lookup (self->prefix_cache, key);
+
+  if (terms != NULL)
+    return g_ptr_array_ref (terms);
+  if ((terms = prefix_terms (self, t, prefix)) != NULL)
+    g_hash_table_insert (self->prefix_cache, g_steal_pointer (&key), g_ptr_array_ref (terms));
+  return terms;
+}
+
 /* Appends one required term: "t", "t"*, or ("t1" OR "t2") for an expanded prefix. */
 static void
 append_term (GString *q, Expansion *x, const char *term, gsize n, gboolean prefix)
@@ -125,7 +165,7 @@ append_term (GString *q, Expansion *x, const char *term, gsize n, gboolean prefi
   if (prefix && x->store != NULL && n > PREFIX_INDEXED && is_ascii (term, n))
     {
       folded = g_ascii_strdown (term, (gssize) n);
-      terms = prefix_terms (x->store, x->table, folded);
+      terms = prefix_terms_cached (x->store, x->table, folded);
     }
   if (terms != NULL && terms->len == 0)
     x->none = TRUE;
@@ -176,6 +216,8 @@ fts_match (OutpostStore *self, OutpostTable *t, const char *text)
   Expansion x = { self, t, FALSE };
   gboolean any = FALSE;
 
+  if (self != NULL)
+    prefix_cache_check (self);
   for (guint i = 0; words[i]; i++)
     {
       any |= *words[i] != '\0';

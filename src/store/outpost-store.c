@@ -30,6 +30,7 @@ outpost_store_finalize (GObject *object)
 
   g_clear_pointer (&self->stmts, g_hash_table_unref);  /* finalizes statements first */
   g_clear_pointer (&self->tables, g_hash_table_unref);
+  g_clear_pointer (&self->prefix_cache, g_hash_table_unref);
   if (self->db != NULL)
     sqlite3_close (self->db);
   g_clear_pointer (&self->profile, outpost_profile_unref);
@@ -50,6 +51,9 @@ outpost_store_init (OutpostStore *self)
                                        finalize_stmt);
   self->tables = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                         (GDestroyNotify) outpost_table_free);
+  self->prefix_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                              (GDestroyNotify) g_ptr_array_unref);
+  self->prefix_data_version = -1;
 }
 
 gint64

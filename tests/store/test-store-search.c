@@ -222,6 +222,57 @@ test_layout_migration (Fixture *f, gconstpointer data)
   g_assert_cmpuint (g_hash_table_size (ids), >, 0);
 }
 
+static void
+apply_name (OutpostStore *store, const char *id, const char *name)
+{
+  g_autofree char *json = g_strdup_printf ("{\"name\":\"%s\"}", name);
+  g_autoptr(JsonObject) v = obj (json);
+
+  g_assert_cmpint (outpost_store_apply_server_row (store, "account", id, v, "W/\"1\"", 1, NULL),
+                   ==, OUTPOST_APPLY_WRITTEN);
+}
+
+/* Prefixes are expanded into terms once and kept: a term written afterwards, by this store or
+ * by another connection to the file, is found all the same; one removed is not. */
+static void
+test_prefix_cache (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OutpostStore) other = NULL;
+  g_autoptr(GHashTable) ids = NULL;
+  g_autoptr(JsonObject) rename = obj ("{\"name\":\"Granite Works\"}");
+  g_autoptr(JsonObject) again = obj ("{\"name\":\"Alpinewood\"}");
+  g_autofree char *local = NULL;
+
+  apply_name (f->store, "00000000-0000-4000-8000-000000000001", "Alpine Harbor");
+  g_assert_cmpuint (g_hash_table_size ((ids = store_ids (f, "alpi harb"))), ==, 1);
+  g_clear_pointer (&ids, g_hash_table_unref);
+  g_assert_cmpuint (g_hash_table_size ((ids = store_ids (f, "alpini"))), ==, 0);
+  g_clear_pointer (&ids, g_hash_table_unref);
+  /* a new term under the same prefixes, written here: by the sync's path and the user's */
+  apply_name (f->store, "00000000-0000-4000-8000-000000000002", "Alpinist Harbour");
+  g_assert_cmpuint (g_hash_table_size ((ids = store_ids (f, "alpi harb"))), ==, 2);
+  g_clear_pointer (&ids, g_hash_table_unref);
+  local = outpost_store_create (f->store, "account", rename, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_hash_table_size ((ids = store_ids (f, "grani"))), ==, 1);
+  g_clear_pointer (&ids, g_hash_table_unref);
+  /* written by another connection */
+  other = outpost_store_open (f->path, f->profile, &error);
+  g_assert_no_error (error);
+  apply_name (other, "00000000-0000-4000-8000-000000000003", "Alpinia Harbinger");
+  g_assert_cmpuint (g_hash_table_size ((ids = store_ids (f, "alpi harb"))), ==, 3);
+  g_clear_pointer (&ids, g_hash_table_unref);
+  g_assert_cmpuint (g_hash_table_size ((ids = store_ids (f, "alpini"))), ==, 2);  /* alpinist, alpinia */
+  g_clear_pointer (&ids, g_hash_table_unref);
+  /* an update through a trigger changes the terms too */
+  g_assert_true (outpost_store_update (f->store, "account", local, again, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_hash_table_size ((ids = store_ids (f, "alpi"))), ==, 4);
+  g_clear_pointer (&ids, g_hash_table_unref);
+  g_assert_cmpuint (g_hash_table_size ((ids = store_ids (f, "grani"))), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -229,5 +280,6 @@ main (int argc, char **argv)
   TEST ("/store/search/same-results", test_same_results);
   TEST ("/store/search/punctuation", test_punctuation);
   TEST ("/store/search/layout-migration", test_layout_migration);
+  TEST ("/store/search/prefix-cache", test_prefix_cache);
   return g_test_run ();
 }
