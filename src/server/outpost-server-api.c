@@ -190,6 +190,21 @@ os_entity_delete (OsRequest *req, OsResponse *resp, const OsEntity *entity, cons
     resp->status = 204;
 }
 
+static gint64
+to_parties (OsServer *server, const char *email_id)
+{
+  sqlite3_stmt *stmt = NULL;
+  gint64 n = 0;
+
+  sqlite3_prepare_v2 (server->db, "SELECT count(*) FROM activityparty WHERE activityid = ? AND"
+                      " participationtypemask = 2", -1, &stmt, NULL);
+  sqlite3_bind_text (stmt, 1, email_id, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    n = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  return n;
+}
+
 void
 os_entity_send_email (OsRequest *req, OsResponse *resp, const char *id)
 {
@@ -206,6 +221,13 @@ os_entity_send_email (OsRequest *req, OsResponse *resp, const char *id)
   if (os_store_row_version (req->server, email, id) < 0)
     {
       os_response_error (resp, 404, "0x80040217", "email With Id = %s Does Not Exist", id);
+      return;
+    }
+  /* Dataverse sends to the email's To parties, not to the torecipients text */
+  if (to_parties (req->server, id) == 0)
+    {
+      os_response_error (resp, 400, "0x80040203", "The email must have at least one recipient before it can "
+                         "be sent. Add a To recipient (email_activity_parties with participationtypemask 2).");
       return;
     }
   json_object_set_int_member (fields, "statecode", 1);

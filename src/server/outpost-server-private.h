@@ -87,6 +87,7 @@ gboolean           os_attr_has_options       (const OsAttribute *attr);
 gboolean           os_attr_is_required       (const OsAttribute *attr);
 gboolean           os_lookup_has_target      (const OsAttribute *attr, const char *logical);
 gboolean           os_schema_create_tables   (sqlite3 *db, GError **error);
+gboolean           os_schema_seed_parties    (sqlite3 *db, GError **error);
 
 /* ---- server state ---------------------------------------------------------------------- */
 

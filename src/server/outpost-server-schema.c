@@ -220,6 +220,22 @@ static const OsAttribute email_attrs[] = {
   SYSTEM_ATTRS
 };
 
+/* An email's sender and recipients (Dataverse's activityparty, reached from an email through
+ * email_activity_parties): a party is a record (partyid) or only an address (addressused). */
+static const OsOption participation_type[] = { { 1, "Sender" }, { 2, "To Recipient" }, { 3, "CC Recipient" },
+                                               { 4, "BCC Recipient" }, { 0, NULL } };
+
+static const OsAttribute activityparty_attrs[] = {
+  { "activitypartyid", OS_TYPE_GUID, 0, "SystemRequired", NULL, NULL, 0 },
+  { "activityid", OS_TYPE_LOOKUP, 0, "None", "email", NULL, 0 },
+  { "partyid", OS_TYPE_LOOKUP, 0, "None", "contact,account,lead,systemuser", NULL, 0 },
+  { "addressused", OS_TYPE_STRING, 320, "None", NULL, NULL, 0 },
+  { "participationtypemask", OS_TYPE_PICKLIST, 0, "SystemRequired", NULL, participation_type, 0 },
+  { "createdon", OS_TYPE_DATETIME, 0, "None", NULL, NULL, RO },
+  { "versionnumber", OS_TYPE_BIGINT, 0, "None", NULL, NULL, RO },
+  { NULL, 0, 0, NULL, NULL, NULL, 0 }
+};
+
 static const OsAttribute annotation_attrs[] = {
   { "annotationid", OS_TYPE_GUID, 0, "SystemRequired", NULL, NULL, 0 },
   { "subject", OS_TYPE_STRING, 500, "None", NULL, NULL, 0 },
@@ -278,6 +294,8 @@ static const OsEntity entities[] = {
     webresource_attrs, NULL, NULL },
   { "systemuser", "systemusers", "systemuserid", "fullname", "e1803c0a-8091-45b6-9273-e4d5c6b7a298", TRUE,
     systemuser_attrs, NULL, NULL },
+  { "activityparty", "activityparties", "activitypartyid", "addressused", "f2914d1b-91a2-46c7-a384-f5e6d7c8b9a3",
+    FALSE, activityparty_attrs, NULL, NULL },
 };
 
 const OsEntity *
@@ -505,4 +523,17 @@ os_sql_exec (sqlite3 *db, const char *sql, GError **error)
       return FALSE;
     }
   return TRUE;
+}
+
+/* Seeded emails are mail an org already has: each gets a To party with its torecipients as
+ * the address used (a real org's emails always have their parties). The party's id is derived
+ * from the email's, so seeds stay deterministic. */
+gboolean
+os_schema_seed_parties (sqlite3 *db, GError **error)
+{
+  return os_sql_exec (db, "INSERT OR IGNORE INTO activityparty (activitypartyid, activityid, activityid_t,"
+                      " addressused, participationtypemask, versionnumber)"
+                      " SELECT 'a0a0a0a0' || substr(activityid, 9), activityid, 'email', torecipients, 2,"
+                      " versionnumber FROM email WHERE coalesce(torecipients, '') <> '' AND NOT EXISTS"
+                      " (SELECT 1 FROM activityparty p WHERE p.activityid = email.activityid)", error);
 }

@@ -633,6 +633,7 @@ os_seed (OsServer *server, const char *spec, GError **error)
     ok = os_sql_exec (server->db, "UPDATE account SET primarycontactid_t = 'contact', primarycontactid = "
                       "(SELECT contactid FROM contact WHERE parentcustomerid = account.accountid ORDER BY fullname LIMIT 1) "
                       "WHERE EXISTS (SELECT 1 FROM contact WHERE parentcustomerid = account.accountid)", error);
+  ok = ok && os_schema_seed_parties (server->db, error);
   os_sql_exec (server->db, ok ? "COMMIT" : "ROLLBACK", NULL);
 done:
   for (guint i = 0; i < G_N_ELEMENTS (s.ids); i++)

@@ -28,22 +28,61 @@ change_free (Change *c)
   g_free (c);
 }
 
+/* The write path's statements are prepared once and kept (as a real server caches its query
+ * plans): a $batch of a thousand updates no longer parses the same SQL a thousand times. The
+ * server is single-threaded with one database connection. The cache is bounded (the UPDATE
+ * text depends on which columns change). */
+#define MAX_CACHED_STATEMENTS 256
+
+static void
+finalize_statement (gpointer stmt)
+{
+  sqlite3_finalize (stmt);
+}
+
+static sqlite3_stmt *
+cached_statement (OsServer *server, const char *sql)
+{
+  static GHashTable *cache;
+  sqlite3_stmt *stmt;
+
+  if (cache == NULL)
+    cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, finalize_statement);
+  stmt = g_hash_table_lookup (cache, sql);
+  if (stmt != NULL && sqlite3_db_handle (stmt) == server->db)
+    return stmt;
+  if (g_hash_table_size (cache) >= MAX_CACHED_STATEMENTS)
+    g_hash_table_remove_all (cache);
+  if (sqlite3_prepare_v3 (server->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
+    return NULL;
+  g_hash_table_replace (cache, g_strdup (sql), stmt);
+  return stmt;
+}
+
+static void
+statement_done (sqlite3_stmt *stmt)
+{
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+}
+
 gint64
 os_store_row_version (OsServer *server, const OsEntity *entity, const char *id)
 {
   g_autoptr(GString) sql = g_string_new ("SELECT versionnumber FROM ");
-  sqlite3_stmt *stmt = NULL;
+  sqlite3_stmt *stmt;
   gint64 version = -1;
 
   os_sql_ident (sql, entity->logical_name);
   g_string_append (sql, " WHERE ");
   os_sql_ident (sql, entity->primary_id);
   g_string_append (sql, " = ?");
-  sqlite3_prepare_v2 (server->db, sql->str, -1, &stmt, NULL);
+  if ((stmt = cached_statement (server, sql->str)) == NULL)
+    return -1;
   sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
   if (sqlite3_step (stmt) == SQLITE_ROW)
     version = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
+  statement_done (stmt);
   return version;
 }
 
@@ -324,6 +363,8 @@ collect_changes (OsServer *server, const OsEntity *entity, const char *id, JsonO
       const OsAttribute *attr;
       Change *c;
 
+      if (strcmp (key, "email_activity_parties") == 0 && strcmp (entity->logical_name, "email") == 0)
+        continue;  /* the deep insert of the parties: store_parties */
       if (g_str_has_suffix (key, "@odata.bind"))
         {
           if (!parse_bind (server, entity, key, node, changes, resp))
@@ -471,10 +512,10 @@ run_write (OsServer *server, const OsEntity *entity, const char *id, GPtrArray *
            OsResponse *resp)
 {
   g_autofree char *sql = write_sql (entity, changes, create);
-  sqlite3_stmt *stmt = NULL;
+  sqlite3_stmt *stmt = cached_statement (server, sql);
   int n = 1, rc;
 
-  if (sqlite3_prepare_v2 (server->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+  if (stmt == NULL)
     {
       os_response_error (resp, 500, "0x80040216", "An unexpected error occurred: %s", sqlite3_errmsg (server->db));
       return FALSE;
@@ -495,7 +536,7 @@ run_write (OsServer *server, const OsEntity *entity, const char *id, GPtrArray *
     }
   sqlite3_bind_text (stmt, n, id, -1, SQLITE_TRANSIENT);
   rc = sqlite3_step (stmt);
-  sqlite3_finalize (stmt);
+  statement_done (stmt);
   if (rc == SQLITE_CONSTRAINT)
     {
       os_response_error (resp, 412, "0x80040237", "A record with matching key values already exists.");
@@ -545,11 +586,111 @@ forget_tombstone (OsServer *server, const OsEntity *entity, const char *id)
   sqlite3_finalize (stmt);
 }
 
-gboolean
-os_store_apply (OsServer *server, const OsEntity *entity, const char *id, JsonObject *fields,
-                const char *user_id, gboolean create, OsResponse *resp)
+static gboolean
+exec_bound (OsServer *server, const char *sql, const char *id)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  sqlite3_prepare_v2 (server->db, sql, -1, &stmt, NULL);
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
+  rc = sqlite3_step (stmt);
+  sqlite3_finalize (stmt);
+  return rc == SQLITE_DONE;
+}
+
+/* Like Dataverse: a party bound to a record uses that record's address; torecipients is the
+ * To parties' addresses joined by ';'. */
+static void
+resolve_parties (OsServer *server, const char *email_id)
+{
+  exec_bound (server, "UPDATE activityparty SET addressused = CASE partyid_t"
+              " WHEN 'contact' THEN (SELECT emailaddress1 FROM contact WHERE contactid = partyid)"
+              " WHEN 'account' THEN (SELECT emailaddress1 FROM account WHERE accountid = partyid)"
+              " WHEN 'lead' THEN (SELECT emailaddress1 FROM lead WHERE leadid = partyid)"
+              " WHEN 'systemuser' THEN (SELECT internalemailaddress FROM systemuser WHERE systemuserid = partyid)"
+              " END WHERE activityid = ?1 AND partyid IS NOT NULL AND coalesce(addressused, '') = ''", email_id);
+  exec_bound (server, "UPDATE email SET torecipients = (SELECT group_concat(addressused, ';') FROM"
+              " (SELECT addressused FROM activityparty WHERE activityid = ?1 AND participationtypemask = 2"
+              " AND coalesce(addressused, '') <> '' ORDER BY rowid)) WHERE activityid = ?1", email_id);
+}
+
+static gboolean
+party_error (OsResponse *resp, const char *detail)
+{
+  os_response_error (resp, 400, "0x80048d19", "Error identified in Payload provided by the user for Entity "
+                     ":'activityparties' ---->  InnerException : Microsoft.OData.ODataException: %s", detail);
+  return FALSE;
+}
+
+/* One party of the deep insert: a record (partyid_<target>@odata.bind) or an address. */
+static gboolean
+store_party (OsServer *server, const char *email_id, JsonNode *node, const char *user_id, OsResponse *resp)
+{
+  const OsEntity *party = os_schema_by_logical ("activityparty");
+  g_autoptr(JsonObject) fields = json_object_new ();
+  g_autofree char *id = os_new_guid ();
+  g_autofree char *bind = g_strdup_printf ("/emails(%s)", email_id);
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *member;
+  gboolean has_party = FALSE;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    return party_error (resp, "Each item of 'email_activity_parties' must be an activityparty object.");
+  json_object_iter_init (&iter, json_node_get_object (node));
+  while (json_object_iter_next (&iter, &name, &member))
+    {
+      if (strcmp (name, "activityid@odata.bind") == 0 || strcmp (name, "activitypartyid") == 0)
+        continue;   /* the party belongs to this email */
+      has_party |= g_str_has_prefix (name, "partyid") ||
+                   (strcmp (name, "addressused") == 0 && JSON_NODE_HOLDS_VALUE (member));
+      json_object_set_member (fields, name, json_node_copy (member));
+    }
+  if (!has_party)
+    return party_error (resp, "An activity party needs a partyid or an addressused.");
+  json_object_set_string_member (fields, "activityid@odata.bind", bind);
+  return os_store_apply (server, party, id, fields, user_id, TRUE, resp);
+}
+
+/* The email's parties: the deep insert on create, or a replacement on update (as Dataverse
+ * does for an activity's party list). Without a Sender the calling user is the sender. */
+static gboolean
+store_parties (OsServer *server, const char *email_id, JsonNode *node, const char *user_id, OsResponse *resp)
+{
+  JsonArray *parties;
+  gboolean sender = FALSE;
+
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    return party_error (resp, "The value of 'email_activity_parties' must be a collection.");
+  parties = json_node_get_array (node);
+  exec_bound (server, "DELETE FROM activityparty WHERE activityid = ?1", email_id);
+  for (guint i = 0; i < json_array_get_length (parties); i++)
+    {
+      JsonNode *item = json_array_get_element (parties, i);
+      if (!store_party (server, email_id, item, user_id, resp))
+        return FALSE;
+      sender |= json_object_get_int_member_with_default (json_node_get_object (item), "participationtypemask", 0) == 1;
+    }
+  if (!sender && os_store_row_version (server, os_schema_by_logical ("systemuser"), user_id) >= 0)
+    {
+      g_autofree char *me = g_strdup_printf ("{\"participationtypemask\":1,\"partyid_systemuser@odata.bind\":"
+                                             "\"/systemusers(%s)\"}", user_id);
+      g_autoptr(JsonNode) self = json_from_string (me, NULL);
+      if (self != NULL && !store_party (server, email_id, self, user_id, resp))
+        return FALSE;
+    }
+  resolve_parties (server, email_id);
+  return TRUE;
+}
+
+static gboolean
+apply_once (OsServer *server, const OsEntity *entity, const char *id, JsonObject *fields,
+            const char *user_id, gboolean create, OsResponse *resp)
 {
   g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func ((GDestroyNotify) change_free);
+  JsonNode *parties = strcmp (entity->logical_name, "email") == 0
+                      ? json_object_get_member (fields, "email_activity_parties") : NULL;
 
   if (!collect_changes (server, entity, id, fields, changes, resp))
     return FALSE;
@@ -561,7 +702,25 @@ os_store_apply (OsServer *server, const OsEntity *entity, const char *id, JsonOb
   update_computed (server, entity, id);
   if (create)
     forget_tombstone (server, entity, id);
-  return TRUE;
+  return parties == NULL || store_parties (server, id, parties, user_id, resp);
+}
+
+/* An email with parties is all or nothing, also outside a $batch change set (an email whose
+ * party fails is not kept). */
+gboolean
+os_store_apply (OsServer *server, const OsEntity *entity, const char *id, JsonObject *fields,
+                const char *user_id, gboolean create, OsResponse *resp)
+{
+  gboolean ok;
+
+  if (strcmp (entity->logical_name, "email") != 0 || !json_object_has_member (fields, "email_activity_parties"))
+    return apply_once (server, entity, id, fields, user_id, create, resp);
+  os_sql_exec (server->db, "SAVEPOINT os_apply", NULL);
+  ok = apply_once (server, entity, id, fields, user_id, create, resp);
+  if (!ok)
+    os_sql_exec (server->db, "ROLLBACK TO os_apply", NULL);
+  os_sql_exec (server->db, "RELEASE os_apply", NULL);
+  return ok;
 }
 
 gboolean

@@ -163,6 +163,10 @@ make_auth (OutpostAccount *self, GSettings *settings, const char *password)
         outpost_auth_basic_set_password (auth, password);
       return auth;
     case OUTPOST_AUTH_KIND_DEVICE_CODE:
+      /* the provider that signed in (the sign-in flow made it for this account object) keeps
+       * its fresh access token for the first sync */
+      if (self->auth != NULL && OUTPOST_IS_DEVICE_CODE (self->auth))
+        return g_object_ref (self->auth);
       return device_code_auth (self, settings);
     case OUTPOST_AUTH_KIND_NONE:
     default:

@@ -64,7 +64,9 @@ OutpostAuthProvider *outpost_account_create_auth (OutpostAccount *self,
                                               const char     *password);
 /* The provider create_auth made last (the one the account's sync engine uses), or NULL. For a
  * basic account the window gives it the password asked for at a sync
- * (outpost_auth_basic_set_password) and forgets it afterwards. */
+ * (outpost_auth_basic_set_password) and forgets it afterwards. A device code account gets
+ * the same provider from every create_auth of this account object (the one that signed in
+ * keeps its tokens for the first sync; the window signs in on it again at a sync). */
 OutpostAuthProvider *outpost_account_get_auth (OutpostAccount *self);
 /* Whether a sync must ask for the password: a basic account whose password is not saved, or
  * any basic account when the "sync-login" setting is on (@settings may be NULL: not on). */

@@ -28,13 +28,52 @@ navigation_for (OutpostEntity *entity, OutpostField *field, const char *target)
   return g_strdup_printf ("%s_%s", field->name, target);
 }
 
+/* An email's parties (outpost-sync-upload-email.h) as the deep insert Dataverse wants:
+ * activityparty rows with "partyid_<target>@odata.bind" or "addressused". */
+static JsonArray *
+parties_body (OutpostDataverseConnector *self, JsonArray *parties)
+{
+  JsonArray *out = json_array_new ();
+
+  for (guint i = 0; i < json_array_get_length (parties); i++)
+    {
+      JsonObject *party = outpost_dv_array_object (parties, i);
+      const char *partyid = party ? outpost_dv_get_string (party, "partyid") : NULL;
+      const char *target = party ? outpost_dv_get_string (party, "partyid@target") : NULL;
+      const char *address = party ? outpost_dv_get_string (party, "addressused") : NULL;
+      const char *set = target ? g_hash_table_lookup (self->entity_sets, target) : NULL;
+      JsonObject *row;
+
+      if (party == NULL || (address == NULL && (partyid == NULL || set == NULL)))
+        continue;
+      row = json_object_new ();
+      json_object_set_int_member (row, "participationtypemask",
+                                  json_object_get_int_member_with_default (party, "participationtypemask", 2));
+      if (partyid != NULL && set != NULL)
+        {
+          g_autofree char *bind = g_strdup_printf ("partyid_%s@odata.bind", target);
+          g_autofree char *ref = g_strdup_printf ("/%s(%s)", set, partyid);
+          json_object_set_string_member (row, bind, ref);
+        }
+      else
+        json_object_set_string_member (row, "addressused", address);
+      json_array_add_object_element (out, row);
+    }
+  return out;
+}
+
 JsonObject *
 outpost_dv_body_for_fields (OutpostDataverseConnector *self, OutpostEntity *entity,
                             JsonObject *fields)
 {
   JsonObject *body = json_object_new ();
   g_autoptr(GList) names = json_object_get_members (fields);
+  JsonArray *parties = g_str_equal (entity->logical_name, "email")
+                       ? outpost_dv_get_array (fields, "email_activity_parties") : NULL;
 
+  /* Dataverse sends an email to its parties and computes torecipients from them */
+  if (parties != NULL)
+    json_object_set_array_member (body, "email_activity_parties", parties_body (self, parties));
   for (GList *l = names; l; l = l->next)
     {
       const char *name = l->data;
@@ -43,7 +82,7 @@ outpost_dv_body_for_fields (OutpostDataverseConnector *self, OutpostEntity *enti
       g_autofree char *target_key = NULL, *nav = NULL, *bind = NULL;
       const char *target, *set;
 
-      if (field == NULL || field->read_only)
+      if (field == NULL || field->read_only || (parties != NULL && g_str_equal (name, "torecipients")))
         continue;
       if (field->type != OUTPOST_FIELD_LOOKUP)
         {

@@ -28,6 +28,7 @@
 
 #include "outpost-store-email.h"
 #include "outpost-sync-private.h"
+#include "outpost-sync-upload-email.h"
 
 #define MAX_PASSES 3
 
@@ -39,6 +40,7 @@ typedef struct {
   OutpostJournalEntry *claimed;    /* the entry as claimed right before sending */
   OutpostUploadOp      op;
   char                *etag;
+  JsonObject          *fields;     /* the sent fields when they differ from the entry's (email) */
   gboolean             conflict;   /* 412 on update: merge after the batch */
   gboolean             skip;       /* waits for the user (unresolved conflict) */
 } Item;
@@ -47,6 +49,7 @@ static void
 item_free (Item *item)
 {
   g_free (item->etag);
+  g_clear_pointer (&item->fields, json_object_unref);
   g_clear_pointer (&item->claimed, outpost_journal_entry_free);
   g_free (item);
 }
@@ -169,6 +172,42 @@ item_for (OutpostSyncJob *job, OutpostJournalEntry *e, GError **error)
 
 /* ---- one batch ------------------------------------------------------------------------------- */
 
+/* An email's create (or a change of its To) carries its To parties (see
+ * outpost-sync-upload-email.h), built from the To text and the record it regards. */
+static void
+add_email_parties (OutpostSyncJob *job, Item *item)
+{
+  JsonObject *fields = item->op.fields;
+  g_autoptr(OutpostRecord) email = NULL;
+  const char *to, *regarding, *target;
+  gboolean create = item->op.kind == OUTPOST_UPLOAD_CREATE || item->op.kind == OUTPOST_UPLOAD_CREATE_ONCE;
+
+  if (fields == NULL || !g_str_equal (item->entry->entity, "email") ||
+      !(create || (item->op.kind == OUTPOST_UPLOAD_UPDATE && json_object_has_member (fields, "torecipients"))))
+    return;
+  if ((email = outpost_store_get (job->store, "email", item->entry->record_id, NULL)) == NULL)
+    return;   /* gone meanwhile: the server refuses or deletes it anyway */
+  to = outpost_record_get_string (email, "torecipients");
+  regarding = outpost_record_get_string (email, "regardingobjectid");
+  target = outpost_record_get_string (email, "regardingobjectid@target");
+  if (json_object_has_member (fields, "torecipients"))
+    to = json_object_get_string_member_with_default (fields, "torecipients", NULL);
+  g_clear_pointer (&item->fields, json_object_unref);
+  item->fields = json_object_new ();
+  {
+    JsonObjectIter iter;
+    const char *name;
+    JsonNode *member;
+
+    json_object_iter_init (&iter, fields);
+    while (json_object_iter_next (&iter, &name, &member))
+      json_object_set_member (item->fields, name, json_node_copy (member));
+  }
+  json_object_set_array_member (item->fields, OUTPOST_EMAIL_PARTIES_MEMBER,
+                                outpost_email_to_parties (job->store, to, target, regarding));
+  item->op.fields = item->fields;
+}
+
 /* Claims the items' entries (IN_FLIGHT) and sends their fields as they are now: a save that
  * coalesced into an entry since the journal was read goes up in this batch instead of being
  * lost, and an entry the user discarded meanwhile is dropped from the batch. */
@@ -195,6 +234,7 @@ claim_entries (OutpostSyncJob *job, GPtrArray *items, GError **error)
         }
       item->claimed = fresh;
       item->op.fields = fresh->fields;
+      add_email_parties (job, item);
     }
   return outpost_store_commit (job->store, error) || (outpost_store_rollback (job->store), FALSE);
 }

@@ -26,6 +26,8 @@ struct _OutpostApplication
 
 G_DEFINE_FINAL_TYPE (OutpostApplication, outpost_application, ADW_TYPE_APPLICATION)
 
+/* The window the user works in (the most recently focused: each added account has its own
+ * window). */
 static OutpostWindow *
 main_window (OutpostApplication *self)
 {
@@ -35,6 +37,30 @@ main_window (OutpostApplication *self)
     if (OUTPOST_IS_WINDOW (l->data))
       return l->data;
   return NULL;
+}
+
+static OutpostWindow *
+page_window (GtkWidget *page)
+{
+  GtkRoot *root = gtk_widget_get_root (page);
+
+  return OUTPOST_IS_WINDOW (root) ? OUTPOST_WINDOW (root) : NULL;
+}
+
+static GWeakRef *
+weak_ref_new (gpointer object)
+{
+  GWeakRef *ref = g_new0 (GWeakRef, 1);
+
+  g_weak_ref_init (ref, object);
+  return ref;
+}
+
+static void
+weak_ref_free (GWeakRef *ref)
+{
+  g_weak_ref_clear (ref);
+  g_free (ref);
 }
 
 /* ---- accounts ----------------------------------------------------------------------------- */
@@ -49,19 +75,20 @@ typedef struct {
   OutpostApplication *app;
   OutpostAccount     *account;
   OpenFlags           flags;
+  GWeakRef            window;     /* the window to open it in */
 } OpenRequest;
 
 static void
 open_request_free (OpenRequest *req)
 {
   g_object_unref (req->account);
+  g_weak_ref_clear (&req->window);
   g_free (req);
 }
 
 static void
-open_failed (OutpostApplication *self, OpenRequest *req, GError *error)
+open_failed (OutpostApplication *self, OpenRequest *req, OutpostWindow *window, GError *error)
 {
-  OutpostWindow *window = main_window (self);
   g_autofree char *msg = (req->flags & OPEN_DEMO)
                          ? g_strdup_printf (_("The demo could not start: %s"), error->message)
                          : g_strdup (error->message);
@@ -79,7 +106,7 @@ account_opened (GObject *source, GAsyncResult *result, gpointer user_data)
   OutpostApplication *self = req->app;
   g_autoptr(GError) error = NULL;
   g_autoptr(OutpostContext) context = outpost_context_new_finish (result, &error);
-  OutpostWindow *window = main_window (self);
+  g_autoptr(OutpostWindow) window = g_weak_ref_get (&req->window);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
@@ -90,7 +117,7 @@ account_opened (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   g_clear_object (&self->opening);
   if (context == NULL)
-    open_failed (self, req, error);
+    open_failed (self, req, window, error);
   else if (window != NULL)
     {
       /* The window owns the context: closing it or signing out releases the store. */
@@ -110,9 +137,8 @@ account_opened (GObject *source, GAsyncResult *result, gpointer user_data)
  * ~1 s at 1M rows): the window shows that it is opening meanwhile, and gets the context, or
  * the welcome page with the error, when the open is done. */
 static void
-open_account (OutpostApplication *self, OutpostAccount *account, OpenFlags flags)
+open_account (OutpostApplication *self, OutpostWindow *window, OutpostAccount *account, OpenFlags flags)
 {
-  OutpostWindow *window = main_window (self);
   OpenRequest *req = g_new0 (OpenRequest, 1);
 
   if (self->opening != NULL)
@@ -122,6 +148,9 @@ open_account (OutpostApplication *self, OutpostAccount *account, OpenFlags flags
   req->app = self;
   req->account = g_object_ref (account);
   req->flags = flags;
+  if (window == NULL)
+    window = main_window (self);
+  g_weak_ref_init (&req->window, window);
   if (window != NULL)
     outpost_window_show_busy (window, _("Opening Your Records"),
                               _("Reading the data stored on this computer."));
@@ -151,13 +180,11 @@ default_account (OutpostApplication *self)
 
 /* ---- demo --------------------------------------------------------------------------------- */
 
-static void start_demo (OutpostApplication *self, gboolean first_sync);
-
 static void
 demo_started (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   OutpostApplication *self = user_data;
-  OutpostWindow *window = main_window (self);
+  g_autoptr(OutpostWindow) window = g_weak_ref_get (g_object_get_data (source, "window"));
   g_autoptr(GError) error = NULL;
   g_autoptr(OutpostAccount) account = NULL;
   gboolean first_sync = GPOINTER_TO_INT (g_object_get_data (source, "first-sync"));
@@ -173,15 +200,16 @@ demo_started (GObject *source, GAsyncResult *result, gpointer user_data)
       g_application_release (G_APPLICATION (self));
       return;
     }
-  open_account (self, account, OPEN_DEMO | (first_sync ? OPEN_FIRST_SYNC : 0));
+  open_account (self, window, account, OPEN_DEMO | (first_sync ? OPEN_FIRST_SYNC : 0));
   g_application_release (G_APPLICATION (self));
 }
 
+/* @window: where the demo account opens (NULL = the main window). */
 static void
-start_demo (OutpostApplication *self, gboolean first_sync)
+start_demo (OutpostApplication *self, OutpostWindow *window, gboolean first_sync)
 {
-  OutpostWindow *window = main_window (self);
-
+  if (window == NULL)
+    window = main_window (self);
   if (self->demo_server != NULL)
     return;
   if (window != NULL)
@@ -189,33 +217,46 @@ start_demo (OutpostApplication *self, gboolean first_sync)
                               _("A local server with sample data is starting on this computer."));
   self->demo_server = outpost_demo_server_new ();
   g_object_set_data (G_OBJECT (self->demo_server), "first-sync", GINT_TO_POINTER (first_sync));
+  g_object_set_data_full (G_OBJECT (self->demo_server), "window", weak_ref_new (window),
+                          (GDestroyNotify) weak_ref_free);
   g_application_hold (G_APPLICATION (self));
   outpost_demo_server_start_async (self->demo_server, NULL, demo_started, self);
 }
 
 static void
-welcome_demo (OutpostApplication *self)
+welcome_demo (GtkWidget *page, OutpostApplication *self)
 {
-  start_demo (self, TRUE);
+  start_demo (self, page_window (page), TRUE);
 }
 
-/* The welcome page signed in and saved the account: open it and download everything, in the
- * foreground (there is nothing to work on before). */
+/* The welcome page signed in and saved the account: open it (in the page's window: an added
+ * account has its own) and download everything, in the foreground (there is nothing to work
+ * on before). */
 static void
-welcome_signed_in (OutpostApplication *self, OutpostAccount *account, const char *password)
+welcome_signed_in (GtkWidget *page, OutpostAccount *account, const char *password,
+                   OutpostApplication *self)
 {
   g_clear_pointer (&self->password, g_free);
   self->password = g_strdup (password);
-  open_account (self, account, OPEN_FIRST_SYNC);
+  open_account (self, page_window (page), account, OPEN_FIRST_SYNC);
 }
 
 /* ---- actions ------------------------------------------------------------------------------ */
+
+/* The window focused last, else the first. */
+static OutpostWindow *
+active_window (OutpostApplication *self)
+{
+  GtkWindow *active = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  return OUTPOST_IS_WINDOW (active) ? OUTPOST_WINDOW (active) : main_window (self);
+}
 
 static void
 sync_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   OutpostApplication *self = user_data;
-  OutpostWindow *window = main_window (self);
+  OutpostWindow *window = active_window (self);
 
   if (self->opening != NULL)
     self->sync_after_open = TRUE;   /* asked for while the store opens: run it once it is open */
@@ -229,7 +270,7 @@ preferences_action (GSimpleAction *action, GVariant *parameter, gpointer user_da
   OutpostApplication *self = user_data;
   GtkWindow *window = outpost_preferences_window_new (self->settings);
 
-  gtk_window_set_transient_for (window, GTK_WINDOW (main_window (self)));
+  gtk_window_set_transient_for (window, GTK_WINDOW (active_window (self)));
   gtk_window_present (window);
 }
 
@@ -259,8 +300,27 @@ quit_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
   g_application_quit (G_APPLICATION (user_data));
 }
 
+static OutpostWindow *create_window (OutpostApplication *self);
+static void connect_welcome (OutpostApplication *self, OutpostWindow *window);
+
+/* Another account, in a window of its own next to the current one (each window has its
+ * account's store and sync); the new window starts at the sign-in form. */
+static void
+add_account_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  OutpostApplication *self = user_data;
+  OutpostWindow *window = create_window (self);
+  GtkWidget *page = g_object_get_data (G_OBJECT (window), "welcome-page");
+
+  connect_welcome (self, window);
+  if (page != NULL)
+    outpost_welcome_page_show_sign_in (OUTPOST_WELCOME_PAGE (page));
+  gtk_window_present (GTK_WINDOW (window));
+}
+
 static const GActionEntry app_actions[] = {
   { "sync", sync_action },
+  { "add-account", add_account_action },
   { "preferences", preferences_action },
   { "about", about_action },
   { "quit", quit_action },
@@ -301,8 +361,8 @@ connect_welcome (OutpostApplication *self, OutpostWindow *window)
   if (page == NULL)
     return;
   outpost_welcome_page_set_settings (OUTPOST_WELCOME_PAGE (page), self->settings);
-  g_signal_connect_swapped (page, "demo", G_CALLBACK (welcome_demo), self);
-  g_signal_connect_swapped (page, "signed-in", G_CALLBACK (welcome_signed_in), self);
+  g_signal_connect (page, "demo", G_CALLBACK (welcome_demo), self);
+  g_signal_connect (page, "signed-in", G_CALLBACK (welcome_signed_in), self);
 }
 
 static void
@@ -321,11 +381,11 @@ outpost_application_activate (GApplication *app)
   connect_welcome (self, window);
   account = self->demo_requested ? NULL : default_account (self);
   if (self->demo_requested)
-    start_demo (self, TRUE);
+    start_demo (self, window, TRUE);
   else if (account != NULL && g_strcmp0 (outpost_account_get_name (account), OUTPOST_DEMO_ACCOUNT) == 0)
-    start_demo (self, FALSE);   /* the demo account needs its server again */
+    start_demo (self, window, FALSE);   /* the demo account needs its server again */
   else if (account != NULL)
-    open_account (self, account, 0);
+    open_account (self, window, account, 0);
   /* presented once it shows the busy page: mapped, the stack would cross-fade from welcome */
   gtk_window_present (GTK_WINDOW (window));
 }

@@ -6,6 +6,7 @@
 #include "outpost-email-compose.h"
 #include "outpost-related-jobs.h"
 #include "outpost-store-jobs.h"
+#include "outpost-sync-upload-email.h"
 #include "outpost-ui-format.h"
 
 /* Quiet autosave: a few seconds after typing stops, so even a crash or a quit keeps the text. */
@@ -105,12 +106,14 @@ collect_values (OutpostEmailCompose *self)
 {
   JsonObject *values = json_object_new ();
   g_autofree char *body = body_text (self);
+  /* Dataverse's description is HTML: the typed text goes escaped, in paragraphs and <br> */
+  g_autofree char *html = outpost_email_text_to_html (body);
   const char *subject = entry_text (self->subject_entry);
 
   /* the server requires a subject on every activity: a draft without one keeps a placeholder
    * the user sees (and can change) instead of failing at the next sync */
   set_or_null (values, "subject", *subject != '\0' ? subject : _("(No subject)"));
-  set_or_null (values, "description", body);
+  set_or_null (values, "description", html);
   set_or_null (values, "torecipients", entry_text (self->to_entry));
   json_object_set_boolean_member (values, "directioncode", TRUE);   /* outgoing */
   if (self->regarding_id != NULL)
@@ -315,11 +318,12 @@ static void
 fill_from_email (OutpostEmailCompose *self, OutpostRecord *email)
 {
   const char *regarding = outpost_record_get_string (email, "regardingobjectid");
+  /* the stored body is HTML (ours or the server's): its text, never rendered */
+  g_autofree char *body = outpost_email_html_to_text (outpost_record_get_string (email, "description"));
 
   gtk_editable_set_text (GTK_EDITABLE (self->to_entry), outpost_record_get_string (email, "torecipients") ?: "");
   gtk_editable_set_text (GTK_EDITABLE (self->subject_entry), outpost_record_get_string (email, "subject") ?: "");
-  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->body_view),
-                            outpost_record_get_string (email, "description") ?: "", -1);
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->body_view), body, -1);
   if (regarding != NULL)
     set_regarding (self, outpost_record_get_string (email, "regardingobjectid@target") ?: "contact", regarding,
                    outpost_record_get_string (email, "regardingobjectid@display"));

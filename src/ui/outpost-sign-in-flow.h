@@ -1,10 +1,11 @@
 /* outpost-sign-in-flow.h: signing in to an organization from the window, without a blocking
  * call on the main thread. Microsoft account: finds the organization's sign-in service (its
  * 401 challenge), runs the device code flow on a worker thread ("user-code" tells what to show)
- * and keeps the refresh token in the Secret Service only. User name and password: saves the
- * password in the Secret Service when it is to be remembered, otherwise it stays in memory for
- * this session and each later synchronization asks for it (sync-login). The account file is
- * written only once the sign-in succeeded. */
+ * and keeps the refresh token in the Secret Service only. User name and password: tried on the
+ * server first (an authenticated WhoAmI, outpost_auth_check_basic), so a wrong password is
+ * said on the sign-in page; then saved in the Secret Service when it is to be remembered,
+ * otherwise it is handed on for the first synchronization only and each later one asks for it
+ * (sync-login is turned on). The account file is written only once the sign-in succeeded. */
 #pragma once
 
 #include <gio/gio.h>

@@ -167,6 +167,13 @@ outpost_welcome_page_set_error (OutpostWelcomePage *self, const char *message)
 }
 
 void
+outpost_welcome_page_show_sign_in (OutpostWelcomePage *self)
+{
+  g_return_if_fail (OUTPOST_IS_WELCOME_PAGE (self));
+  show_sign_in (self);
+}
+
+void
 outpost_welcome_page_reset (OutpostWelcomePage *self)
 {
   if (self->flow != NULL)

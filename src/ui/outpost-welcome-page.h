@@ -20,5 +20,7 @@ void outpost_welcome_page_set_settings (OutpostWelcomePage *self,
 void outpost_welcome_page_set_error (OutpostWelcomePage *self,
                                      const char         *message);
 void outpost_welcome_page_reset     (OutpostWelcomePage *self);
+/* Goes straight to the sign-in form (adding another account). */
+void outpost_welcome_page_show_sign_in (OutpostWelcomePage *self);
 
 G_END_DECLS

@@ -10,11 +10,14 @@
 #include "outpost-password-prompt.h"
 #include "outpost-secrets.h"
 #include "outpost-setup-window.h"
+#include "outpost-sign-in-prompt.h"
 #include "outpost-window-private.h"
 
 void outpost_window_class_init_sync (GtkWidgetClass *widget_class);
 
 #define PROMPT_KEY "outpost-password-prompt"
+/* The device code whose sign-in a sync used already (sync-login: each sync signs in anew). */
+#define USED_CODE_KEY "outpost-sign-in-used"
 
 static gboolean
 engine_running (OutpostWindow *self)
@@ -159,6 +162,7 @@ outpost_window_sync_detach (OutpostWindow *self)
   g_cancellable_cancel (self->sync_cancellable);
   /* another account (or none) from now on: its password prompt goes with it */
   g_object_set_data (G_OBJECT (self), PROMPT_KEY, NULL);
+  g_object_set_data (G_OBJECT (self), USED_CODE_KEY, NULL);
 }
 
 /* ---- foreground dialog -------------------------------------------------------------------- */
@@ -360,6 +364,76 @@ ask_again_if_refused (OutpostWindow *self, const GError *error)
   return TRUE;
 }
 
+/* ---- the Microsoft sign-in asked for at a sync (sync-login) --------------------------------- */
+
+/* With sync-login on, a device code account signs in before each sync: "credentials are asked
+ * for at every sync". The sign-in made just before (the welcome page's) counts for the first. */
+static gboolean
+needs_sign_in (OutpostWindow *self)
+{
+  OutpostAccount *account = outpost_context_get_account (self->context);
+  OutpostAuthProvider *auth = account_auth (self);
+  const char *code;
+
+  if (outpost_account_get_auth_kind (account) != OUTPOST_AUTH_KIND_DEVICE_CODE
+      || !g_settings_get_boolean (outpost_context_get_settings (self->context), "sync-login")
+      || auth == NULL || !OUTPOST_IS_DEVICE_CODE (auth))
+    return FALSE;
+  code = outpost_device_code_get_user_code (OUTPOST_DEVICE_CODE (auth));
+  return code == NULL || g_strcmp0 (code, g_object_get_data (G_OBJECT (self), USED_CODE_KEY)) == 0;
+}
+
+static void
+note_sign_in_used (OutpostWindow *self)
+{
+  OutpostAuthProvider *auth = account_auth (self);
+
+  if (auth != NULL && OUTPOST_IS_DEVICE_CODE (auth))
+    g_object_set_data_full (G_OBJECT (self), USED_CODE_KEY,
+                            g_strdup (outpost_device_code_get_user_code (OUTPOST_DEVICE_CODE (auth))), g_free);
+}
+
+static void
+signed_in_for_sync (const GError *error, gpointer user_data)
+{
+  PromptedSync *p = user_data;
+  OutpostWindow *self = p->window;
+  g_autoptr(GError) cancelled = NULL;
+  g_autofree char *msg = NULL;
+
+  if (p->dialog != NULL)   /* the prompt destroyed its window already */
+    g_object_remove_weak_pointer (G_OBJECT (p->dialog), (gpointer *) &p->dialog);
+  p->dialog = NULL;
+  if (error == NULL)
+    {
+      p->running = TRUE;
+      run_sync (self, p->kind, (const char * const *) p->entities, TRUE);
+      return;
+    }
+  /* not signed in: no sync ran, so nothing pauses automatic sync */
+  cancelled = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
+  outpost_scheduler_sync_finished (outpost_context_get_scheduler (self->context), NULL, cancelled);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    outpost_window_toast (self, _("Synchronization cancelled"));
+  else
+    {
+      msg = g_strdup_printf (_("Not synchronized: %s"), error->message);
+      outpost_window_toast (self, msg);
+    }
+  g_object_set_data (G_OBJECT (self), PROMPT_KEY, NULL);
+}
+
+static void
+sign_in_for_sync (OutpostWindow *self, PromptedSync *p)
+{
+  OutpostAccount *account = outpost_context_get_account (self->context);
+
+  p->dialog = outpost_sign_in_prompt_show (GTK_WINDOW (self), outpost_account_get_name (account),
+                                           OUTPOST_DEVICE_CODE (account_auth (self)),
+                                           signed_in_for_sync, p);
+  g_object_add_weak_pointer (G_OBJECT (p->dialog), (gpointer *) &p->dialog);
+}
+
 typedef struct {
   char *account;
   char *password;
@@ -542,6 +616,7 @@ run_sync (OutpostWindow *self, OutpostSyncKind kind, const char * const *entitie
   run->kind = kind;
   run->entities = g_strdupv ((char **) entities);
   g_object_set_data_full (G_OBJECT (self), RUN_KEY, run, (GDestroyNotify) sync_run_free);
+  note_sign_in_used (self);
   options.kind = kind;
   options.entities = (const char * const *) run->entities;
   options.max_connections = (guint) g_settings_get_int (settings, "download-connections");
@@ -571,11 +646,15 @@ outpost_window_sync_kind (OutpostWindow *self, OutpostSyncKind kind, const char 
         gtk_window_present (GTK_WINDOW (p->dialog));
       return;
     }
-  if (needs_password (self))
+  if (needs_password (self) || needs_sign_in (self))
     {
       /* the scheduler counts the sync from the prompt on: nothing else starts meanwhile */
       outpost_scheduler_sync_started (outpost_context_get_scheduler (self->context));
-      ask_password (self, new_prompted (self, kind, entities), NULL);
+      p = new_prompted (self, kind, entities);
+      if (needs_sign_in (self))
+        sign_in_for_sync (self, p);
+      else
+        ask_password (self, p, NULL);
       return;
     }
   run_sync (self, kind, entities, foreground);

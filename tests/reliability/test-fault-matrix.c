@@ -294,7 +294,8 @@ cell_edit (Matrix *m, Cell *c)
                           c->tag, c->account);
   c->contact = create (c, "contact", json);
   g_free (json);
-  json = g_strdup_printf ("{\"subject\":\"Matrix %s\",\"description\":\"composed offline\"}", c->tag);
+  json = g_strdup_printf ("{\"subject\":\"Matrix %s\",\"description\":\"composed offline\","
+                          "\"torecipients\":\"matrix@example.com\"}", c->tag);   /* SendEmail needs a To */
   c->email = create (c, "email", json);
   g_assert_true (outpost_store_email_mark_send (c->store, c->email, NULL));
   /* distinct rows per cell: a cell's edits never meet an earlier cell's */

@@ -1,10 +1,15 @@
 /* test-sync-upload.c: the journal goes up: creates in dependency order with client GUIDs,
  * updates and deletes; one bad record in a batch; a create whose answer was lost; the
  * pipelined upload (many small batches) keeps these guarantees, a record's operations in
- * order, and a cancelled upload converges on the next sync. */
+ * order, and a cancelled upload converges on the next sync. Emails go up with their To
+ * parties (email_activity_parties) and an HTML body; SendEmail needs a To party. */
 #include "config.h"
 
+#include <string.h>
+
+#include "outpost-store-email.h"
 #include "outpost-store-sync.h"
+#include "outpost-sync-upload-email.h"
 #include "outpost-test-server.h"
 
 typedef OutpostSyncFixture Fixture;
@@ -406,6 +411,175 @@ test_pipelined_cancel (Fixture *f, gconstpointer data)
   g_assert_cmpint (outpost_store_count_unsynced (f->store, NULL, &error), ==, 0);
 }
 
+/* ---- email: parties and body ------------------------------------------------------------------ */
+
+/* The server's parties of @email as "mask:partyid-or-address" strings. */
+static GPtrArray *
+server_parties (Fixture *f, const char *email)
+{
+  g_autofree char *path = g_strdup_printf ("activityparties?$select=participationtypemask,addressused,_partyid_value"
+                                           "&$filter=_activityid_value%%20eq%%20%s", email);
+  guint status = 0;
+  g_autoptr(JsonNode) node = outpost_test_server_api (f->srv, "GET", path, NULL, &status);
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+  JsonArray *value;
+
+  g_assert_cmpuint (status, ==, 200);
+  value = json_object_get_array_member (json_node_get_object (node), "value");
+  for (guint i = 0; i < json_array_get_length (value); i++)
+    {
+      JsonObject *p = json_array_get_object_element (value, i);
+      const char *party = json_object_get_string_member_with_default (p, "_partyid_value", NULL);
+      char *s = g_strdup_printf ("%" G_GINT64_FORMAT ":%s:%s", json_object_get_int_member (p, "participationtypemask"),
+                                 party ? party : "-", json_object_get_string_member_with_default (p, "addressused", "-"));
+      g_test_message ("server party: %s", s);
+      g_ptr_array_add (out, s);
+    }
+  return out;
+}
+
+static gboolean
+has_string (GPtrArray *list, const char *s)
+{
+  for (guint i = 0; i < list->len; i++)
+    if (g_str_equal (g_ptr_array_index (list, i), s))
+      return TRUE;
+  return FALSE;
+}
+
+/* An email composed to a contact (To prefilled with the contact's address, regarding it) with a
+ * second, typed address: the create carries email_activity_parties (the server's request log
+ * shows them), the server stores a To party bound to the contact, a To party with the typed
+ * address and the user as Sender, computes torecipients from them, and SendEmail sends it. The
+ * body goes as HTML. */
+static void
+test_email_parties (Fixture *f, gconstpointer data)
+{
+  g_auto(GStrv) contacts = outpost_test_server_ids (f->srv, "contacts", "contactid", "emailaddress1 ne null", 1);
+  g_autoptr(JsonObject) contact = NULL, sent = NULL;
+  g_autoptr(JsonObject) values = json_object_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OutpostSyncResult) r = NULL;
+  g_autoptr(GPtrArray) parties = NULL;
+  g_autofree char *html = outpost_email_text_to_html ("Hello <team> & friends,\n\nsee you Thursday.");
+  g_autofree char *to = NULL, *id = NULL, *expected = NULL, *bound = NULL, *logged = NULL;
+  const char *address;
+  guint status = 0;
+
+  contact = server_row (f, "contacts", contacts[0], &status);
+  address = json_object_get_string_member (contact, "emailaddress1");
+  to = g_strdup_printf ("%s; typed.person@example.org", address);
+  json_object_set_string_member (values, "subject", "Parties test");
+  json_object_set_string_member (values, "description", html);
+  json_object_set_string_member (values, "torecipients", to);
+  json_object_set_string_member (values, "regardingobjectid", contacts[0]);
+  json_object_set_string_member (values, "regardingobjectid@target", "contact");
+  json_object_set_boolean_member (values, "directioncode", TRUE);
+  id = outpost_store_create (f->store, "email", values, &error);
+  g_assert_no_error (error);
+  g_assert_true (outpost_store_email_mark_send (f->store, id, &error));
+
+  r = outpost_test_sync (f->engine, OUTPOST_SYNC_EMAIL_ONLY);
+  g_assert_cmpint (r->errors, ==, 0);
+  g_assert_cmpint (r->uploaded, ==, 2);   /* the create and the send */
+  logged = g_strdup_printf ("batch part: POST emails email_activity_parties[2:contacts(%s),2:typed.person@example.org]",
+                            contacts[0]);
+  outpost_test_server_logged (f->srv, "batch part", "");
+  g_assert_cmpuint (outpost_test_server_logged (f->srv, logged, " 201"), ==, 1);
+  parties = server_parties (f, id);
+  bound = g_strdup_printf ("2:%s:%s", contacts[0], address);
+  g_assert_true (has_string (parties, bound));
+  g_assert_true (has_string (parties, "2:-:typed.person@example.org"));
+  g_assert_cmpuint (parties->len, ==, 3);   /* and the Sender */
+  {
+    g_autofree char *path = g_strdup_printf ("emails(%s)", id);
+    g_autoptr(JsonNode) node = outpost_test_server_api (f->srv, "GET", path, NULL, &status);
+    sent = json_object_ref (json_node_get_object (node));
+  }
+  expected = g_strdup_printf ("%s;typed.person@example.org", address);
+  g_assert_cmpstr (json_object_get_string_member (sent, "torecipients"), ==, expected);
+  g_assert_cmpstr (json_object_get_string_member (sent, "description"), ==,
+                   "<p>Hello &lt;team&gt; &amp; friends,</p><p>see you Thursday.</p>");
+  g_assert_cmpint (json_object_get_int_member (sent, "statecode"), ==, 1);
+  g_assert_false (outpost_store_email_is_marked (f->store, id));
+}
+
+/* An email without a To: the server refuses SendEmail ("must have at least one recipient"),
+ * the sync log says so, the mark stays; once a To is added here, the update replaces the
+ * parties and the next sync sends it. */
+static void
+test_email_needs_recipient (Fixture *f, gconstpointer data)
+{
+  g_autoptr(JsonObject) values = json_object_new ();
+  g_autoptr(JsonObject) changes = json_object_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OutpostSyncResult) r = NULL, again = NULL;
+  g_autoptr(GPtrArray) parties = NULL;
+  g_autofree char *id = NULL, *send = NULL;
+
+  json_object_set_string_member (values, "subject", "Nobody to send to");
+  id = outpost_store_create (f->store, "email", values, &error);
+  g_assert_no_error (error);
+  g_assert_true (outpost_store_email_mark_send (f->store, id, &error));
+  r = outpost_test_sync (f->engine, OUTPOST_SYNC_EMAIL_ONLY);
+  g_assert_cmpint (r->errors, ==, 1);
+  send = g_strdup_printf ("emails(%s)/Microsoft.Dynamics.CRM.SendEmail", id);
+  g_assert_cmpuint (outpost_test_server_logged (f->srv, send, " 400"), ==, 1);
+  g_assert_true (outpost_store_email_is_marked (f->store, id));
+  {
+    g_autoptr(GPtrArray) messages = outpost_store_list_run_messages (f->store, r->run_id, &error);
+    gboolean said = FALSE;
+    for (guint i = 0; messages && i < messages->len; i++)
+      {
+        g_test_message ("sync log: %s", (char *) g_ptr_array_index (messages, i));
+        said |= strstr (g_ptr_array_index (messages, i), "at least one recipient") != NULL;
+      }
+    g_assert_true (said);
+  }
+  json_object_set_string_member (changes, "torecipients", "late.addition@example.org");
+  g_assert_true (outpost_store_update (f->store, "email", id, changes, &error));
+  again = outpost_test_sync (f->engine, OUTPOST_SYNC_EMAIL_ONLY);
+  g_assert_cmpint (again->errors, ==, 0);
+  g_assert_cmpuint (outpost_test_server_logged (f->srv, send, " 200"), ==, 1);
+  parties = server_parties (f, id);
+  g_assert_true (has_string (parties, "2:-:late.addition@example.org"));
+  g_assert_false (outpost_store_email_is_marked (f->store, id));
+}
+
+/* Plain text to HTML and back is the same text; a server's HTML body reads as its text with
+ * nothing of its markup or scripts left. */
+static void
+test_email_body (void)
+{
+  static const char *const texts[] = {
+    "", "one line", "two\nlines", "a\n\nb", "a\n\n\nb", "\n", "  indented and  double  spaced ",
+    "tab\there", "<b>not bold</b> & \"quoted\" 'text'", "trailing newline\n", "ünïcødé ✓",
+  };
+  static const struct { const char *html, *text; } downloaded[] = {
+    { "<html><head><style>p{color:red}</style></head><body><p>Hi&nbsp;there,</p>\r\n<p>Line<br/>two</p></body></html>",
+      "Hi there,\n\nLine\ntwo" },
+    { "<div>A &amp; B &lt;ok&gt; &#8364;&#x41;</div><div>next</div>", "A & B <ok> \xe2\x82\xac""A\nnext" },
+    { "<script>alert('x')</script>safe<!-- hidden --> text", "safe text" },
+    { "<a href=\"x\" title='a>b'>link</a> &#0;&#xD800;&bogus; &", "link &bogus; &" },
+    { "no markup at all\nkept as typed", "no markup at all\nkept as typed" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    {
+      g_autofree char *html = outpost_email_text_to_html (texts[i]);
+      g_autofree char *back = outpost_email_html_to_text (html);
+
+      g_test_message ("%s -> %s", texts[i], html);
+      g_assert_null (strstr (html, "<b>"));
+      g_assert_cmpstr (back, ==, texts[i]);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (downloaded); i++)
+    {
+      g_autofree char *text = outpost_email_html_to_text (downloaded[i].html);
+      g_assert_cmpstr (text, ==, downloaded[i].text);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -419,5 +593,8 @@ main (int argc, char **argv)
   g_test_add ("/sync/upload/record-updates-in-order", Fixture, NULL, setup, test_record_updates_in_order, teardown);
   g_test_add ("/sync/upload/pipelined-dropped-answer", Fixture, NULL, setup, test_pipelined_dropped_answer, teardown);
   g_test_add ("/sync/upload/pipelined-cancel", Fixture, NULL, setup, test_pipelined_cancel, teardown);
+  g_test_add ("/sync/upload/email-parties", Fixture, NULL, setup, test_email_parties, teardown);
+  g_test_add ("/sync/upload/email-needs-recipient", Fixture, NULL, setup, test_email_needs_recipient, teardown);
+  g_test_add_func ("/sync/upload/email-body", test_email_body);
   return g_test_run ();
 }
