@@ -153,8 +153,10 @@ check_profile (const char *path, GError **error)
   return profile != NULL;
 }
 
+/* The password is tried on the server (an authenticated WhoAmI) before it is kept, as the
+ * window's sign-in does: a wrong one is said now, not by the first sync. */
 static gboolean
-save_password (const char *name, GError **error)
+save_password (OutpostAccount *account, GError **error)
 {
   char *password = outpost_cli_read_password ();
   gboolean ok;
@@ -165,7 +167,11 @@ save_password (const char *name, GError **error)
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, _("No password given"));
       return FALSE;
     }
-  ok = outpost_secrets_store (name, OUTPOST_SECRET_PASSWORD, password, NULL, error);
+  ok = outpost_auth_check_basic (outpost_account_get_url (account), outpost_account_get_api_version (account),
+                                 outpost_account_get_user (account), password,
+                                 outpost_account_get_trusted_certificate (account), NULL, error)
+       && outpost_secrets_store (outpost_account_get_name (account), OUTPOST_SECRET_PASSWORD, password,
+                                 NULL, error);
   outpost_secrets_free (password);
   return ok;
 }
@@ -208,9 +214,11 @@ account_add (int argc, char **argv)
   outpost_account_set_password_saved (account, kind == OUTPOST_AUTH_KIND_BASIC && !no_password);
   if (!outpost_account_save (account, TRUE, &error))
     return outpost_cli_fail (OUTPOST_CLI_EXIT_FAILED, "%s", error->message);
-  if (kind == OUTPOST_AUTH_KIND_BASIC && !no_password && !save_password (argv[1], &error))
+  if (kind == OUTPOST_AUTH_KIND_BASIC && !no_password && !save_password (account, &error))
     {
       outpost_account_remove (argv[1], NULL);
+      if (error->domain == OUTPOST_AUTH_ERROR || error->domain == G_IO_ERROR)
+        return outpost_cli_fail (OUTPOST_CLI_EXIT_FAILED, _("Sign-in failed: %s"), error->message);
       return outpost_cli_fail (OUTPOST_CLI_EXIT_FAILED, _("The password could not be saved in the keyring: %s"), error->message);
     }
   /* the account exists only once signed in: a failed sign-in leaves nothing behind */

@@ -322,8 +322,8 @@ test_device_code_expired (Fixture *f, gconstpointer data)
   assert_no_account (f, "org");
 }
 
-/* Basic: the password read from stdin (not a terminal) goes to the Secret Service; the sync
- * reads it from there; a wrong saved password fails the sync with a clear message. */
+/* Basic: the password read from stdin (not a terminal) is tried on the server, then goes to
+ * the Secret Service; the sync reads it from there; a wrong one saves no account. */
 static void
 test_basic (Fixture *f, gconstpointer data)
 {
@@ -344,9 +344,17 @@ test_basic (Fixture *f, gconstpointer data)
   g_assert_cmpint (cli_run (f, NULL, sync), ==, 0);
   g_assert_nonnull (strstr (f->out, "Downloaded 8"));
 
-  g_assert_cmpint (cli_run (f, "not it\n", add_wrong), ==, 0);
+  /* a wrong password is refused by the server before anything is saved */
+  g_assert_cmpint (cli_run (f, "not it\n", add_wrong), ==, 1);
+  g_assert_nonnull (strstr (f->err, "Sign-in failed: The server did not accept this user name and password"));
+  {
+    const char *list[] = { "account", "list", NULL };
+
+    g_assert_cmpint (cli_run (f, NULL, list), ==, 0);
+    g_assert_null (strstr (f->out, "wrong"));
+  }
   g_assert_cmpint (cli_run (f, NULL, sync_wrong), ==, 1);
-  g_assert_nonnull (strstr (f->err, "Sync failed"));
+  g_assert_null (secret ("wrong", OUTPOST_SECRET_PASSWORD));
 
   g_assert_cmpint (cli_run (f, NULL, remove), ==, 0);
   gone = secret ("onprem", OUTPOST_SECRET_PASSWORD);
