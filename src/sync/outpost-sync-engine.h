@@ -72,6 +72,8 @@ typedef struct {
   guint64    bytes;         /* bytes downloaded */
   gdouble    seconds;
   GPtrArray *entities;      /* OutpostSyncEntityResult* */
+  gint64     links_added;   /* N:N links the server made that came down (not in downloaded) */
+  gint64     links_removed; /* N:N links the server dropped, removed here (not in removed) */
 } OutpostSyncResult;
 
 #define OUTPOST_TYPE_SYNC_RESULT (outpost_sync_result_get_type ())
