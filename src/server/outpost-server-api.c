@@ -2,7 +2,7 @@
  * operations as HTTP sees them: status codes, ETags and conditional headers, OData-EntityId. */
 #include "config.h"
 
-#include "outpost-server-private.h"
+#include "outpost-server-nn.h"
 
 #include <string.h>
 
@@ -333,12 +333,12 @@ record_route (OsRequest *req, OsResponse *resp, const OsEntity *entity, char *id
         method_not_allowed (req, resp);
       return;
     }
-  if (entity->nn_nav && g_str_has_prefix (segs[0], entity->nn_nav))
+  if (os_nn_navigation (entity, segs[0]) != NULL)
     {
       g_autofree char *nav = NULL;
       g_autofree char *other = NULL;
       gboolean is_ref = segs[1] && strcmp (segs[1], "$ref") == 0;
-      if (!split_key (segs[0], &nav, &other) || strcmp (nav, entity->nn_nav) != 0 ||
+      if (!split_key (segs[0], &nav, &other) || strcmp (nav, os_nn_navigation (entity, segs[0])) != 0 ||
           (other && !valid_key (resp, other)))
         {
           if (resp->status < 400)
@@ -410,7 +410,7 @@ os_api_dispatch (OsRequest *req, OsResponse *resp)
     who_am_i (req, resp);
   else if (g_str_has_prefix (path, "EntityDefinitions"))
     os_metadata_dispatch (req, resp, path);
-  else if (strcmp (path, "accountleadscollection") == 0)
+  else if (os_nn_is_intersect_set (path))
     os_nn_collection (req, resp);
   else
     {

@@ -1,11 +1,13 @@
 /* outpost-server-metadata.c: EntityDefinitions, their Attributes (with the typed cast forms
- * such as .../Attributes/Microsoft.Dynamics.CRM.PicklistAttributeMetadata?$expand=OptionSet)
- * and a minimal $metadata CSDL. Shapes follow Dataverse: AttributeTypeName and RequiredLevel are
- * complex values ({"Value":"StringType"}), labels are {"UserLocalizedLabel":{...}}. Metadata is
- * not paged. Only a small $filter subset is understood here: "Prop eq value" joined by "and". */
+ * such as .../Attributes/Microsoft.Dynamics.CRM.PicklistAttributeMetadata?$expand=OptionSet),
+ * their ManyToManyRelationships, and a minimal $metadata CSDL. Shapes follow Dataverse:
+ * AttributeTypeName and RequiredLevel are complex values ({"Value":"StringType"}), labels are
+ * {"UserLocalizedLabel":{...}}. Metadata is not paged. Only a small $filter subset is understood
+ * here: "Prop eq value" joined by "and". The EntityDefinitions list includes the intersect
+ * entities of the N:N relationships (IsIntersect true), as Dataverse's does. */
 #include "config.h"
 
-#include "outpost-server-private.h"
+#include "outpost-server-nn.h"
 
 #include <string.h>
 
@@ -140,10 +142,27 @@ write_entity (GString *out, const OsEntity *e)
                           "\"EntitySetName\":\"%s\",\"LogicalCollectionName\":\"%ss\","
                           "\"PrimaryIdAttribute\":\"%s\",\"PrimaryNameAttribute\":\"%s\","
                           "\"ChangeTrackingEnabled\":%s,\"IsOptimisticConcurrencyEnabled\":true,"
-                          "\"IsActivity\":%s,\"IsCustomEntity\":false",
+                          "\"IsActivity\":%s,\"IsIntersect\":false,\"IsCustomEntity\":false",
                           e->metadata_id, e->logical_name, display, e->set_name, e->logical_name,
                           e->primary_id, e->primary_name, e->change_tracking ? "true" : "false",
                           strcmp (e->primary_id, "activityid") == 0 ? "true" : "false");
+  label (out, "DisplayName", display);
+  g_string_append (out, "}");
+}
+
+/* An intersect entity: read-only, no change tracking, no primary name (AccountLeads reference:
+ * EntitySetName accountleadscollection, PrimaryIdAttribute accountleadid). */
+static void
+write_intersect (GString *out, const OsNnRelationship *r)
+{
+  g_autofree char *display = display_name (r->intersect);
+  g_string_append_printf (out, "{\"MetadataId\":\"%s\",\"LogicalName\":\"%s\",\"SchemaName\":\"%s\","
+                          "\"EntitySetName\":\"%s\",\"LogicalCollectionName\":null,"
+                          "\"PrimaryIdAttribute\":\"%s\",\"PrimaryNameAttribute\":null,"
+                          "\"ChangeTrackingEnabled\":false,\"IsOptimisticConcurrencyEnabled\":false,"
+                          "\"IsActivity\":false,\"IsIntersect\":true,\"IsCustomEntity\":%s",
+                          r->intersect_metadata_id, r->intersect, display, r->set_name, r->primary_id,
+                          r->custom ? "true" : "false");
   label (out, "DisplayName", display);
   g_string_append (out, "}");
 }
@@ -172,6 +191,8 @@ entity_matches (const OsEntity *e, const char *filter)
         }
       if (strcmp (w[0], "ChangeTrackingEnabled") == 0)
         actual = e->change_tracking ? "true" : "false";
+      else if (strcmp (w[0], "IsIntersect") == 0)
+        actual = os_nn_by_intersect (e->logical_name) ? "true" : "false";
       else if (strcmp (w[0], "LogicalName") == 0)
         actual = e->logical_name;
       else if (strcmp (w[0], "EntitySetName") == 0)
@@ -199,6 +220,7 @@ list_entities (OsRequest *req, OsResponse *resp)
   const char *filter = g_hash_table_lookup (req->query, "$filter");
   guint n, written = 0;
   const OsEntity *entities = os_schema_entities (&n);
+  const OsNnRelationship *rels;
 
   context (out, req, "EntityDefinitions");
   g_string_append (out, ",\"value\":[");
@@ -209,6 +231,18 @@ list_entities (OsRequest *req, OsResponse *resp)
       if (written++)
         g_string_append_c (out, ',');
       write_entity (out, &entities[i]);
+    }
+  rels = os_nn_relationships (&n);
+  for (guint i = 0; i < n; i++)
+    {
+      /* enough of an entity for the filter: intersect tables have no change tracking */
+      OsEntity as_entity = { .logical_name = rels[i].intersect, .set_name = rels[i].set_name,
+                             .primary_id = rels[i].primary_id };
+      if (!entity_matches (&as_entity, filter))
+        continue;
+      if (written++)
+        g_string_append_c (out, ',');
+      write_intersect (out, &rels[i]);
     }
   g_string_append (out, "]}");
   os_response_json (resp, 200, out);
@@ -289,6 +323,121 @@ list_attributes (OsRequest *req, OsResponse *resp, const OsEntity *e, const char
   os_response_json (resp, 200, out);
 }
 
+/* ---- ManyToManyRelationships --------------------------------------------------------------
+ * EntityDefinitions(LogicalName='account')/ManyToManyRelationships[?$select=...]: the N:N
+ * relationships the entity takes part in, with the ManyToManyRelationshipMetadata properties
+ * (webapi/query-metadata-web-api.md, "Querying relationship metadata"); $select as on
+ * Dataverse: the named properties plus MetadataId, an unknown name is a 400. */
+
+static const char *const m2m_properties[] = {
+  "SchemaName", "IntersectEntityName", "Entity1LogicalName", "Entity1IntersectAttribute",
+  "Entity1NavigationPropertyName", "Entity2LogicalName", "Entity2IntersectAttribute",
+  "Entity2NavigationPropertyName", "IsCustomRelationship", "RelationshipType", NULL
+};
+
+static const char *
+m2m_value (const OsNnRelationship *r, guint i)
+{
+  const char *values[] = { r->schema_name, r->intersect, r->entity1, r->attribute1, r->schema_name,
+                           r->entity2, r->attribute2, r->schema_name, NULL, "ManyToManyRelationship" };
+  return values[i];
+}
+
+static void
+write_m2m (GString *out, const OsNnRelationship *r, const gboolean *want)
+{
+  g_string_append_c (out, '{');
+  for (guint i = 0; m2m_properties[i]; i++)
+    {
+      if (!want[i])
+        continue;
+      os_json_key (out, m2m_properties[i]);
+      if (m2m_value (r, i) != NULL)
+        os_json_string (out, m2m_value (r, i));
+      else
+        g_string_append (out, r->custom ? "true" : "false");
+      g_string_append_c (out, ',');
+    }
+  g_string_append_printf (out, "\"MetadataId\":\"%s\"}", r->metadata_id);
+}
+
+static gboolean
+m2m_select (OsRequest *req, OsResponse *resp, gboolean *want)
+{
+  const char *select = g_hash_table_lookup (req->query, "$select");
+  g_auto(GStrv) names = select ? g_strsplit (select, ",", -1) : NULL;
+
+  for (guint i = 0; m2m_properties[i]; i++)
+    want[i] = select == NULL;
+  for (guint i = 0; names && names[i]; i++)
+    {
+      const char *name = g_strstrip (names[i]);
+      guint j = 0;
+
+      while (m2m_properties[j] && strcmp (m2m_properties[j], name) != 0)
+        j++;
+      if (m2m_properties[j] != NULL)
+        want[j] = TRUE;
+      else if (strcmp (name, "MetadataId") != 0)
+        {
+          os_response_error (resp, 400, "0x80060888", "Could not find a property named '%s' on type "
+                             "'Microsoft.Dynamics.CRM.ManyToManyRelationshipMetadata'.", name);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static void
+list_m2m (OsRequest *req, OsResponse *resp, const OsEntity *e)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autofree char *suffix = g_strdup_printf ("EntityDefinitions('%s')/ManyToManyRelationships", e->metadata_id);
+  gboolean want[G_N_ELEMENTS (m2m_properties)];
+  guint n, written = 0;
+  const OsNnRelationship *rels = os_nn_relationships (&n);
+
+  if (!m2m_select (req, resp, want))
+    return;
+  context (out, req, suffix);
+  g_string_append (out, ",\"value\":[");
+  for (guint i = 0; i < n; i++)
+    if (strcmp (rels[i].entity1, e->logical_name) == 0 || strcmp (rels[i].entity2, e->logical_name) == 0)
+      {
+        if (written++)
+          g_string_append_c (out, ',');
+        write_m2m (out, &rels[i], want);
+      }
+  g_string_append (out, "]}");
+  os_response_json (resp, 200, out);
+}
+
+/* EntityDefinitions(LogicalName='<intersect>'): the intersect entity alone. */
+static gboolean
+get_intersect (OsRequest *req, OsResponse *resp, const char *key, char **segs)
+{
+  g_autofree char *name = g_str_has_prefix (key, "LogicalName='") && g_str_has_suffix (key, "'")
+                          ? g_strndup (key + 13, strlen (key) - 14) : NULL;
+  const OsNnRelationship *r = name ? os_nn_by_intersect (name) : NULL;
+  g_autoptr(GString) out = NULL, one = NULL;
+
+  if (r == NULL)
+    return FALSE;
+  if (segs[1] != NULL)
+    {
+      os_response_error (resp, 404, "0x80060888", "Resource not found for the segment '%s'.", segs[1]);
+      return TRUE;
+    }
+  out = g_string_new (NULL);
+  one = g_string_new (NULL);
+  context (out, req, "EntityDefinitions/$entity");
+  g_string_append_c (out, ',');
+  write_intersect (one, r);
+  g_string_append (out, one->str + 1);
+  os_response_json (resp, 200, out);
+  return TRUE;
+}
+
 void
 os_metadata_dispatch (OsRequest *req, OsResponse *resp, const char *path)
 {
@@ -309,6 +458,8 @@ os_metadata_dispatch (OsRequest *req, OsResponse *resp, const char *path)
     }
   key = g_strndup (open + 1, strlen (open + 1) - 1);
   e = entity_from_key (key);
+  if (e == NULL && get_intersect (req, resp, key, segs))
+    return;
   if (e == NULL)
     {
       os_response_error (resp, 404, "0x80040217", "Could not find an entity with key %s.", key);
@@ -334,6 +485,11 @@ os_metadata_dispatch (OsRequest *req, OsResponse *resp, const char *path)
       list_attributes (req, resp, e, segs[2], k);
       return;
     }
+  if (strcmp (segs[1], "ManyToManyRelationships") == 0 && segs[2] == NULL)
+    {
+      list_m2m (req, resp, e);
+      return;
+    }
   os_response_error (resp, 404, "0x80060888", "Resource not found for the segment '%s'.", segs[1]);
 }
 
@@ -349,6 +505,8 @@ os_metadata_csdl (OsRequest *req, OsResponse *resp)
   GString *x = resp->body;
   guint n;
   const OsEntity *entities = os_schema_entities (&n);
+  guint n_rels;
+  const OsNnRelationship *rels = os_nn_relationships (&n_rels);
   gboolean annotations = g_strcmp0 (g_hash_table_lookup (req->query, "annotations"), "true") == 0;
 
   g_string_assign (x, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
@@ -367,9 +525,11 @@ os_metadata_csdl (OsRequest *req, OsResponse *resp)
           else
             g_string_append_printf (x, "<Property Name=\"%s\" Type=\"%s\"/>\n", a->name, csdl_type (a->type));
         }
-      if (e->nn_nav)
-        g_string_append_printf (x, "<NavigationProperty Name=\"%s\" Type=\"Collection(mscrm.%s)\"/>\n",
-                                e->nn_nav, e->nn_target);
+      for (guint j = 0; j < n_rels; j++)
+        if (strcmp (rels[j].entity1, e->logical_name) == 0 || strcmp (rels[j].entity2, e->logical_name) == 0)
+          g_string_append_printf (x, "<NavigationProperty Name=\"%s\" Type=\"Collection(mscrm.%s)\"/>\n",
+                                  rels[j].schema_name, strcmp (rels[j].entity1, e->logical_name) == 0
+                                  ? rels[j].entity2 : rels[j].entity1);
       g_string_append (x, "</EntityType>\n");
     }
   g_string_append (x, "<EntityContainer Name=\"System\">\n");

@@ -3,7 +3,8 @@
  * EntityDefinitions/Attributes with a compatible AttributeTypeName, and every option value it
  * lists is in the server's OptionSet. Also multi-select choices (metadata, wire format,
  * validation), statecode's IsValidForCreate, ApplicationRequired business fields, the seeded
- * values of the newer columns, and a data directory made before those columns existed. */
+ * values of the newer columns, a data directory made before those columns existed, and the
+ * N:N relationship metadata (ManyToManyRelationships, the intersect entities and their sets). */
 #include "server-helper.h"
 
 #include <sqlite3.h>
@@ -494,6 +495,112 @@ test_older_data_dir (void)
   g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
 }
 
+/* The relationship named @schema in a ManyToManyRelationships answer, or NULL. */
+static JsonObject *
+find_m2m (JsonArray *value, const char *schema)
+{
+  for (guint i = 0; i < json_array_get_length (value); i++)
+    {
+      JsonObject *o = json_array_get_object_element (value, i);
+      if (g_strcmp0 (json_object_get_string_member_with_default (o, "SchemaName", NULL), schema) == 0)
+        return o;
+    }
+  return NULL;
+}
+
+/* EntityDefinitions(LogicalName='account')/ManyToManyRelationships?$select=... answers like
+ * Dataverse: the selected ManyToManyRelationshipMetadata properties plus MetadataId, an unknown
+ * property is a 400; the intersect entities are in EntityDefinitions (IsIntersect) with the
+ * EntitySetName their links are read from; the custom relationship's set takes $ref links. */
+static void
+test_relationship_metadata (void)
+{
+  TestServer *s = test_server_start (NULL, demo);
+  g_autoptr(TestResponse) acc = test_get (s, "EntityDefinitions(LogicalName='account')/ManyToManyRelationships?"
+                                             "$select=SchemaName,IntersectEntityName,Entity1LogicalName,"
+                                             "Entity1IntersectAttribute,Entity2LogicalName,Entity2IntersectAttribute");
+  g_autoptr(TestResponse) con = test_get (s, "EntityDefinitions(LogicalName='contact')/ManyToManyRelationships");
+  g_autoptr(TestResponse) bad = test_get (s, "EntityDefinitions(LogicalName='account')/ManyToManyRelationships?"
+                                             "$select=SchemaName,NoSuchProperty");
+  g_autoptr(TestResponse) list = test_get (s, "EntityDefinitions?$select=LogicalName,EntitySetName,PrimaryIdAttribute");
+  g_autoptr(TestResponse) one = test_get (s, "EntityDefinitions(LogicalName='new_account_contact')?$select=EntitySetName");
+  g_autoptr(TestResponse) tracked = test_get (s, "EntityDefinitions?$select=LogicalName&$filter=ChangeTrackingEnabled eq true");
+  g_autoptr(TestResponse) csdl = test_get (s, "$metadata");
+  g_autoptr(TestResponse) accounts = test_get (s, "accounts?$select=accountid&$top=1");
+  g_autoptr(TestResponse) contacts = test_get (s, "contacts?$select=contactid&$top=1");
+  g_autoptr(TestResponse) linked = NULL, links = NULL, related = NULL, guessed = NULL;
+  g_autofree char *account = NULL, *contact = NULL, *ref_path = NULL, *ref_body = NULL, *rel_path = NULL;
+  JsonObject *al, *ac, *o;
+  JsonArray *defs;
+  gboolean seen_intersect = FALSE;
+
+  g_assert_cmpuint (json_array_get_length (value_array (acc)), ==, 2);
+  al = find_m2m (value_array (acc), "accountleads_association");
+  ac = find_m2m (value_array (acc), "new_account_contact");
+  g_assert_nonnull (al);
+  g_assert_nonnull (ac);
+  g_assert_cmpstr (json_object_get_string_member (al, "IntersectEntityName"), ==, "accountleads");
+  g_assert_cmpstr (json_object_get_string_member (al, "Entity1LogicalName"), ==, "account");
+  g_assert_cmpstr (json_object_get_string_member (al, "Entity1IntersectAttribute"), ==, "accountid");
+  g_assert_cmpstr (json_object_get_string_member (al, "Entity2LogicalName"), ==, "lead");
+  g_assert_cmpstr (json_object_get_string_member (al, "Entity2IntersectAttribute"), ==, "leadid");
+  g_assert_true (g_uuid_string_is_valid (json_object_get_string_member (al, "MetadataId")));
+  g_assert_false (json_object_has_member (al, "IsCustomRelationship"));   /* not selected */
+  g_assert_cmpuint (json_object_get_size (al), ==, 7);
+  g_assert_cmpstr (json_object_get_string_member (ac, "IntersectEntityName"), ==, "new_account_contact");
+  g_assert_cmpstr (json_object_get_string_member (ac, "Entity2IntersectAttribute"), ==, "contactid");
+  g_assert_nonnull (strstr (json_object_get_string_member (test_response_object (acc), "@odata.context"),
+                            "/ManyToManyRelationships"));
+  /* contact takes part only in the custom one; without $select every property comes */
+  g_assert_cmpuint (json_array_get_length (value_array (con)), ==, 1);
+  o = json_array_get_object_element (value_array (con), 0);
+  g_assert_cmpstr (json_object_get_string_member (o, "SchemaName"), ==, "new_account_contact");
+  g_assert_true (json_object_get_boolean_member (o, "IsCustomRelationship"));
+  g_assert_cmpstr (json_object_get_string_member (o, "Entity2NavigationPropertyName"), ==, "new_account_contact");
+  assert_error (bad, 400, "0x80060888");
+
+  defs = value_array (list);
+  for (guint i = 0; i < json_array_get_length (defs); i++)
+    {
+      JsonObject *d = json_array_get_object_element (defs, i);
+      if (strcmp (json_object_get_string_member (d, "LogicalName"), "accountleads") == 0)
+        {
+          g_assert_cmpstr (json_object_get_string_member (d, "EntitySetName"), ==, "accountleadscollection");
+          g_assert_cmpstr (json_object_get_string_member (d, "PrimaryIdAttribute"), ==, "accountleadid");
+          g_assert_true (json_object_get_boolean_member (d, "IsIntersect"));
+          seen_intersect = TRUE;
+        }
+    }
+  g_assert_true (seen_intersect);
+  g_assert_cmpuint (one->status, ==, 200);
+  g_assert_cmpstr (json_object_get_string_member (test_response_object (one), "EntitySetName"), ==,
+                   "new_account_contactset");
+  for (guint i = 0; i < json_array_get_length (value_array (tracked)); i++)
+    g_assert_false (json_object_get_boolean_member_with_default (json_array_get_object_element (value_array (tracked), i),
+                                                                 "IsIntersect", FALSE));
+  g_assert_nonnull (strstr (g_bytes_get_data (csdl->body, NULL), "<NavigationProperty Name=\"new_account_contact\""));
+
+  /* a custom link through $ref, read back from the intersect set and the navigation property */
+  account = g_strdup (json_object_get_string_member (json_array_get_object_element (value_array (accounts), 0), "accountid"));
+  contact = g_strdup (json_object_get_string_member (json_array_get_object_element (value_array (contacts), 0), "contactid"));
+  ref_path = g_strdup_printf ("contacts(%s)/new_account_contact/$ref", contact);
+  ref_body = g_strdup_printf ("{\"@odata.id\":\"%saccounts(%s)\"}", s->api, account);
+  linked = test_request (s, "POST", ref_path, NULL, "application/json", ref_body);
+  g_assert_cmpuint (linked->status, ==, 204);
+  links = test_get (s, "new_account_contactset?$select=accountid,contactid");
+  g_assert_cmpuint (json_array_get_length (value_array (links)), ==, 1);
+  o = json_array_get_object_element (value_array (links), 0);
+  g_assert_cmpstr (json_object_get_string_member (o, "accountid"), ==, account);
+  g_assert_cmpstr (json_object_get_string_member (o, "contactid"), ==, contact);
+  g_assert_true (g_uuid_string_is_valid (json_object_get_string_member (o, "new_account_contactid")));
+  rel_path = g_strdup_printf ("accounts(%s)/new_account_contact?$select=fullname", account);
+  related = test_get (s, rel_path);
+  g_assert_cmpuint (json_array_get_length (value_array (related)), ==, 1);
+  guessed = test_get (s, "new_account_contactcollection");
+  g_assert_cmpuint (guessed->status, ==, 404);
+  test_server_free (s);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -504,5 +611,6 @@ main (int argc, char **argv)
   g_test_add_func ("/server/schema/statecode-and-required", test_statecode_and_required);
   g_test_add_func ("/server/schema/seeded-values", test_seeded_values);
   g_test_add_func ("/server/schema/older-data-dir", test_older_data_dir);
+  g_test_add_func ("/server/schema/relationship-metadata", test_relationship_metadata);
   return g_test_run ();
 }
