@@ -126,11 +126,14 @@ auth_for_account (OutpostAccount *account, GError **error)
 static void
 print_summary (OutpostSyncResult *result)
 {
+  /* links (N:N) are counted apart from records: a sync that only brought links is not empty */
   g_print (_("Downloaded %" G_GINT64_FORMAT ", removed %" G_GINT64_FORMAT ", uploaded %" G_GINT64_FORMAT
+             ", links added %" G_GINT64_FORMAT ", links removed %" G_GINT64_FORMAT
              ", conflicts %" G_GINT64_FORMAT " (%" G_GINT64_FORMAT " to resolve), errors %" G_GINT64_FORMAT
              ", %" G_GUINT64_FORMAT " requests, %.2f s\n"),
-           result->downloaded, result->removed, result->uploaded, result->conflicts,
-           result->manual_conflicts, result->errors, result->requests, result->seconds);
+           result->downloaded, result->removed, result->uploaded, result->links_added,
+           result->links_removed, result->conflicts, result->manual_conflicts, result->errors,
+           result->requests, result->seconds);
 }
 
 static int

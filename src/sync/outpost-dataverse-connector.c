@@ -30,6 +30,7 @@ outpost_dataverse_connector_finalize (GObject *object)
   g_mutex_clear (&self->auth_lock);
   g_hash_table_unref (self->tracking);
   g_hash_table_unref (self->entity_sets);
+  g_clear_pointer (&self->relationships, json_object_unref);
   g_free (self->trusted_certificate);
   g_ptr_array_unref (self->chains);   /* frees (stops) chains no caller came back for */
   g_mutex_clear (&self->chains_lock);
@@ -576,6 +577,7 @@ dv_save_metadata (OutpostConnector *connector)
     json_array_add_string_element (tracked, key);
   json_object_set_object_member (out, "entity_sets", sets);
   json_object_set_array_member (out, "tracked", tracked);
+  outpost_dv_save_relationships (self, out);
   return out;
 }
 
@@ -600,6 +602,7 @@ dv_restore_metadata (OutpostConnector *connector, JsonObject *metadata)
       if (JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING)
         g_hash_table_add (self->tracking, g_strdup (json_node_get_string (n)));
     }
+  outpost_dv_restore_relationships (self, metadata);
   return TRUE;
 }
 

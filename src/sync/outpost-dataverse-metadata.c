@@ -1,7 +1,8 @@
 /* outpost-dataverse-metadata.c: server metadata refines the profile, so the local schema
  * follows the org: EntityDefinitions (entity sets, change tracking) and, per profile entity,
  * Attributes (type, required level, validity) plus the documented type casts for string
- * lengths, lookup targets and option sets. */
+ * lengths, lookup targets and option sets; and for the profile's N:N relationships, where
+ * their links are kept (the intersect table's entity set and its two id columns). */
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
@@ -350,6 +351,159 @@ outpost_dv_map_attributes (OutpostEntity *entity, GBytes *body, gboolean options
   return TRUE;
 }
 
+/* ---- N:N relationships --------------------------------------------------------------------
+ * The links of an N:N relationship live in its intersect table, named by the relationship's
+ * metadata ("Querying relationship metadata" in webapi/query-metadata-web-api.md; properties
+ * from the ManyToManyRelationshipMetadata EntityType reference):
+ *   GET EntityDefinitions(LogicalName='account')/ManyToManyRelationships?$select=SchemaName,
+ *       IntersectEntityName,Entity1LogicalName,Entity1IntersectAttribute,Entity2LogicalName,
+ *       Entity2IntersectAttribute
+ *   -> {"value":[{"SchemaName":"accountleads_association","IntersectEntityName":"accountleads",
+ *       "Entity1LogicalName":"account","Entity1IntersectAttribute":"accountid",
+ *       "Entity2LogicalName":"lead","Entity2IntersectAttribute":"leadid","MetadataId":"..."}]}
+ * One request per distinct first entity of the profile's relationships. The intersect
+ * table's EntitySetName comes from the EntityDefinitions list already read (it lists
+ * intersect tables too), else from EntityDefinitions(LogicalName='<intersect>')?$select=
+ * EntitySetName. What is learnt is kept as self->relationships, saved with the rest of the
+ * metadata (so an incremental sync asks nothing):
+ *   { "<profile relationship>": {"intersect":..,"entity_set":..,"attribute1":..,"attribute2":..} }
+ * attribute1 is the column holding the profile's entity1 id (the metadata may name the two
+ * entities the other way round). An empty object means the server has no such relationship;
+ * a relationship missing from the object was not read (the server refused the query), and
+ * the link download falls back to the system tables' naming pattern (outpost-sync-nn.c).
+ * The names are used as sent; the link download validates them before they go into a URL. */
+
+#define M2M_SELECT "SchemaName,IntersectEntityName,Entity1LogicalName,Entity1IntersectAttribute," \
+                   "Entity2LogicalName,Entity2IntersectAttribute"
+
+static JsonObject *
+find_relationship (JsonArray *value, const char *name)
+{
+  for (guint i = 0; i < json_array_get_length (value); i++)
+    {
+      JsonObject *rel = outpost_dv_array_object (value, i);
+      const char *schema = outpost_dv_get_string (rel, "SchemaName");
+
+      /* SchemaName keeps the publisher's case (new_Account_Project); profile names are lower */
+      if (schema != NULL && g_ascii_strcasecmp (schema, name) == 0)
+        return rel;
+    }
+  return NULL;
+}
+
+/* The intersect table's entity set, or NULL when the server does not name one. */
+static gboolean
+intersect_set (OutpostDataverseConnector *self, const char *intersect, char **set,
+               GCancellable *cancellable, GError **error)
+{
+  const char *known = g_hash_table_lookup (self->entity_sets, intersect);
+  g_autofree char *path = NULL;
+  g_autoptr(JsonObject) def = NULL;
+
+  *set = g_strdup (known);
+  if (known != NULL || !outpost_identifier_is_valid (intersect))
+    return TRUE;
+  path = g_strdup_printf ("EntityDefinitions(LogicalName='%s')?$select=EntitySetName", intersect);
+  if ((def = get_json (self, path, TRUE, cancellable, error)) == NULL)
+    return FALSE;
+  *set = g_strdup (outpost_dv_get_string (def, "EntitySetName"));
+  if (*set != NULL)
+    g_hash_table_replace (self->entity_sets, g_strdup (intersect), g_strdup (*set));
+  return TRUE;
+}
+
+/* Fills @out from the relationship's metadata (left empty when it does not fit the profile). */
+static gboolean
+describe_relationship (OutpostDataverseConnector *self, const OutpostRelationship *r,
+                       JsonObject *meta, JsonObject *out, GCancellable *cancellable, GError **error)
+{
+  const char *e1 = outpost_dv_get_string (meta, "Entity1LogicalName");
+  const char *e2 = outpost_dv_get_string (meta, "Entity2LogicalName");
+  const char *a1 = outpost_dv_get_string (meta, "Entity1IntersectAttribute");
+  const char *a2 = outpost_dv_get_string (meta, "Entity2IntersectAttribute");
+  const char *intersect = outpost_dv_get_string (meta, "IntersectEntityName");
+  g_autofree char *set = NULL;
+
+  if (g_strcmp0 (e1, r->entity2) == 0 && g_strcmp0 (e2, r->entity1) == 0 &&
+      g_strcmp0 (e1, e2) != 0)
+    {
+      const char *t = a1;
+      a1 = a2;
+      a2 = t;
+    }
+  else if (g_strcmp0 (e1, r->entity1) != 0 || g_strcmp0 (e2, r->entity2) != 0)
+    {
+      g_debug ("The server's %s relates %s and %s, not %s and %s", r->name, e1, e2, r->entity1, r->entity2);
+      return TRUE;
+    }
+  if (intersect == NULL || a1 == NULL || a2 == NULL)
+    return TRUE;
+  if (!intersect_set (self, intersect, &set, cancellable, error))
+    return FALSE;
+  if (set == NULL)
+    return TRUE;
+  json_object_set_string_member (out, "intersect", intersect);
+  json_object_set_string_member (out, "entity_set", set);
+  json_object_set_string_member (out, "attribute1", a1);
+  json_object_set_string_member (out, "attribute2", a2);
+  return TRUE;
+}
+
+static gboolean
+read_relationships (OutpostDataverseConnector *self, OutpostProfile *profile,
+                    GCancellable *cancellable, GError **error)
+{
+  GPtrArray *rels = outpost_profile_get_relationships (profile);
+  g_autoptr(JsonObject) learnt = json_object_new ();
+  g_autoptr(GHashTable) answers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                                         (GDestroyNotify) json_object_unref);
+
+  for (guint i = 0; i < rels->len; i++)
+    {
+      const OutpostRelationship *r = g_ptr_array_index (rels, i);
+      JsonObject *answer = g_hash_table_lookup (answers, r->entity1);
+      JsonObject *meta, *out;
+
+      if (answer == NULL)
+        {
+          g_autofree char *path = g_strdup_printf ("EntityDefinitions(LogicalName='%s')/"
+                                                   "ManyToManyRelationships?$select=" M2M_SELECT,
+                                                   r->entity1);
+          if ((answer = get_json (self, path, TRUE, cancellable, error)) == NULL)
+            return FALSE;
+          g_hash_table_insert (answers, r->entity1, answer);
+        }
+      if (value_of (answer) == NULL)
+        continue;   /* refused (4xx): not known */
+      out = json_object_new ();
+      json_object_set_object_member (learnt, r->name, out);
+      meta = find_relationship (value_of (answer), r->name);
+      if (meta != NULL && !describe_relationship (self, r, meta, out, cancellable, error))
+        return FALSE;
+    }
+  g_clear_pointer (&self->relationships, json_object_unref);
+  self->relationships = g_steal_pointer (&learnt);
+  return TRUE;
+}
+
+void
+outpost_dv_save_relationships (OutpostDataverseConnector *self, JsonObject *out)
+{
+  if (self->relationships != NULL)
+    json_object_set_object_member (out, "relationships", json_object_ref (self->relationships));
+}
+
+void
+outpost_dv_restore_relationships (OutpostDataverseConnector *self, JsonObject *metadata)
+{
+  JsonObject *rels = outpost_dv_get_object (metadata, "relationships");
+
+  /* an older cache has none: the link download falls back until the next full sync */
+  g_clear_pointer (&self->relationships, json_object_unref);
+  if (rels != NULL)
+    self->relationships = json_object_ref (rels);
+}
+
 gboolean
 outpost_dv_read_metadata (OutpostDataverseConnector *self, OutpostProfile *profile,
                           GCancellable *cancellable, GError **error)
@@ -370,5 +524,5 @@ outpost_dv_read_metadata (OutpostDataverseConnector *self, OutpostProfile *profi
       if (!read_attributes (self, entity, cancellable, error))
         return FALSE;
     }
-  return TRUE;
+  return read_relationships (self, profile, cancellable, error);
 }

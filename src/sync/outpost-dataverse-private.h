@@ -27,6 +27,8 @@ struct _OutpostDataverseConnector
   gint64               requests;      /* atomic */
   GHashTable          *tracking;      /* logical name -> GINT_TO_POINTER (1) when tracked */
   GHashTable          *entity_sets;   /* logical name -> entity set name (all server entities) */
+  JsonObject          *relationships; /* profile N:N relationships' intersect tables, NULL = not
+                                         read (outpost-dataverse-metadata.c) */
   char                *trusted_certificate; /* fingerprint the user explicitly trusted, or NULL */
   GPtrArray           *chains;        /* OutpostDvChain*: full downloads read ahead, per caller */
   GMutex               chains_lock;
@@ -85,6 +87,9 @@ gboolean           outpost_dv_read_metadata (OutpostDataverseConnector *self,
                                             OutpostProfile *profile,
                                             GCancellable *cancellable, GError **error);
 void               outpost_dv_option_clear (gpointer data);
+/* The "relationships" member of the saved metadata (see outpost-dataverse-metadata.c). */
+void               outpost_dv_save_relationships    (OutpostDataverseConnector *self, JsonObject *out);
+void               outpost_dv_restore_relationships (OutpostDataverseConnector *self, JsonObject *metadata);
 /* JSON body of a create/update: profile field values to Web API names (lookups as binds). */
 JsonObject        *outpost_dv_body_for_fields (OutpostDataverseConnector *self,
                                             OutpostEntity *entity, JsonObject *fields);

@@ -13,12 +13,18 @@
  * entity2's id attribute, so the connector asks for exactly $select=<id1>,<id2> and follows
  * @odata.nextLink unchanged.
  *
- * Which intersect set: the relationship metadata has it (IntersectEntityName,
- * Entity1IntersectAttribute, Entity2IntersectAttribute); reading that at connect time belongs
- * to the connector's metadata and is not done yet. Until then the system relationships below
- * are known by name, and any other relationship uses the pattern of the system ones
- * ("<name without _association>collection", the two entities' primary ids); a server without
- * that set answers 404 and the relationship is skipped with a line in the sync log. */
+ * Which intersect set: the relationship metadata names it (IntersectEntityName and its
+ * EntitySetName, Entity1IntersectAttribute, Entity2IntersectAttribute). The connector reads it
+ * with the rest of the metadata, when the schema is (re)built, and keeps it in the metadata it
+ * saves ("relationships", see outpost-dataverse-metadata.c), so a routine sync asks nothing
+ * more. A relationship the server's metadata does not have is skipped with a line in the sync
+ * log. Fallback, only when the metadata says nothing about the relationship (a metadata cache
+ * written before relationships were read, or a server that refused the relationship query):
+ * accountleads_association by name (Dataverse table reference: EntitySetName
+ * accountleadscollection), any other by the pattern of the system relationships
+ * ("<name without _association>collection", the two entities' primary ids), which custom
+ * relationships do not follow; a server without that set answers 404 and the relationship is
+ * skipped with a line in the sync log. */
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
@@ -36,9 +42,9 @@ static const KnownIntersect known[] = {
   { "accountleads_association", "accountleadscollection", "accountid", "leadid" },
 };
 
-void
-outpost_sync_nn_intersect (const OutpostRelationship *relationship, OutpostProfile *profile,
-                           const char **entity_set, const char **id1, const char **id2)
+static OutpostSyncNnSource
+guess_intersect (const OutpostRelationship *relationship, OutpostProfile *profile,
+                 const char **entity_set, const char **id1, const char **id2)
 {
   OutpostEntity *e1 = outpost_profile_lookup_entity (profile, relationship->entity1);
   OutpostEntity *e2 = outpost_profile_lookup_entity (profile, relationship->entity2);
@@ -51,7 +57,7 @@ outpost_sync_nn_intersect (const OutpostRelationship *relationship, OutpostProfi
         *entity_set = known[i].entity_set;
         *id1 = known[i].id1;
         *id2 = known[i].id2;
-        return;
+        return OUTPOST_SYNC_NN_GUESSED;
       }
   if (g_str_has_suffix (relationship->name, "_association"))
     len -= strlen ("_association");
@@ -59,6 +65,41 @@ outpost_sync_nn_intersect (const OutpostRelationship *relationship, OutpostProfi
   *entity_set = g_intern_string (set);   /* interned: outlives the run, like the stand-ins */
   *id1 = e1 ? e1->primary_id : NULL;
   *id2 = e2 ? e2->primary_id : NULL;
+  return OUTPOST_SYNC_NN_GUESSED;
+}
+
+static const char *
+string_member (JsonObject *obj, const char *name)
+{
+  JsonNode *node = json_object_get_member (obj, name);
+
+  return node && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING
+         ? g_intern_string (json_node_get_string (node)) : NULL;
+}
+
+OutpostSyncNnSource
+outpost_sync_nn_intersect (const OutpostRelationship *relationship, OutpostProfile *profile,
+                           JsonObject *metadata, const char **entity_set, const char **id1,
+                           const char **id2)
+{
+  JsonObject *rels = NULL, *rel = NULL;
+  JsonNode *node;
+
+  *entity_set = *id1 = *id2 = NULL;
+  if (metadata != NULL && (node = json_object_get_member (metadata, "relationships")) != NULL &&
+      JSON_NODE_HOLDS_OBJECT (node))
+    rels = json_node_get_object (node);
+  if (rels != NULL && (node = json_object_get_member (rels, relationship->name)) != NULL &&
+      JSON_NODE_HOLDS_OBJECT (node))
+    rel = json_node_get_object (node);
+  if (rel == NULL)
+    return guess_intersect (relationship, profile, entity_set, id1, id2);
+  /* interned: the names outlive the metadata object, like the stand-ins that hold them */
+  *entity_set = string_member (rel, "entity_set");
+  *id1 = string_member (rel, "attribute1");
+  *id2 = string_member (rel, "attribute2");
+  return *entity_set != NULL && *id1 != NULL && *id2 != NULL
+         ? OUTPOST_SYNC_NN_METADATA : OUTPOST_SYNC_NN_ABSENT;
 }
 
 /* The stand-in entity the connector reads the link set with. Kept for the process's lifetime:
@@ -153,16 +194,22 @@ read_links (OutpostSyncJob *job, const OutpostRelationship *r, OutpostEntity *e,
 }
 
 static gboolean
-sync_relationship (OutpostSyncJob *job, const OutpostRelationship *r, GError **error)
+sync_relationship (OutpostSyncJob *job, const OutpostRelationship *r, JsonObject *metadata,
+                   GError **error)
 {
   const char *set = NULL, *id1 = NULL, *id2 = NULL;
   g_autoptr(GError) local = NULL;
   gint64 added = 0, removed = 0;
   OutpostEntity *e;
 
-  outpost_sync_nn_intersect (r, job->profile, &set, &id1, &id2);
-  /* the names go into a URL: a published profile comes from the server */
-  if (id1 == NULL || id2 == NULL || !outpost_identifier_is_valid (set) ||
+  if (outpost_sync_nn_intersect (r, job->profile, metadata, &set, &id1, &id2) == OUTPOST_SYNC_NN_ABSENT)
+    {
+      outpost_sync_job_log (job, r->entity1, NULL,
+                            _("The links of %s are not read: the server has no such relationship"), r->name);
+      return TRUE;
+    }
+  /* the names go into a URL: they come from the server (metadata, a published profile) */
+  if (set == NULL || id1 == NULL || id2 == NULL || !outpost_identifier_is_valid (set) ||
       !outpost_identifier_is_valid (id1) || !outpost_identifier_is_valid (id2))
     {
       outpost_sync_job_log (job, r->entity1, NULL, _("The links of %s are not read: not a valid name"),
@@ -185,7 +232,14 @@ sync_relationship (OutpostSyncJob *job, const OutpostRelationship *r, GError **e
     return FALSE;
   /* no records-changed signal: no record changed, and the window reloads the list and the
    * open form (its related sections) when a sync ends */
-  g_debug ("%s: %" G_GINT64_FORMAT " links added, %" G_GINT64_FORMAT " removed", r->name, added, removed);
+  g_mutex_lock (&job->lock);
+  job->result->links_added += added;
+  job->result->links_removed += removed;
+  g_mutex_unlock (&job->lock);
+  if (added > 0 || removed > 0)
+    outpost_sync_job_log (job, r->entity1, NULL,
+                          _("Links of %s: %" G_GINT64_FORMAT " added, %" G_GINT64_FORMAT " removed"),
+                          r->name, added, removed);
   return TRUE;
 }
 
@@ -193,6 +247,7 @@ gboolean
 outpost_sync_nn_download (OutpostSyncJob *job, GPtrArray *entities, GError **error)
 {
   GPtrArray *rels = outpost_profile_get_relationships (job->profile);
+  g_autoptr(JsonObject) metadata = NULL;
 
   for (guint i = 0; i < rels->len; i++)
     {
@@ -200,8 +255,11 @@ outpost_sync_nn_download (OutpostSyncJob *job, GPtrArray *entities, GError **err
 
       if (!in_download (entities, r->entity1) || !in_download (entities, r->entity2))
         continue;
+      /* what connect() (or the metadata cache) told the connector, relationships included */
+      if (metadata == NULL)
+        metadata = outpost_connector_save_metadata (job->connector);
       if (g_cancellable_set_error_if_cancelled (job->cancellable, error) ||
-          !sync_relationship (job, r, error))
+          !sync_relationship (job, r, metadata, error))
         return FALSE;
     }
   return TRUE;

@@ -1,7 +1,9 @@
 /* test-sync-nn.c: N:N links made or removed on the server come down (accountleads_association
  * against the real outpost-server): full and incremental syncs, paging of the intersect set,
  * links of deleted records, and local associate/disassociate made while a download runs are
- * never undone by it. */
+ * never undone by it; the links added and removed are counted in the result. The intersect
+ * set comes from the relationship metadata: outpost-server's custom relationship
+ * new_account_contact keeps its links in new_account_contactset, which no naming rule gives. */
 #include "config.h"
 
 #include <string.h>
@@ -221,11 +223,17 @@ test_server_link (Fixture *f, gconstpointer data)
   r1 = sync_with (f, OUTPOST_SYNC_INCREMENTAL, 0);
   g_assert_true (local_link (f, a1, l1));
   g_assert_cmpint (outpost_store_count_pending_associations (f->store, NULL, NULL), ==, 0);
+  /* only a link changed: counted as a link, not as a record */
+  g_assert_cmpint (r1->links_added, ==, 1);
+  g_assert_cmpint (r1->links_removed, ==, 0);
+  g_assert_cmpint (r1->downloaded, ==, 0);
 
   server_link (f, a2, l2);
   r2 = sync_with (f, OUTPOST_SYNC_FULL, 0);
   g_assert_true (local_link (f, a2, l2));
   g_assert_true (local_link (f, a1, l1));
+  g_assert_cmpint (r2->links_added, ==, 1);
+  g_assert_cmpint (r2->links_removed, ==, 0);
   assert_same_links (f);
 }
 
@@ -242,8 +250,11 @@ test_server_unlink (Fixture *f, gconstpointer data)
   server_unlink (f, account, lead);
   r1 = sync_with (f, OUTPOST_SYNC_INCREMENTAL, 0);
   g_assert_false (local_link (f, account, lead));
+  g_assert_cmpint (r1->links_removed, ==, 1);
+  g_assert_cmpint (r1->links_added, ==, 0);
   r2 = sync_with (f, OUTPOST_SYNC_FULL, 0);
   g_assert_false (local_link (f, account, lead));
+  g_assert_cmpint (r2->links_removed, ==, 0);
   assert_same_links (f);
 }
 
@@ -391,15 +402,21 @@ test_pending_local (Fixture *f, gconstpointer data)
   assert_same_links (f);
 }
 
-/* Nothing changed: the links cost one request per relationship, nothing is written. */
+/* Nothing changed: the links cost one request per relationship, nothing is written, and the
+ * relationship metadata (read by the first, full sync) is not asked for again. */
 static void
 test_nothing_changed (Fixture *f, gconstpointer data)
 {
   g_autoptr(OutpostSyncResult) r = NULL;
   guint before = outpost_test_server_logged (f->srv, "GET /api/data/v9.2/accountleadscollection", "200");
   guint n_rel = outpost_profile_get_relationships (f->profile)->len;
+  guint m2m = outpost_test_server_logged (f->srv, "/ManyToManyRelationships 200", "200");
 
+  g_assert_cmpuint (m2m, ==, 1);   /* the first sync's: account's relationships */
   r = sync_with (f, OUTPOST_SYNC_INCREMENTAL, 0);
+  g_assert_cmpuint (outpost_test_server_logged (f->srv, "/ManyToManyRelationships 200", "200"), ==, m2m);
+  g_assert_cmpint (r->links_added, ==, 0);
+  g_assert_cmpint (r->links_removed, ==, 0);
   g_test_message ("requests %" G_GUINT64_FORMAT " for %u entities and %u relationships",
                   r->requests, outpost_profile_get_n_entities (f->profile), n_rel);
   g_assert_cmpuint (outpost_test_server_logged (f->srv, "GET /api/data/v9.2/accountleadscollection", "200") - before,
@@ -409,50 +426,152 @@ test_nothing_changed (Fixture *f, gconstpointer data)
   assert_same_links (f);
 }
 
-/* A profile relationship the server has no intersect set for (outpost-server has only
- * accountleads): its link request answers 404, the sync still succeeds, says so in its log,
- * and the other relationship's links come down as usual. */
-static void
-test_missing_intersect (void)
+/* The default profile plus one relationship (JSON). */
+static OutpostProfile *
+profile_with (const char *relationship)
 {
-  g_autoptr(OutpostTestServer) srv = outpost_test_server_start ("demo", NULL);
   g_autofree char *path = g_build_filename (g_getenv ("OUTPOST_SOURCE_DIR"), "data", "profile.json", NULL);
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
-  g_autoptr(OutpostProfile) profile = NULL;
-  g_autoptr(OutpostSyncEngine) engine = NULL;
-  g_autoptr(OutpostSyncResult) r = NULL;
-  g_autoptr(OutpostStore) store = NULL;
-  g_autoptr(GPtrArray) messages = NULL;
-  g_autoptr(JsonNode) extra = json_from_string ("{\"name\":\"contactleads_association\",\"entity1\":\"contact\","
-                                                "\"entity2\":\"lead\"}", NULL);
+  JsonNode *extra = json_from_string (relationship, &error);
   g_autofree char *json = NULL;
-  gboolean said = FALSE;
-  Fixture f = { srv };
+  OutpostProfile *profile;
 
+  g_assert_no_error (error);
   g_assert_true (json_parser_load_from_file (parser, path, &error));
   g_assert_no_error (error);
   json_array_add_element (json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)),
-                                                        "relationships"), g_steal_pointer (&extra));
+                                                        "relationships"), extra);
   json = json_to_string (json_parser_get_root (parser), FALSE);
   profile = outpost_profile_new_from_data (json, -1, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (outpost_profile_get_relationships (profile)->len, ==, 2);
-  engine = outpost_test_engine (srv, profile);
-  r = outpost_test_sync (engine, OUTPOST_SYNC_INCREMENTAL);
-  g_assert_cmpuint (outpost_test_server_logged (srv, "GET /api/data/v9.2/contactleadscollection", "404"), ==, 1);
-  store = outpost_test_open_store (srv, profile);
-  messages = outpost_store_list_run_messages (store, r->run_id, &error);
+  return profile;
+}
+
+/* Does the run's sync log have a line naming @what? */
+static gboolean
+logged (OutpostStore *store, gint64 run_id, const char *what)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) messages = outpost_store_list_run_messages (store, run_id, &error);
+  gboolean said = FALSE;
+
   g_assert_no_error (error);
   for (guint i = 0; i < messages->len; i++)
-    if (strstr (g_ptr_array_index (messages, i), "contactleads_association") != NULL)
+    if (strstr (g_ptr_array_index (messages, i), what) != NULL)
       {
         g_test_message ("sync log: %s", (char *) g_ptr_array_index (messages, i));
         said = TRUE;
       }
-  g_assert_true (said);
+  return said;
+}
+
+/* A profile relationship the server does not have (outpost-server has no contactleads): its
+ * metadata says so, no link request is sent for it (the old naming guess would have asked
+ * contactleadscollection), the sync succeeds and says so in its log, and the other
+ * relationship's links come down as usual. */
+static void
+test_missing_intersect (void)
+{
+  g_autoptr(OutpostTestServer) srv = outpost_test_server_start ("demo", NULL);
+  g_autoptr(OutpostProfile) profile = profile_with ("{\"name\":\"contactleads_association\","
+                                                    "\"entity1\":\"contact\",\"entity2\":\"lead\"}");
+  g_autoptr(OutpostSyncEngine) engine = outpost_test_engine (srv, profile);
+  g_autoptr(OutpostSyncResult) r = outpost_test_sync (engine, OUTPOST_SYNC_INCREMENTAL);
+  g_autoptr(OutpostStore) store = outpost_test_open_store (srv, profile);
+  Fixture f = { srv };
+
+  g_assert_cmpuint (outpost_test_server_logged (srv, "contactleadscollection", ""), ==, 0);
+  g_assert_cmpuint (outpost_test_server_logged (srv, "EntityDefinitions(LogicalName='contact')/"
+                                                "ManyToManyRelationships 200", "200"), ==, 1);
+  g_assert_true (logged (store, r->run_id, "contactleads_association"));
   f.store = store;
   assert_same_links (&f);
+}
+
+static void
+custom_link (OutpostTestServer *srv, const char *method, const char *account, const char *contact)
+{
+  g_autofree char *path = g_str_equal (method, "POST")
+    ? g_strdup_printf ("accounts(%s)/new_account_contact/$ref", account)
+    : g_strdup_printf ("accounts(%s)/new_account_contact(%s)/$ref", account, contact);
+  g_autofree char *body = g_strdup_printf ("{\"@odata.id\":\"%scontacts(%s)\"}", srv->api_root, contact);
+  guint status = 0;
+  g_autoptr(JsonNode) node = outpost_test_server_api (srv, method, path, g_str_equal (method, "POST") ? body : NULL,
+                                                      &status);
+
+  g_assert_cmpuint (status, ==, 204);
+}
+
+static gboolean
+custom_linked (OutpostStore *store, const char *account, const char *contact)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) contacts = outpost_store_list_associated (store, "new_account_contact", "account",
+                                                                 account, &error);
+  g_autoptr(GPtrArray) accounts = NULL;
+
+  g_assert_no_error (error);
+  accounts = outpost_store_list_associated (store, "new_account_contact", "contact", contact, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (has (contacts, contact), ==, has (accounts, account));
+  return has (contacts, contact);
+}
+
+/* outpost-server's custom relationship new_account_contact keeps its links in the intersect
+ * entity new_account_contact, entity set new_account_contactset: only the relationship
+ * metadata names it (the system pattern would ask new_account_contactcollection). The profile
+ * names the entities the other way round (contact first), so the metadata's attributes are
+ * swapped to match. Links made and removed on the server come down and are counted. */
+static void
+test_custom_relationship (void)
+{
+  g_autoptr(OutpostTestServer) srv = outpost_test_server_start ("demo", NULL);
+  g_autoptr(OutpostProfile) profile = profile_with ("{\"name\":\"new_account_contact\","
+                                                    "\"entity1\":\"contact\",\"entity2\":\"account\"}");
+  g_autoptr(OutpostSyncEngine) engine = outpost_test_engine (srv, profile);
+  g_autoptr(OutpostSyncResult) r0 = outpost_test_sync (engine, OUTPOST_SYNC_INCREMENTAL);
+  g_autoptr(OutpostSyncResult) r1 = NULL;
+  g_autoptr(OutpostSyncResult) r2 = NULL;
+  g_autoptr(OutpostSyncResult) r3 = NULL;
+  g_auto(GStrv) accounts = outpost_test_server_ids (srv, "accounts", "accountid", NULL, 2);
+  g_auto(GStrv) contacts = outpost_test_server_ids (srv, "contacts", "contactid", NULL, 2);
+  g_autoptr(OutpostStore) store = outpost_test_open_store (srv, profile);
+  guint reads;
+
+  g_assert_cmpint (r0->links_added, >, 0);   /* the demo's accountleads */
+  g_assert_cmpuint (outpost_test_server_logged (srv, "GET /api/data/v9.2/new_account_contactset 200", "200"), ==, 1);
+  custom_link (srv, "POST", accounts[0], contacts[0]);
+  custom_link (srv, "POST", accounts[1], contacts[0]);
+  custom_link (srv, "POST", accounts[0], contacts[1]);
+  g_assert_false (custom_linked (store, accounts[0], contacts[0]));
+
+  r1 = outpost_test_sync (engine, OUTPOST_SYNC_INCREMENTAL);
+  g_assert_cmpint (r1->links_added, ==, 3);
+  g_assert_cmpint (r1->links_removed, ==, 0);
+  g_assert_cmpint (r1->downloaded, ==, 0);
+  g_assert_true (custom_linked (store, accounts[0], contacts[0]));
+  g_assert_true (custom_linked (store, accounts[1], contacts[0]));
+  g_assert_true (custom_linked (store, accounts[0], contacts[1]));
+  g_assert_false (custom_linked (store, accounts[1], contacts[1]));
+  g_assert_true (logged (store, r1->run_id, "new_account_contact"));
+
+  custom_link (srv, "DELETE", accounts[1], contacts[0]);
+  r2 = outpost_test_sync (engine, OUTPOST_SYNC_INCREMENTAL);
+  g_assert_cmpint (r2->links_added, ==, 0);
+  g_assert_cmpint (r2->links_removed, ==, 1);
+  g_assert_false (custom_linked (store, accounts[1], contacts[0]));
+  g_assert_true (custom_linked (store, accounts[0], contacts[0]));
+
+  /* a full sync re-reads the metadata (both first entities) and changes nothing */
+  reads = outpost_test_server_logged (srv, "/ManyToManyRelationships 200", "200");
+  r3 = outpost_test_sync (engine, OUTPOST_SYNC_FULL);
+  g_assert_cmpuint (outpost_test_server_logged (srv, "/ManyToManyRelationships 200", "200") - reads, ==, 2);
+  g_assert_cmpint (r3->links_added + r3->links_removed, ==, 0);
+  g_assert_true (custom_linked (store, accounts[0], contacts[1]));
+  g_assert_cmpuint (outpost_test_server_logged (srv, "new_account_contactcollection", ""), ==, 0);
+  g_assert_cmpuint (outpost_test_server_logged (srv, "GET /api/data/v9.2/new_account_contactset 200", "200"), ==, 4);
 }
 
 int
@@ -469,5 +588,6 @@ main (int argc, char **argv)
   ADD ("pending-local", test_pending_local);
   ADD ("nothing-changed", test_nothing_changed);
   g_test_add_func ("/sync/nn/missing-intersect", test_missing_intersect);
+  g_test_add_func ("/sync/nn/custom-relationship", test_custom_relationship);
   return g_test_run ();
 }
