@@ -574,6 +574,62 @@ test_custom_relationship (void)
   g_assert_cmpuint (outpost_test_server_logged (srv, "GET /api/data/v9.2/new_account_contactset 200", "200"), ==, 4);
 }
 
+/* Drops what the metadata cache knows of relationships, as a cache written before they were
+ * read looks. */
+static void
+forget_relationships (OutpostTestServer *srv)
+{
+  g_autofree char *path = g_strconcat (srv->db_path, ".metadata.json", NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  JsonObject *connector;
+
+  g_assert_true (json_parser_load_from_file (parser, path, &error));
+  g_assert_no_error (error);
+  connector = json_object_get_object_member (json_node_get_object (json_parser_get_root (parser)), "connector");
+  g_assert_true (json_object_has_member (connector, "relationships"));
+  json_object_remove_member (connector, "relationships");
+  text = json_to_string (json_parser_get_root (parser), FALSE);
+  g_assert_true (g_file_set_contents (path, text, -1, &error));
+  g_assert_no_error (error);
+}
+
+/* The fallback: a metadata cache from before relationships were read. accountleads still
+ * comes down (known by name), the custom relationship's guessed set answers 404 (skipped, in
+ * the sync log, the sync succeeds); the next full sync reads the metadata again and its links
+ * come down. */
+static void
+test_old_cache_fallback (void)
+{
+  g_autoptr(OutpostTestServer) srv = outpost_test_server_start ("demo", NULL);
+  g_autoptr(OutpostProfile) profile = profile_with ("{\"name\":\"new_account_contact\","
+                                                    "\"entity1\":\"account\",\"entity2\":\"contact\"}");
+  g_autoptr(OutpostSyncEngine) engine = outpost_test_engine (srv, profile);
+  g_autoptr(OutpostSyncResult) r0 = outpost_test_sync (engine, OUTPOST_SYNC_INCREMENTAL);
+  g_autoptr(OutpostSyncResult) r1 = NULL;
+  g_autoptr(OutpostSyncResult) r2 = NULL;
+  g_auto(GStrv) accounts = outpost_test_server_ids (srv, "accounts", "accountid", NULL, 1);
+  g_auto(GStrv) contacts = outpost_test_server_ids (srv, "contacts", "contactid", NULL, 1);
+  g_autoptr(OutpostStore) store = outpost_test_open_store (srv, profile);
+  guint leads_reads = outpost_test_server_logged (srv, "GET /api/data/v9.2/accountleadscollection", "200");
+  Fixture f = { srv, .store = store };
+
+  forget_relationships (srv);
+  custom_link (srv, "POST", accounts[0], contacts[0]);
+  r1 = outpost_test_sync (engine, OUTPOST_SYNC_INCREMENTAL);
+  g_assert_cmpuint (outpost_test_server_logged (srv, "GET /api/data/v9.2/new_account_contactcollection", "404"), ==, 1);
+  g_assert_cmpuint (outpost_test_server_logged (srv, "GET /api/data/v9.2/accountleadscollection", "200"), ==,
+                    leads_reads + 1);
+  g_assert_true (logged (store, r1->run_id, "new_account_contact"));
+  g_assert_false (custom_linked (store, accounts[0], contacts[0]));
+  assert_same_links (&f);
+
+  r2 = outpost_test_sync (engine, OUTPOST_SYNC_FULL);
+  g_assert_cmpint (r2->links_added, ==, 1);
+  g_assert_true (custom_linked (store, accounts[0], contacts[0]));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -589,5 +645,6 @@ main (int argc, char **argv)
   ADD ("nothing-changed", test_nothing_changed);
   g_test_add_func ("/sync/nn/missing-intersect", test_missing_intersect);
   g_test_add_func ("/sync/nn/custom-relationship", test_custom_relationship);
+  g_test_add_func ("/sync/nn/old-cache-fallback", test_old_cache_fallback);
   return g_test_run ();
 }
