@@ -25,6 +25,7 @@
 
 #include <glib/gi18n-lib.h>
 #include <string.h>
+#include <time.h>
 
 #include "outpost-store-email.h"
 #include "outpost-sync-private.h"
@@ -387,6 +388,15 @@ batch_touches (Batch *b, OutpostJournalEntry *e)
   return b != NULL && !is_association (e) && g_hash_table_contains (b->records, e->record_id);
 }
 
+/* CPU seconds of the calling thread, for the debug log. */
+static double
+thread_cpu (void)
+{
+  struct timespec ts;
+
+  return clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts) == 0 ? ts.tv_sec + ts.tv_nsec / 1e9 : 0;
+}
+
 typedef struct {
   OutpostSyncJob *job;
   GAsyncQueue    *todo;     /* Batch* to send; the Sender itself means "stop" */
@@ -395,6 +405,7 @@ typedef struct {
   gboolean        stopped;  /* sender thread only: a batch failed, send nothing more */
   gint            abort;    /* atomic: the writer failed, send nothing more */
   gint64          send_us;  /* sender thread only (read after the join) */
+  double          cpu;      /* the sender thread's CPU seconds (read after the join) */
 } Sender;
 
 static gpointer
@@ -421,6 +432,7 @@ send_thread (gpointer data)
       s->send_us += g_get_monotonic_time () - t0;
       g_async_queue_push (s->done, b);
     }
+  s->cpu = thread_cpu ();
   return NULL;
 }
 
@@ -457,6 +469,7 @@ typedef struct {
   guint          *n_conflicts;
   gint64          done, total;
   gint64          write_us, wait_us;
+  double          cpu0;        /* this thread's CPU seconds at the start */
 } Pipe;
 
 /* Waits for the batch in flight and writes its results. */
@@ -515,6 +528,7 @@ pipe_start (Pipe *p, OutpostSyncJob *job, guint *n_conflicts, gint64 total)
   p->sender.job = job;
   p->sender.todo = g_async_queue_new ();
   p->sender.done = g_async_queue_new ();
+  p->cpu0 = thread_cpu ();
   p->sender.thread = g_thread_new ("outpost-upload", send_thread, &p->sender);
 }
 
@@ -530,8 +544,9 @@ pipe_stop (Pipe *p)
   p->in_flight = NULL;
   g_async_queue_unref (p->sender.todo);
   g_async_queue_unref (p->sender.done);
-  g_debug ("upload: %" G_GINT64_FORMAT " operations; writer %.3f s, waited %.3f s for answers; sender %.3f s",
-           p->done, p->write_us / 1e6, p->wait_us / 1e6, p->sender.send_us / 1e6);
+  g_debug ("upload: %" G_GINT64_FORMAT " operations; writer busy %.3f s (thread CPU %.3f s), waited %.3f s "
+           "for answers; sender busy %.3f s (thread CPU %.3f s)", p->done, p->write_us / 1e6,
+           thread_cpu () - p->cpu0, p->wait_us / 1e6, p->sender.send_us / 1e6, p->sender.cpu);
 }
 
 /* ---- the phase ------------------------------------------------------------------------------ */
