@@ -525,7 +525,8 @@ sync_done (GObject *source, GAsyncResult *res, gpointer data)
   if (result == NULL)
     g_printerr ("sync failed: %s\n", error->message);
   else
-    g_print ("# synced: %" G_GINT64_FORMAT " downloaded\n", result->downloaded);
+    g_print ("# synced: %" G_GINT64_FORMAT " downloaded; done at %" G_GINT64_FORMAT "\n", result->downloaded,
+             g_get_monotonic_time ());
   b->probing = FALSE;
   if (b->loop != NULL)
     g_main_loop_quit (b->loop);
