@@ -326,6 +326,8 @@ new_prompted (OutpostWindow *self, OutpostSyncKind kind, const char * const *ent
   p->window = self;
   p->kind = kind;
   p->entities = g_strdupv ((char **) entities);
+  /* a remembered password the server refused: the new one is remembered too unless unticked */
+  p->remember = outpost_account_get_password_saved (outpost_context_get_account (self->context));
   g_object_set_data_full (G_OBJECT (self), PROMPT_KEY, p, (GDestroyNotify) prompted_sync_free);
   return p;
 }
