@@ -184,7 +184,8 @@ parties_summary (Part *part)
   JsonArray *parties;
   GString *out;
 
-  if (len == 0 || g_strstr_len (data, len, "email_activity_parties") == NULL ||
+  if (len == 0 || !g_str_has_prefix (part->path, "emails") ||
+      g_strstr_len (data, len, "email_activity_parties") == NULL ||
       !json_parser_load_from_data (parser, data, (gssize) len, NULL) ||
       (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
       !json_object_has_member (json_node_get_object (root), "email_activity_parties") ||
