@@ -426,14 +426,11 @@ fts_is_current (OutpostStore *self, OutpostTable *t, const char *cols, GError **
  * cheaper still to write but made searches 1.5-3x slower ("oslo"* 1.5 -> 5.0 ms). */
 #define FTS_LAYOUT " (layout 5)"
 
-/* FTS5 writes its pending terms out as a new segment whenever they fill "hashsize" bytes (1 MB
- * by default), and every later search walks each segment a term has entries in. A rebuild (the
- * end of a bulk load, a new layout) fills the whole index in one go: with the default it left
- * 11 segments for 1M accounts, with 64 MB two, for the same CPU time, and a two-word search on
- * them took 9 instead of 13.5 ms. The pending terms take up to that much memory meanwhile; the
- * setting is persistent, so it goes back to the default for the row-by-row writes after. */
-#define FTS_REBUILD_HASHSIZE (64 * 1024 * 1024)
-#define FTS_HASHSIZE (1024 * 1024)
+/* FTS5 writes its pending terms out as a new segment whenever they fill 1 MB, and every later
+ * search walks each segment a term has entries in. A rebuild (the end of a bulk load, a new
+ * layout) left 11-13 segments for 1M accounts; 'optimize' merges them into one (1M rows: 0.5-0.8 s
+ * CPU more, 24 MB peak; a two-word search 11.5 -> 7.5 ms CPU). A larger pending buffer (64 MB:
+ * two segments, same CPU) cost 150 MB more memory at the peak. */
 
 gboolean
 outpost_schema_create_fts (OutpostStore *self, OutpostTable *t, GError **error)
@@ -460,14 +457,13 @@ outpost_schema_create_fts (OutpostStore *self, OutpostTable *t, GError **error)
     "CREATE TRIGGER \"f_%s_au\" AFTER UPDATE OF %s ON %s BEGIN"
     "  INSERT INTO %s (%s, rowid, %s) VALUES ('delete', old.__rowid, %s);"
     "  INSERT INTO %s (rowid, %s) VALUES (new.__rowid, %s); END;"
-    "INSERT INTO %s (%s, rank) VALUES ('hashsize', %d);"
     "INSERT INTO %s (%s) VALUES ('rebuild');"
-    "INSERT INTO %s (%s, rank) VALUES ('hashsize', %d);",
+    "INSERT INTO %s (%s) VALUES ('optimize');",
     n, n, n, t->fts,
     t->fts, cols->str, t->table,
     n, t->table, t->fts, t->fts, cols->str, oldc->str,
     n, cols->str, t->table, t->fts, t->fts, cols->str, oldc->str, t->fts, cols->str, newc->str,
-    t->fts, t->fts, FTS_REBUILD_HASHSIZE, t->fts, t->fts, t->fts, t->fts, FTS_HASHSIZE);
+    t->fts, t->fts, t->fts, t->fts);
   if (!outpost_store_exec (self, sql, error))
     return FALSE;
   stmt = outpost_store_prepare (self,
