@@ -70,11 +70,42 @@ issue_button (OutpostIssuesWindow *self, const char *label, OutpostIssueAction a
   return button;
 }
 
+/* "Contoso Ltd" for a record still here; a readable label, never its GUID, for one that is not
+ * (deleted here or on the server since the issue was written). */
+static char *
+record_label (OutpostEntity *entity, OutpostStore *store, const char *record_id)
+{
+  g_autoptr(OutpostRecord) record = entity != NULL ? outpost_store_get (store, entity->logical_name, record_id, NULL)
+                                                   : NULL;
+  g_autofree char *kind = NULL;
+
+  if (record != NULL)
+    return outpost_record_title (record, entity);
+  kind = g_utf8_strdown (entity != NULL ? entity->display_name : _("Record"), -1);
+  /* Translators: a record that is no longer in the store, e.g. "(deleted account)" */
+  return g_strdup_printf (_("(deleted %s)"), kind);
+}
+
+/* Worker side: the label of each (entity, record id) pair, in order. */
+static gpointer
+names_job (OutpostStore *store, gpointer data, GCancellable *cancellable, GError **error)
+{
+  GPtrArray *pairs = data;
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  OutpostProfile *profile = outpost_store_get_profile (store);
+
+  for (guint i = 0; i + 1 < pairs->len; i += 2)
+    g_ptr_array_add (names, record_label (outpost_profile_lookup_entity (profile, pairs->pdata[i]),
+                                          store, pairs->pdata[i + 1]));
+  return names;
+}
+
 static GtkWidget *
-issue_row (OutpostIssuesWindow *self, const char *entity, const char *record_id, const char *message)
+issue_row (OutpostIssuesWindow *self, const char *entity, const char *name, const char *message)
 {
   GtkWidget *row = adw_action_row_new ();
-  g_autofree char *title = g_strdup_printf ("%s %s", entity_label (self, entity), record_id);
+  /* Translators: a sync issue's title: the record's name, then its kind, e.g. "Contoso Ltd — Account" */
+  g_autofree char *title = g_strdup_printf (_("%s — %s"), name, entity_label (self, entity));
 
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
@@ -85,9 +116,9 @@ issue_row (OutpostIssuesWindow *self, const char *entity, const char *record_id,
 }
 
 static void
-add_error (OutpostIssuesWindow *self, OutpostSyncErrorRow *e)
+add_error (OutpostIssuesWindow *self, OutpostSyncErrorRow *e, const char *name)
 {
-  GtkWidget *row = issue_row (self, e->entity, e->record_id, e->message);
+  GtkWidget *row = issue_row (self, e->entity, name, e->message);
 
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), issue_button (self, _("_Retry"), OUTPOST_ISSUE_RETRY, e->id));
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), issue_button (self, _("_Ignore"), OUTPOST_ISSUE_IGNORE, e->id));
@@ -247,7 +278,7 @@ open_merge (GtkButton *button, OutpostIssuesWindow *self)
 }
 
 static void
-add_conflict (OutpostIssuesWindow *self, OutpostConflict *c)
+add_conflict (OutpostIssuesWindow *self, OutpostConflict *c, const char *name)
 {
   g_autofree char *fields = NULL;
   GList *names = c->local != NULL ? json_object_get_members (c->local) : NULL;
@@ -259,7 +290,7 @@ add_conflict (OutpostIssuesWindow *self, OutpostConflict *c)
   g_list_free (names);
   fields = g_strdup_printf (_("Changed here and on the server: %s"), list->str);
   g_string_free (list, TRUE);
-  row = issue_row (self, c->entity, c->record_id, fields);
+  row = issue_row (self, c->entity, name, fields);
   resolve = gtk_button_new_with_mnemonic (_("_Resolve…"));
   gtk_widget_set_valign (resolve, GTK_ALIGN_CENTER);
   g_object_set_data_full (G_OBJECT (resolve), "conflict", conflict_copy (c), (GDestroyNotify) outpost_conflict_free);
@@ -268,27 +299,89 @@ add_conflict (OutpostIssuesWindow *self, OutpostConflict *c)
   adw_preferences_group_add (self->conflicts_group, row);
 }
 
+/* The issues read, waiting for their records' names. */
+typedef struct {
+  OutpostIssuesWindow *window;
+  GPtrArray           *errors;      /* OutpostSyncErrorRow* */
+  GPtrArray           *conflicts;   /* OutpostConflict* */
+} Pending;
+
+static void
+pending_free (Pending *pending)
+{
+  g_object_unref (pending->window);
+  g_ptr_array_unref (pending->errors);
+  g_ptr_array_unref (pending->conflicts);
+  g_free (pending);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Pending, pending_free)
+
+static void
+names_ready (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(Pending) pending = user_data;
+  OutpostIssuesWindow *self = pending->window;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) names = outpost_store_client_run_finish (OUTPOST_STORE_CLIENT (source), result, &error);
+
+  if (names == NULL)
+    {
+      adw_preferences_group_set_description (self->errors_group, error->message);
+      return;
+    }
+  for (guint i = 0; i < pending->errors->len; i++)
+    add_error (self, g_ptr_array_index (pending->errors, i), g_ptr_array_index (names, i));
+  for (guint i = 0; i < pending->conflicts->len; i++)
+    add_conflict (self, g_ptr_array_index (pending->conflicts, i),
+                  g_ptr_array_index (names, pending->errors->len + i));
+  adw_preferences_group_set_description (self->errors_group,
+                                         pending->errors->len == 0 ? _("No sync errors.") : NULL);
+  adw_preferences_group_set_description (self->conflicts_group,
+                                         pending->conflicts->len == 0 ? _("No conflicts.") : NULL);
+}
+
+static void
+add_pair (GPtrArray *pairs, const char *entity, const char *record_id)
+{
+  g_ptr_array_add (pairs, g_strdup (entity));
+  g_ptr_array_add (pairs, g_strdup (record_id));
+}
+
+/* The issues name their records by GUID: read the records' names in the worker (a record may be
+ * gone by now), then show the rows. */
 static void
 issues_ready (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(OutpostIssuesWindow) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) lists = outpost_jobs_finish (result, &error);
-  GPtrArray *errors, *conflicts;
+  GPtrArray *pairs;
+  Pending *pending;
 
   if (lists == NULL)
     {
       adw_preferences_group_set_description (self->errors_group, error->message);
       return;
     }
-  errors = g_ptr_array_index (lists, 0);
-  conflicts = g_ptr_array_index (lists, 1);
-  for (guint i = 0; i < errors->len; i++)
-    add_error (self, g_ptr_array_index (errors, i));
-  for (guint i = 0; i < conflicts->len; i++)
-    add_conflict (self, g_ptr_array_index (conflicts, i));
-  adw_preferences_group_set_description (self->errors_group, errors->len == 0 ? _("No sync errors.") : NULL);
-  adw_preferences_group_set_description (self->conflicts_group, conflicts->len == 0 ? _("No conflicts.") : NULL);
+  pending = g_new0 (Pending, 1);
+  pending->window = g_object_ref (self);
+  pending->errors = g_ptr_array_ref (g_ptr_array_index (lists, 0));
+  pending->conflicts = g_ptr_array_ref (g_ptr_array_index (lists, 1));
+  pairs = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < pending->errors->len; i++)
+    {
+      OutpostSyncErrorRow *e = g_ptr_array_index (pending->errors, i);
+      add_pair (pairs, e->entity, e->record_id);
+    }
+  for (guint i = 0; i < pending->conflicts->len; i++)
+    {
+      OutpostConflict *c = g_ptr_array_index (pending->conflicts, i);
+      add_pair (pairs, c->entity, c->record_id);
+    }
+  outpost_store_client_run_async (outpost_context_get_client (self->context), OUTPOST_JOB_PRIORITY_DEFAULT,
+                                  names_job, pairs, (GDestroyNotify) g_ptr_array_unref,
+                                  (GDestroyNotify) g_ptr_array_unref, NULL, names_ready, pending);
 }
 
 static void
