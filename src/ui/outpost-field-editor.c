@@ -71,6 +71,22 @@ label_input (OutpostFieldEditor *self, GtkWidget *widget)
                                   field_label (self->field), -1);
 }
 
+/* A button's text (a lookup's name, chosen options) is ellipsized: a long value must not make
+ * the form, and with it the window's three panes, wider (the window would fold). GtkMenuButton
+ * makes a new label for each text. */
+static void
+ellipsize_labels (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_LABEL (child))
+        gtk_label_set_ellipsize (GTK_LABEL (child), PANGO_ELLIPSIZE_END);
+      else
+        ellipsize_labels (child);
+    }
+}
+
 /* ---- text and numbers ------------------------------------------------------------------- */
 
 static GtkWidget *
@@ -136,9 +152,38 @@ n_options (OutpostField *field)
   return field->options != NULL ? field->options->len : 0;
 }
 
+static void
+option_setup (GtkSignalListItemFactory *factory, GtkListItem *item)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_list_item_set_child (item, label);
+}
+
+static void
+option_bind (GtkSignalListItemFactory *factory, GtkListItem *item)
+{
+  gtk_label_set_text (GTK_LABEL (gtk_list_item_get_child (item)),
+                      gtk_string_object_get_string (gtk_list_item_get_item (item)));
+}
+
+/* The chosen option's label ellipsizes (see ellipsize_labels); the list shows them whole. */
+static GtkListItemFactory *
+option_factory (void)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+
+  g_signal_connect (factory, "setup", G_CALLBACK (option_setup), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (option_bind), NULL);
+  return factory;
+}
+
 static GtkWidget *
 make_dropdown (OutpostFieldEditor *self)
 {
+  g_autoptr(GtkListItemFactory) factory = option_factory ();
   g_autoptr(GtkStringList) list = gtk_string_list_new (NULL);
   GtkWidget *dropdown;
 
@@ -146,6 +191,7 @@ make_dropdown (OutpostFieldEditor *self)
   for (guint i = 0; i < n_options (self->field); i++)
     gtk_string_list_append (list, g_array_index (self->field->options, OutpostOption, i).label);
   dropdown = gtk_drop_down_new (G_LIST_MODEL (g_steal_pointer (&list)), NULL);
+  gtk_drop_down_set_factory (GTK_DROP_DOWN (dropdown), factory);
   gtk_widget_set_halign (dropdown, GTK_ALIGN_START);
   g_signal_connect_swapped (dropdown, "notify::selected", G_CALLBACK (emit_changed), self);
   return dropdown;
@@ -164,6 +210,7 @@ update_multi_label (OutpostFieldEditor *self)
         g_string_append (text, g_array_index (self->field->options, OutpostOption, i).label);
       }
   gtk_menu_button_set_label (GTK_MENU_BUTTON (self->input), text->len > 0 ? text->str : _("None"));
+  ellipsize_labels (self->input);
   g_string_free (text, TRUE);
 }
 
@@ -320,6 +367,7 @@ set_lookup (OutpostFieldEditor *self, const char *id, const char *target, const 
   self->lookup_target = g_strdup (target);
   gtk_menu_button_set_label (GTK_MENU_BUTTON (self->input),
                              id == NULL ? _("None") : (name != NULL && *name != '\0' ? name : id));
+  ellipsize_labels (self->input);
 }
 
 static void
@@ -567,6 +615,14 @@ outpost_field_editor_load (OutpostFieldEditor *self, OutpostRecord *record)
   self->loading = FALSE;
 }
 
+void
+outpost_field_editor_show_text (OutpostFieldEditor *self, const char *text)
+{
+  g_return_if_fail (OUTPOST_IS_FIELD_EDITOR (self));
+  g_return_if_fail (!is_editable_type (self->field) && GTK_IS_LABEL (self->input));
+  gtk_label_set_text (GTK_LABEL (self->input), text != NULL && *text ? text : "—");
+}
+
 /* ---- reading values ---------------------------------------------------------------------- */
 
 static JsonNode *
@@ -686,6 +742,8 @@ make_read_only (OutpostFieldEditor *self)
   gtk_label_set_use_markup (GTK_LABEL (label), FALSE);   /* server text is never markup */
   gtk_label_set_selectable (GTK_LABEL (label), TRUE);
   gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  /* a GUID or a long address has no space to wrap at: break anywhere rather than widen the form */
+  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
   gtk_label_set_xalign (GTK_LABEL (label), 0);
   return label;
 }
@@ -721,6 +779,8 @@ add_link_button (OutpostFieldEditor *self, GtkWidget *input)
 
   self->link_button = outpost_field_link_new (self->field, link_failed, self);
   gtk_widget_set_hexpand (input, TRUE);
+  if (GTK_IS_EDITABLE (self->input))   /* wide when there is room, never wider than that */
+    gtk_editable_set_width_chars (GTK_EDITABLE (self->input), 8);
   gtk_box_append (GTK_BOX (box), input);
   gtk_box_append (GTK_BOX (box), self->link_button);
   if (GTK_IS_EDITABLE (self->input))

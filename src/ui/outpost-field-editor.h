@@ -23,6 +23,9 @@ OutpostField *outpost_field_editor_get_field  (OutpostFieldEditor *self);
 /* Shows @record's value (NULL: empty). Does not emit "changed". */
 void          outpost_field_editor_load       (OutpostFieldEditor *self,
                                                OutpostRecord      *record);
+/* A read-only editor shows @text (a value the window computed; NULL or "" shows a dash). */
+void          outpost_field_editor_show_text  (OutpostFieldEditor *self,
+                                               const char         *text);
 /* The value as typed; NULL (with @message set) when the input cannot be read. */
 JsonNode     *outpost_field_editor_get_value  (OutpostFieldEditor *self,
                                                char              **message);

@@ -27,6 +27,7 @@ struct _OutpostRecordForm
   GtkWidget      *fields_box;
   GtkWidget      *related_box;
   GtkWidget      *email_button;
+  AdwButtonContent *email_content;
   GtkWidget      *related;     /* OutpostRelatedView, in related_box */
 
   OutpostEntity  *entity;      /* from the profile */
@@ -99,6 +100,7 @@ update_email_button (OutpostRecordForm *self)
   if (!shown && !draft)
     return;
   gtk_widget_set_tooltip_text (self->email_button, text);
+  adw_button_content_set_label (self->email_content, text);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->email_button), GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
   gtk_actionable_set_action_target (GTK_ACTIONABLE (self->email_button), "(ss)",
                                     self->entity->logical_name, self->id);
@@ -203,8 +205,9 @@ build_editors (OutpostRecordForm *self)
       OutpostField *field = g_ptr_array_index (self->entity->fields, i);
       GtkWidget *editor;
 
-      /* A new record has no server-computed values to show. */
-      if (self->id == NULL && field->read_only)
+      /* A new record has no server-computed values to show, except the full name the form
+       * composes as the user types. */
+      if (self->id == NULL && field->read_only && !outpost_field_is_composed_name (field))
         continue;
       editor = outpost_field_editor_new (field, client_of (self));
       g_signal_connect_swapped (editor, "changed", G_CALLBACK (editor_changed), self);
@@ -345,9 +348,56 @@ validate_now (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+static OutpostFieldEditor *
+editor_named (OutpostRecordForm *self, const char *name)
+{
+  for (guint i = 0; i < self->editors->len; i++)
+    {
+      OutpostFieldEditor *editor = g_ptr_array_index (self->editors, i);
+
+      if (g_strcmp0 (outpost_field_editor_get_field (editor)->name, name) == 0)
+        return editor;
+    }
+  return NULL;
+}
+
+static char *
+editor_text (OutpostRecordForm *self, const char *name)
+{
+  OutpostFieldEditor *editor = editor_named (self, name);
+  g_autofree char *message = NULL;
+  g_autoptr(JsonNode) value = editor != NULL ? outpost_field_editor_get_value (editor, &message) : NULL;
+
+  return value != NULL && json_node_get_value_type (value) == G_TYPE_STRING ? json_node_dup_string (value) : NULL;
+}
+
+/* The full name the server computes (contacts, leads) follows the first and last name as they
+ * are typed; the store never keeps it (see outpost_field_is_composed_name). */
+static void
+update_composed_name (OutpostRecordForm *self)
+{
+  OutpostFieldEditor *editor = self->entity != NULL ? editor_named (self, self->entity->primary_name) : NULL;
+  g_autofree char *first = NULL, *last = NULL, *name = NULL;
+
+  if (editor == NULL || !outpost_field_is_composed_name (outpost_field_editor_get_field (editor)))
+    return;
+  first = editor_text (self, "firstname");
+  last = editor_text (self, "lastname");
+  name = outpost_compose_full_name (first, last);
+  outpost_field_editor_show_text (editor, name);
+  if (*name == '\0')
+    {
+      update_title (self);
+      return;
+    }
+  adw_window_title_set_title (self->title, name);
+  gtk_label_set_text (self->name_heading, name);
+}
+
 static void
 editor_changed (OutpostRecordForm *self)
 {
+  update_composed_name (self);
   self->edits++;
   set_dirty (self, TRUE);
   update_actions (self);
@@ -776,6 +826,7 @@ outpost_record_form_class_init (OutpostRecordFormClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OutpostRecordForm, fields_box);
   gtk_widget_class_bind_template_child (widget_class, OutpostRecordForm, related_box);
   gtk_widget_class_bind_template_child (widget_class, OutpostRecordForm, email_button);
+  gtk_widget_class_bind_template_child (widget_class, OutpostRecordForm, email_content);
   gtk_widget_class_bind_template_callback (widget_class, back_clicked);
   gtk_widget_class_install_action (widget_class, "form.save", NULL, form_save);
   gtk_widget_class_install_action (widget_class, "form.revert", NULL, form_revert);

@@ -190,10 +190,44 @@ outpost_format_field (OutpostField *field, JsonNode *value)
     }
 }
 
+gboolean
+outpost_field_is_composed_name (OutpostField *field)
+{
+  return field != NULL && field->read_only && g_strcmp0 (field->name, "fullname") == 0;
+}
+
+char *
+outpost_compose_full_name (const char *first, const char *last)
+{
+  /* Dataverse's default order ("First Last"); the server may be set to another and says so
+   * with its own value at the next sync. */
+  g_autofree char *whole = g_strdup_printf ("%s %s", first != NULL ? first : "", last != NULL ? last : "");
+
+  return g_strdup (g_strstrip (whole));
+}
+
+/* The full name composed from the record's parts, when the server's value is missing or may be
+ * stale (a change here); NULL when the server's value stands. */
+static char *
+composed_name (OutpostRecord *record, OutpostField *field)
+{
+  const char *stored;
+
+  if (!outpost_field_is_composed_name (field)
+      || (!json_object_has_member (record->values, "firstname") && !json_object_has_member (record->values, "lastname")))
+    return NULL;
+  stored = outpost_record_get_string (record, field->name);
+  if (record->state == OUTPOST_ROW_SYNCED && stored != NULL && *stored != '\0')
+    return NULL;
+  return outpost_compose_full_name (outpost_record_get_string (record, "firstname"),
+                                    outpost_record_get_string (record, "lastname"));
+}
+
 char *
 outpost_format_record_field (OutpostRecord *record, OutpostField *field)
 {
   JsonNode *value;
+  char *composed;
 
   if (record == NULL || record->values == NULL || field == NULL)
     return g_strdup ("");
@@ -205,6 +239,8 @@ outpost_format_record_field (OutpostRecord *record, OutpostField *field)
       if (display != NULL)
         return g_strdup (display);
     }
+  if ((composed = composed_name (record, field)) != NULL)
+    return composed;
   value = json_object_get_member (record->values, field->name);
   return outpost_format_field (field, value);
 }
@@ -212,17 +248,11 @@ outpost_format_record_field (OutpostRecord *record, OutpostField *field)
 char *
 outpost_record_title (OutpostRecord *record, OutpostEntity *entity)
 {
-  const char *name = outpost_record_get_string (record, entity->primary_name);
-  const char *first, *last;
+  g_autofree char *name = outpost_format_record_field (record, outpost_entity_lookup_field (entity, entity->primary_name));
 
-  if (name != NULL && *name != '\0')
-    return g_strdup (name);
-  /* A record created here has no server-computed full name yet (contacts, leads): build one
-   * from its parts, or take the first list column with text. */
-  first = outpost_record_get_string (record, "firstname");
-  last = outpost_record_get_string (record, "lastname");
-  if ((first != NULL && *first != '\0') || (last != NULL && *last != '\0'))
-    return g_strstrip (g_strdup_printf ("%s %s", first != NULL ? first : "", last != NULL ? last : ""));
+  if (*name != '\0')
+    return g_steal_pointer (&name);
+  /* No name at all: the first list column with text. */
   for (guint i = 0; entity->list_columns != NULL && entity->list_columns[i] != NULL; i++)
     {
       const char *text = outpost_record_get_string (record, entity->list_columns[i]);

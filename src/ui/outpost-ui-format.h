@@ -11,11 +11,18 @@
 G_BEGIN_DECLS
 
 /* A record's field as one line of text ("" when empty). Lookups show their GUID: callers
- * that can resolve names do so themselves. */
+ * that can resolve names do so themselves. A composed name (below) of a record changed here,
+ * or one the server has not named yet, is composed from its first and last name. */
 char       *outpost_format_field       (OutpostField   *field,
                                         JsonNode       *value);
 char       *outpost_format_record_field (OutpostRecord *record,
                                         OutpostField   *field);
+/* Dataverse computes a contact's or lead's "fullname" on the server and refuses it in a create
+ * or update: the store never holds one of ours. Until a sync brings the server's, the window
+ * shows one composed as the server does by default, "First Last". */
+gboolean    outpost_field_is_composed_name (OutpostField *field);
+char       *outpost_compose_full_name  (const char     *first,
+                                        const char     *last);
 /* Numbers in the user's locale ("1,234.5" / "1.234,5"). */
 char       *outpost_format_number      (OutpostField   *field,
                                         gdouble         value);

@@ -2,15 +2,22 @@
 """GUI walk on an offline store, as a field worker would: the list of accounts, search,
 open an account, edit and save it, create a contact. Run under tests/gui/gui-session.
 
+Also checks of defects found in earlier walks (issue 5): at 1000 px the open account (link
+buttons, New Email) leaves the list and the form side by side, and the window still folds at
+600 px; the new contact's full name is composed as it is typed (the server computes it; the
+store never holds ours, so it is never uploaded); the Sync Issues window names records by name,
+a record that is gone by a readable label, never by its GUID; the "Changed Here" filter stays
+off through the walk.
+
 The app runs with its own temporary XDG_* directories and settings (guilib.keyfile_env); this
 script keeps the session's environment (dogtail reads the session's accessibility setting).
 Each step saves a screenshot under $OUTPOST_SHOTS (default: the build dir's gui-shots/).
 Output is TAP."""
-import os, shutil, subprocess, sys, traceback
+import contextlib, ctypes, json, os, re, shutil, sqlite3, subprocess, sys, time, traceback, uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from guilib import (BUILD, Shots, click_settled, db_row, find, finish, keyCombo, keyfile_env, labels, make_tmp,
-                    search, select_entity, set_text, stop, tap, tree, typeText, wait_for)
+from guilib import (BUILD, BUTTON, Shots, click_settled, db_row, find, finish, is_pressed, keyCombo, keyfile_env,
+                    labels, make_tmp, press, search, select_entity, set_text, stop, tap, tree, typeText, wait_for)
 
 shot = Shots(os.path.join(BUILD, 'gui', 'gui-shots', 'offline'))
 NAME = 'Account 000042'
@@ -34,6 +41,58 @@ def main():
         tap(code == 0, 'the app quits cleanly on SIGTERM', 'exit status %s' % code)
         shutil.rmtree(tmp, ignore_errors=True)
     return finish()
+
+
+def resize(width, height):
+    """Resize the window as a window manager would (there is none in the session): an X
+    ConfigureRequest honoured by the X server; GTK lays the window out again."""
+    x = ctypes.CDLL('libX11.so.6')
+    x.XOpenDisplay.restype = ctypes.c_void_p
+    x.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    x.XResizeWindow.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_uint, ctypes.c_uint]
+    x.XFlush.argtypes = x.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    tree_text = subprocess.run(['xwininfo', '-root', '-children'], capture_output=True, text=True).stdout
+    display = x.XOpenDisplay(None)
+    for wid in re.findall(r'(0x[0-9a-f]+) "Outpost"', tree_text):
+        x.XResizeWindow(display, int(wid, 16), width, height)
+    x.XFlush(display)
+    x.XCloseDisplay(display)
+
+
+def folded(app):
+    """The window shows one pane: the form's Back to List button follows the leaflet's folded
+    state, and GTK 4.8 leaves a hidden widget out of the accessibility tree (its "showing" state
+    is not kept up to date: presence is what tells)."""
+    return find(app, BUTTON, 'Back to List') is not None
+
+
+def side_by_side(app):
+    return find(app, BUTTON, 'Back to List') is None and find(app, BUTTON, 'Changed Here') is not None \
+        and find(app, 'text', 'Main Phone') is not None
+
+
+def check_widths(app):
+    """Issue 5: the window folded to one pane at 1000 px while an account (e-mail and other link
+    buttons, and then a New Email header button) was open: the form's header was too wide for
+    three panes; once folded it stayed folded at 1000 px. 600 px folds as it should."""
+    ok = wait_for(lambda: side_by_side(app), 5)
+    shot('03b-form-1000x700')
+    tap(ok, 'at 1000x700 the list and the open account are side by side (not folded)')
+    resize(1280, 800)
+    ok = wait_for(lambda: side_by_side(app), 5)
+    shot('03c-form-1280x800')
+    tap(ok, 'at 1280x800 too')
+    resize(600, 700)
+    ok = wait_for(lambda: folded(app), 5)
+    shot('03d-form-600x700')
+    tap(ok, 'at 600x700 the window folds to the form, with Back to List')
+    resize(1000, 700)
+    tap(wait_for(lambda: side_by_side(app), 5), 'back at 1000x700 it unfolds again')
+
+
+def changed_here_off(app, step):
+    toggle = find(app, BUTTON, 'Changed Here')
+    tap(toggle is not None and not is_pressed(toggle), 'the "Changed Here" filter is still off (%s)' % step)
 
 
 def account(db):
@@ -67,6 +126,7 @@ def walk(db):
     phone = wait_for(lambda: find(app, 'text', 'Main Phone'), 5)
     shot('03-form')
     tap(bool(entry), 'the form shows the account', str(labels(app)[:40]))
+    check_widths(app)
 
     # Edit and save offline.
     if phone is not None and click_settled(phone):
@@ -84,14 +144,76 @@ def walk(db):
     # A new contact (select_entity clears the search first: it applies to every list; on a
     # folded window it goes back to the sidebar). Generous waits: the accessibility tree is slow
     # to answer on a loaded machine.
+    changed_here_off(app, 'after the save')
     select_entity(app, 'Contacts', 15)
     wait_for(lambda: 'Pat0 Doe' in labels(app), 10)
+    changed_here_off(app, 'after selecting Contacts')
     keyCombo('<Control>n')
-    set_text(app, 'Last Name', 'Tester', timeout=15)
+    # The full name is the server's (read-only): the form composes it as the names are typed.
+    set_text(app, 'First Name', 'Quinn', save=False, timeout=15)
+    set_text(app, 'Last Name', 'Tester', save=False, timeout=15)
+    composed = wait_for(lambda: labels(app).count('Quinn Tester') >= 2, 10)
+    shot('05-new-contact-typed')
+    tap(bool(composed), 'the new contact\'s Full Name and heading follow the typed names before saving',
+        str(labels(app)[-40:]))
+    keyCombo('<Control>s')
     created = wait_for(lambda: db_row(
         db, "SELECT count(*) FROM e_contact WHERE lastname = 'Tester' AND __state = 1")[0] == 1, 20)
     shot('05-new-contact')
     tap(bool(created), 'the new contact is in the store, created here')
+    stored = db_row(db, "SELECT firstname, fullname FROM e_contact WHERE lastname = 'Tester'")
+    fields = db_row(db, "SELECT fields FROM outpost_journal WHERE entity = 'contact'")
+    tap(stored == ('Quinn', None) and fields is not None and 'fullname' not in json.loads(fields[0] or '{}'),
+        'the full name is neither stored nor journaled for upload (the server computes it)',
+        '%s / %s' % (stored, fields))
+    in_list = wait_for(lambda: app.findChild(lambda n: n.roleName == 'label' and n.name == 'Quinn Tester'
+                                             and inside(n, 'Records'), retry=False, requireResult=False), 10)
+    tap(in_list is not None, 'the list shows the new contact\'s composed full name at once')
+    changed_here_off(app, 'after creating the contact')
+
+    issues(app, db)
+
+
+def inside(node, name, depth=8):
+    for _ in range(depth):
+        node = node.parent
+        if node is None:
+            return False
+        if node.name == name:
+            return True
+    return False
+
+
+def issues(app, db):
+    """Sync Issues names the records: a sync error of Account 000042 and a conflict of a contact
+    that is no longer in the store (written as a sync would)."""
+    acc = db_row(db, 'SELECT __id FROM e_account WHERE name = ?', NAME)[0]
+    gone = str(uuid.uuid4())
+    now = int(time.time())
+    with contextlib.closing(sqlite3.connect(db, timeout=10)) as c, c:
+        c.execute("INSERT INTO outpost_sync_error (journal_seq, entity, record_id, message, at)"
+                  " VALUES (NULL, 'account', ?, 'The server refused the change (test).', ?)", (acc, now))
+        c.execute("INSERT INTO outpost_conflict (entity, record_id, local, server, base, server_etag, at)"
+                  " VALUES ('contact', ?, '{\"telephone1\": \"1\"}', '{\"telephone1\": \"2\"}', '{}',"
+                  " 'W/\"9\"', ?)", (gone, now))
+    # the sidebar's sync state button (named after the state it shows) opens Sync Issues
+    button = wait_for(lambda: find(app, BUTTON, 'Sync State') or app.findChild(
+        lambda n: n.roleName in BUTTON and 'unsynced change' in n.name, retry=False, requireResult=False), 10)
+    if button is not None:
+        press(button)
+    want = ('%s — Account' % NAME, '(deleted contact) — Contact')
+    # a new window: read the application's tree afresh
+    shown = wait_for(lambda: all(w in labels(tree.root.application('outpost')) for w in want), 15)
+    texts = labels(tree.root.application('outpost'))
+    shot('06-sync-issues')
+    tap(bool(shown), 'Sync Issues names the record and its kind, and a gone record readably',
+        str([t for t in texts if '—' in t]))
+    tap(not [t for t in texts if acc in t or gone in t], 'no GUID is shown',
+        str([t for t in texts if acc in t or gone in t]))
+    for w in tree.root.application('outpost').findChildren(lambda n: n.roleName == 'frame' and n.name == 'Sync Issues'):
+        button = w.findChild(lambda n: n.roleName in BUTTON and n.name == 'Close', retry=False, requireResult=False)
+        if button is not None:
+            press(button)
 
 
 if __name__ == '__main__':
