@@ -103,9 +103,17 @@ flow_user_code (OutpostWelcomePage *self, const char *code, const char *uri, int
   outpost_sign_in_code_show (self->code_view, code, uri, expires_in);
 }
 
+/* While the user name and password are tried on the server, Connect says so. */
+static void
+set_checking (OutpostWelcomePage *self, gboolean checking)
+{
+  gtk_button_set_label (GTK_BUTTON (self->connect_button), checking ? _("Checking…") : _("_Connect"));
+}
+
 static void
 flow_signed_in (OutpostWelcomePage *self, OutpostAccount *account, const char *password)
 {
+  set_checking (self, FALSE);
   /* the page is shown again after a sign-out: it starts afresh, without the old code */
   outpost_sign_in_code_reset (self->code_view);
   outpost_welcome_page_reset (self);
@@ -116,6 +124,7 @@ flow_signed_in (OutpostWelcomePage *self, OutpostAccount *account, const char *p
 static void
 flow_failed (OutpostWelcomePage *self, const char *message)
 {
+  set_checking (self, FALSE);
   show_sign_in (self);
   outpost_welcome_page_set_error (self, message);
 }
@@ -133,7 +142,10 @@ connect_clicked (OutpostWelcomePage *self)
       gtk_stack_set_visible_child_name (self->stack, "code");
     }
   else
-    gtk_widget_set_sensitive (self->connect_button, FALSE);
+    {
+      gtk_widget_set_sensitive (self->connect_button, FALSE);
+      set_checking (self, TRUE);
+    }
   outpost_sign_in_flow_start (self->flow,
                               gtk_editable_get_text (GTK_EDITABLE (self->name_row)),
                               gtk_editable_get_text (GTK_EDITABLE (self->url_row)), kind,
@@ -180,6 +192,7 @@ outpost_welcome_page_reset (OutpostWelcomePage *self)
     outpost_sign_in_flow_cancel (self->flow);
   gtk_stack_set_visible_child_name (self->stack, "start");
   gtk_widget_set_visible (self->back_button, FALSE);
+  set_checking (self, FALSE);
   gtk_editable_set_text (self->password_row, "");
   outpost_welcome_page_set_error (self, NULL);
 }
