@@ -234,6 +234,30 @@ test_saved_password (Fixture *f, gconstpointer data)
   }
 }
 
+/* The engine of a device code account gets the provider that signed in (it holds the fresh
+ * access token, and the window signs in on it again at a sync with sync-login); a basic
+ * account gets a new one each time (its password is per run). */
+static void
+test_provider_kept (Fixture *f, gconstpointer data)
+{
+  g_autoptr(OutpostAccount) dc = outpost_account_new ("dc", f->base_url, OUTPOST_AUTH_KIND_DEVICE_CODE,
+                                                      NULL, NULL, NULL);
+  g_autoptr(OutpostAccount) basic = outpost_account_new ("b", f->base_url, OUTPOST_AUTH_KIND_BASIC,
+                                                         USER, NULL, NULL);
+  g_autoptr(OutpostAuthProvider) a = outpost_account_create_auth (dc, NULL, NULL);
+  g_autoptr(OutpostAuthProvider) b = outpost_account_create_auth (dc, NULL, NULL);
+  g_autoptr(OutpostAuthProvider) c = outpost_account_create_auth (basic, NULL, PASSWORD);
+  g_autoptr(OutpostAuthProvider) d = outpost_account_create_auth (basic, NULL, NULL);
+
+  g_assert_true (a == b);
+  g_assert_true (outpost_account_get_auth (dc) == a);
+  g_assert_true (c != d);
+  g_assert_true (outpost_account_get_auth (basic) == d);
+  g_assert_true (outpost_auth_basic_has_password (c));
+  g_assert_false (outpost_auth_basic_has_password (d));
+  g_assert_false (outpost_account_asks_password (dc, NULL));
+}
+
 static gboolean
 fatal_log_cb (const char *log_domain, GLogLevelFlags level, const char *message, gpointer data)
 {
@@ -254,6 +278,7 @@ main (int argc, char **argv)
   ADD ("check-before-saving", test_check);
   ADD ("password-for-one-sync", test_prompted_sync);
   ADD ("saved-password", test_saved_password);
+  ADD ("provider-kept", test_provider_kept);
 #undef ADD
   return g_test_run ();
 }
