@@ -237,8 +237,11 @@ child_incremental (const char *url, const char *db)
   wall = (g_get_monotonic_time () - start) / 1e6;
   if (r == NULL)
     return g_printerr ("incremental sync failed: %s\n", error->message), 1;
-  g_print ("seconds=%.4f requests=%" G_GUINT64_FORMAT " entities=%u downloaded=%" G_GINT64_FORMAT "\n",
-           wall, r->requests, outpost_profile_get_n_entities (profile), r->downloaded);
+  /* an N:N relationship's intersect table has no change tracking: its link set is one request
+   * of its own each sync, so it counts as a table beside the entities */
+  g_print ("seconds=%.4f requests=%" G_GUINT64_FORMAT " entities=%u relationships=%u downloaded=%" G_GINT64_FORMAT "\n",
+           wall, r->requests, outpost_profile_get_n_entities (profile),
+           outpost_profile_get_relationships (profile)->len, r->downloaded);
   return 0;
 }
 
@@ -600,9 +603,11 @@ main (int argc, char **argv)
   g_print ("| ratio sync / floor | %.2f | >= 0.8 | %s |\n", rate / floor_rate, verdict (rate / floor_rate >= 0.8));
   g_print ("| full sync peak RSS (%u accounts) | %.1f MB (at the end: %.1f MB anonymous, %.1f MB mapped database file) | | |\n",
            n, num (full, "rss") / 1024, num (full, "anon") / 1024, num (full, "file") / 1024);
-  g_print ("| incremental, nothing changed, %.0f default-profile entities | %.1f ms, %.0f requests | <= 100 ms, <= 1/entity | %s |\n",
-           num (incr, "entities"), num (incr, "seconds") * 1000, num (incr, "requests"),
-           verdict (num (incr, "seconds") <= 0.1 && num (incr, "requests") <= num (incr, "entities")));
+  g_print ("| incremental, nothing changed, %.0f default-profile entities + %.0f N:N intersect table | %.1f ms, %.0f requests | <= 100 ms, <= 1/table | %s |\n",
+           num (incr, "entities"), num (incr, "relationships"), num (incr, "seconds") * 1000,
+           num (incr, "requests"),
+           verdict (num (incr, "seconds") <= 0.1
+                    && num (incr, "requests") <= num (incr, "entities") + num (incr, "relationships")));
   g_print ("| upload of %.0f local edits | %.0f records/s (%.2f s, %.0f requests, %.0f errors; CPU: client %.2f s, server %.2f s) | >= 5000 | %s |\n",
            num (up, "records"), num (up, "records") / num (up, "seconds"), num (up, "seconds"),
            num (up, "requests"), num (up, "errors"), num (up, "cpu"), num (up, "server_cpu"),
