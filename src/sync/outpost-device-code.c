@@ -289,6 +289,7 @@ sign_in_thread (GTask        *task,
   g_autoptr(JsonObject) answer = NULL;
   GError *error = NULL;
   const char *device_code;
+  g_autoptr(GSource) idle = NULL;
   UserCode *uc;
   gint64 interval, expires_in;
   guint status = 0;
@@ -319,8 +320,11 @@ sign_in_thread (GTask        *task,
   uc->verification_uri = g_strdup (member_string (answer, "verification_uri"));
   uc->message = g_strdup (member_string (answer, "message"));
   uc->expires_in = (int) expires_in;
-  g_main_context_invoke_full (g_task_get_context (task), G_PRIORITY_DEFAULT, emit_user_code,
-                              uc, user_code_free);
+  /* an idle source, not g_main_context_invoke(): that runs the callback in this thread when
+   * nothing iterates the caller's context at the moment */
+  idle = g_idle_source_new ();
+  g_source_set_callback (idle, emit_user_code, uc, user_code_free);
+  g_source_attach (idle, g_task_get_context (task));
   /* The server says expired_token when the code ran out; the local deadline (with some
    * slack for clock and network delays) only ends polling when it never says so. */
   if (poll_token (self, device_code, interval,

@@ -255,6 +255,20 @@ emit_in_main (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Signals are emitted in the engine's caller's context, never in the sync thread: an idle source
+ * attached there, because g_main_context_invoke() runs the callback in the calling thread
+ * whenever that thread can acquire the context (no main loop running it at that moment). */
+static void
+emit_later (OutpostSyncJob *job, SignalData *data)
+{
+  g_autoptr(GSource) source = g_idle_source_new ();
+
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, emit_in_main, data, (GDestroyNotify) signal_data_free);
+  g_source_set_static_name (source, "[outpost] sync signal");
+  g_source_attach (source, job->context);
+}
+
 void
 outpost_sync_job_progress (OutpostSyncJob *job, OutpostSyncPhase phase, const char *entity,
                            gint64 done, gint64 total)
@@ -270,8 +284,7 @@ outpost_sync_job_progress (OutpostSyncJob *job, OutpostSyncPhase phase, const ch
   g_mutex_lock (&job->lock);
   data->progress.bytes = job->result->bytes;
   g_mutex_unlock (&job->lock);
-  g_main_context_invoke_full (job->context, G_PRIORITY_DEFAULT, emit_in_main, data,
-                              (GDestroyNotify) signal_data_free);
+  emit_later (job, data);
 }
 
 void
@@ -281,8 +294,7 @@ outpost_sync_job_records_changed (OutpostSyncJob *job, const char *entity)
 
   data->engine = g_object_ref (job->engine);
   data->entity = g_strdup (entity);
-  g_main_context_invoke_full (job->context, G_PRIORITY_DEFAULT, emit_in_main, data,
-                              (GDestroyNotify) signal_data_free);
+  emit_later (job, data);
 }
 
 void

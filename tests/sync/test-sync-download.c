@@ -132,6 +132,33 @@ test_engine_api (void)
   outpost_sync_result_free (ev.result);
 }
 
+/* Signals reach the caller's thread even while nothing iterates its main context (a caller busy
+ * with something else): the handlers assert the thread, so an emission from the sync thread
+ * fails here. */
+static void
+test_signals_while_not_iterated (void)
+{
+  g_autoptr(OutpostTestServer) srv = outpost_test_server_start ("demo", NULL);
+  g_autoptr(OutpostProfile) profile = outpost_test_profile ();
+  g_autoptr(OutpostSyncEngine) engine = outpost_test_engine (srv, profile);
+  Events ev = { 0 };
+
+  ev.changed = g_ptr_array_new_with_free_func (g_free);
+  ev.main_thread = g_thread_self ();
+  g_signal_connect (engine, "progress", G_CALLBACK (on_progress), &ev);
+  g_signal_connect (engine, "records-changed", G_CALLBACK (on_changed), &ev);
+  outpost_sync_engine_run_async (engine, NULL, NULL, run_done, &ev);
+  g_usleep (2 * G_USEC_PER_SEC);   /* the sync runs meanwhile and emits progress */
+  g_assert_cmpuint (ev.downloads, ==, 0);
+  while (!ev.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_no_error (ev.error);
+  g_assert_cmpuint (ev.downloads, >=, outpost_profile_get_n_entities (profile));
+  g_assert_cmpuint (ev.changed->len, ==, outpost_profile_get_n_entities (profile));
+  g_ptr_array_unref (ev.changed);
+  outpost_sync_result_free (ev.result);
+}
+
 /* Cancelling at once leaves a consistent store and a "cancelled" run in the log. */
 static void
 test_cancel (void)
@@ -160,6 +187,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/sync/download/full", test_full_sync);
   g_test_add_func ("/sync/engine/api", test_engine_api);
+  g_test_add_func ("/sync/engine/signals-while-not-iterated", test_signals_while_not_iterated);
   g_test_add_func ("/sync/engine/cancel", test_cancel);
   return g_test_run ();
 }
