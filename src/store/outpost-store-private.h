@@ -39,6 +39,8 @@ typedef struct {
   sqlite3_stmt  *fts_select_stmt;
   char          *replace_keep_fts_sql; /* replace_sql without the FTS columns */
   sqlite3_stmt  *fts_stmt;     /* borrowed from the store's statement cache */
+  sqlite3_stmt  *complete_stmt;   /* outpost-store-sync.c: a completed entry's row update */
+  sqlite3_stmt  *sync_state_stmt; /* outpost-store-sync.c: __etag, __issues by __id */
 } OutpostTable;
 
 #define OUTPOST_COL_ID 0

@@ -61,6 +61,23 @@ OutpostJournalEntry *outpost_store_journal_claim (OutpostStore *self, gint64 seq
  * becomes SYNCED with @etag (may be NULL) and its base values are dropped. */
 gboolean       outpost_store_journal_complete (OutpostStore *self, gint64 seq,
                                               const char *etag, GError **error);
+/* One entry the server took, for outpost_store_journal_complete_many. */
+typedef struct {
+  gint64      seq;
+  const char *etag;   /* the ETag the server returned, or NULL */
+} OutpostJournalDone;
+
+/* outpost_store_journal_complete for each of @done in order, in one transaction (a savepoint
+ * inside the caller's), with cached statements: all of them land, or on an error (an entry
+ * gone: NOT_FOUND) none does. */
+gboolean       outpost_store_journal_complete_many (OutpostStore *self,
+                                              const OutpostJournalDone *done, guint n,
+                                              GError **error);
+/* What the upload needs of a row, without reading its values: its ETag (NULL when it has
+ * none) and whether it waits for a conflict resolution. FALSE with NOT_FOUND when absent. */
+gboolean       outpost_store_get_sync_state  (OutpostStore *self, const char *entity,
+                                              const char *id, char **etag,
+                                              gboolean *has_conflict, GError **error);
 /* The server refused the entry: it becomes FAILED and a sync error row is written. */
 gboolean       outpost_store_journal_fail    (OutpostStore *self, gint64 seq,
                                               const char *message, GError **error);

@@ -279,6 +279,142 @@ test_table_state_and_log (Fixture *f, gconstpointer data)
   g_assert_cmpstr (msgs->pdata[0], ==, "lost: telephone1=1");
 }
 
+/* The seq of the record's last journal entry, whatever its status. */
+static gint64
+last_seq (Fixture *f, const char *id)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT coalesce(max(seq), -1) FROM outpost_journal"
+                                          " WHERE record_id = '%s'", id);
+  gint64 seq = raw_int (f->path, sql);
+
+  g_assert_cmpint (seq, >=, 0);
+  return seq;
+}
+
+/* A batch's results in one call: a create synced, a create with a later edit left modified
+ * (base kept), a failed update's error cleared, a delete done. */
+static void
+test_complete_many (Fixture *f, gconstpointer data)
+{
+  g_autoptr(JsonObject) va = obj ("{\"name\":\"A\"}");
+  g_autoptr(JsonObject) vb = obj ("{\"name\":\"B\"}");
+  g_autoptr(JsonObject) edit = obj ("{\"name\":\"B2\"}");
+  g_autoptr(JsonObject) phone = obj ("{\"telephone1\":\"5\"}");
+  g_autofree char *a = outpost_store_create (f->store, "account", va, NULL);
+  g_autofree char *b = outpost_store_create (f->store, "account", vb, NULL);
+  g_autoptr(OutpostJournalEntry) claimed = NULL;
+  g_autoptr(OutpostRecord) ra = NULL, rb = NULL;
+  g_autoptr(GError) error = NULL;
+  OutpostJournalDone done[4];
+  gint64 seq_b;
+
+  apply (f, ID1, "{\"name\":\"One\"}", "W/\"1\"", 1);
+  apply (f, ID2, "{\"name\":\"Two\"}", "W/\"1\"", 1);
+  g_assert_true (outpost_store_update (f->store, "account", ID1, phone, NULL));
+  g_assert_true (outpost_store_journal_fail (f->store, last_seq (f, ID1), "Bad phone", NULL));
+  g_assert_true (account_flag (f, ID1, FALSE));
+  g_assert_true (outpost_store_delete (f->store, "account", ID2, NULL));
+  /* the claim marks B's create IN_FLIGHT (one attempt) and returns it: the edit after it is
+   * a new entry, not coalesced into the one being sent */
+  seq_b = last_seq (f, b);
+  claimed = outpost_store_journal_claim (f->store, seq_b, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (claimed->status, ==, OUTPOST_JOURNAL_IN_FLIGHT);
+  g_assert_cmpint (claimed->attempts, ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (claimed->fields, "name"), ==, "B");
+  g_assert_true (outpost_store_update (f->store, "account", b, edit, NULL));
+
+  done[0] = (OutpostJournalDone) { last_seq (f, a), "W/\"10\"" };
+  done[1] = (OutpostJournalDone) { seq_b, "W/\"11\"" };
+  done[2] = (OutpostJournalDone) { last_seq (f, ID1), NULL };
+  done[3] = (OutpostJournalDone) { last_seq (f, ID2), NULL };
+  g_assert_true (outpost_store_journal_complete_many (f->store, done, 4, &error));
+  g_assert_no_error (error);
+
+  ra = outpost_store_get (f->store, "account", a, NULL);
+  g_assert_cmpint (ra->state, ==, OUTPOST_ROW_SYNCED);
+  g_assert_cmpstr (ra->etag, ==, "W/\"10\"");
+  rb = outpost_store_get (f->store, "account", b, NULL);
+  g_assert_cmpint (rb->state, ==, OUTPOST_ROW_LOCALLY_MODIFIED);   /* the edit is still to go */
+  g_assert_cmpstr (rb->etag, ==, "W/\"11\"");
+  g_assert_cmpstr (outpost_record_get_string (rb, "name"), ==, "B2");
+  g_assert_false (account_flag (f, ID1, FALSE));
+  g_assert_cmpint (raw_int (f->path, "SELECT __state FROM e_account WHERE __id = '" ID1 "'"), ==, OUTPOST_ROW_SYNCED);
+  g_assert_cmpint (raw_int (f->path, "SELECT __etag IS NULL FROM e_account WHERE __id = '" ID1 "'"), ==, 0);
+  g_assert_cmpuint (n_listed (outpost_store_list_errors (f->store, NULL)), ==, 0);
+  g_assert_false (account_exists (f, ID2));
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM outpost_journal"), ==, 1);
+  g_assert_true (outpost_store_journal_complete_many (f->store, done, 0, NULL));
+}
+
+/* One entry of the batch is gone: nothing of the batch lands, and an enclosing transaction
+ * stays usable. */
+static void
+test_complete_many_all_or_none (Fixture *f, gconstpointer data)
+{
+  g_autoptr(JsonObject) va = obj ("{\"name\":\"A\"}");
+  g_autoptr(JsonObject) vb = obj ("{\"name\":\"B\"}");
+  g_autofree char *a = outpost_store_create (f->store, "account", va, NULL);
+  g_autofree char *b = outpost_store_create (f->store, "account", vb, NULL);
+  g_autoptr(GError) error = NULL;
+  OutpostJournalDone done[3];
+
+  done[0] = (OutpostJournalDone) { last_seq (f, a), "W/\"1\"" };
+  done[1] = (OutpostJournalDone) { 999999, "W/\"2\"" };
+  done[2] = (OutpostJournalDone) { last_seq (f, b), "W/\"3\"" };
+  g_assert_false (outpost_store_journal_complete_many (f->store, done, 3, &error));
+  g_assert_error (error, OUTPOST_STORE_ERROR, OUTPOST_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM outpost_journal"), ==, 2);
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM e_account WHERE __state = 1 AND __etag IS NULL"), ==, 2);
+
+  /* inside the caller's transaction: only the savepoint is undone */
+  g_assert_true (outpost_store_begin (f->store, NULL));
+  g_assert_false (outpost_store_journal_complete_many (f->store, done, 3, NULL));
+  done[1] = done[2];
+  g_assert_true (outpost_store_journal_complete_many (f->store, done, 2, &error));
+  g_assert_no_error (error);
+  g_assert_true (outpost_store_commit (f->store, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM outpost_journal"), ==, 0);
+  g_assert_cmpint (raw_int (f->path, "SELECT count(*) FROM e_account WHERE __state = 0"), ==, 2);
+}
+
+static void
+test_sync_state (Fixture *f, gconstpointer data)
+{
+  g_autoptr(JsonObject) local = obj ("{\"name\":\"Mine\"}");
+  g_autoptr(JsonObject) server = obj ("{\"name\":\"Theirs\"}");
+  g_autoptr(JsonObject) base = obj ("{\"name\":\"One\"}");
+  OutpostConflict c = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *etag = NULL;
+  gboolean conflict = TRUE;
+
+  apply (f, ID1, "{\"name\":\"One\"}", "W/\"4\"", 1);
+  g_assert_true (outpost_store_get_sync_state (f->store, "account", ID1, &etag, &conflict, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (etag, ==, "W/\"4\"");
+  g_assert_false (conflict);
+  g_clear_pointer (&etag, g_free);
+  /* an unresolved conflict (Manual) marks the row */
+  g_assert_true (outpost_store_update (f->store, "account", ID1, local, NULL));
+  c.entity = (char *) "account";
+  c.record_id = (char *) ID1;
+  c.local = local;
+  c.server = server;
+  c.base = base;
+  c.server_etag = (char *) "W/\"5\"";
+  g_assert_true (outpost_store_add_conflict (f->store, &c, NULL));
+  g_assert_true (outpost_store_get_sync_state (f->store, "account", ID1, &etag, &conflict, NULL));
+  g_assert_true (conflict);
+  g_clear_pointer (&etag, g_free);
+  g_assert_false (outpost_store_get_sync_state (f->store, "account", ID2, &etag, &conflict, &error));
+  g_assert_error (error, OUTPOST_STORE_ERROR, OUTPOST_STORE_ERROR_NOT_FOUND);
+  g_assert_null (etag);
+  g_assert_false (conflict);
+}
+
 static void
 test_associations (Fixture *f, gconstpointer data)
 {
@@ -323,5 +459,8 @@ main (int argc, char **argv)
   TEST ("/store-sync/rebase-no-local", test_rebase_no_local);
   TEST ("/store-sync/table-state-and-log", test_table_state_and_log);
   TEST ("/store-sync/associations", test_associations);
+  TEST ("/store-sync/complete-many", test_complete_many);
+  TEST ("/store-sync/complete-many-all-or-none", test_complete_many_all_or_none);
+  TEST ("/store-sync/sync-state", test_sync_state);
   return g_test_run ();
 }
