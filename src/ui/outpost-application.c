@@ -7,6 +7,7 @@
 #include <glib-unix.h>
 #include <signal.h>
 
+#include "outpost-account-menu.h"
 #include "outpost-application.h"
 #include "outpost-demo-server.h"
 #include "outpost-preferences-window.h"
@@ -22,6 +23,7 @@ struct _OutpostApplication
   char              *password;     /* basic authentication, this session only */
   GCancellable      *opening;      /* an account's store is being opened (in its worker) */
   gboolean           sync_after_open;
+  GMenu             *accounts_menu; /* the main menus' Accounts section, shared by the windows */
 };
 
 G_DEFINE_FINAL_TYPE (OutpostApplication, outpost_application, ADW_TYPE_APPLICATION)
@@ -122,6 +124,7 @@ account_opened (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       /* The window owns the context: closing it or signing out releases the store. */
       g_settings_set_string (self->settings, "default-account", outpost_account_get_name (req->account));
+      outpost_account_menu_refresh (self->accounts_menu);   /* a new account is listed at once */
       outpost_window_set_context (window, context);
       if (req->flags & OPEN_FIRST_SYNC)
         outpost_window_sync_full (window, NULL, TRUE);
@@ -318,9 +321,67 @@ add_account_action (GSimpleAction *action, GVariant *parameter, gpointer user_da
   gtk_window_present (GTK_WINDOW (window));
 }
 
+/* The window showing (or opening) the account @name, or NULL. */
+static OutpostWindow *
+account_window (OutpostApplication *self, const char *name)
+{
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    {
+      OutpostContext *context;
+      const char *shown;
+
+      if (!OUTPOST_IS_WINDOW (l->data))
+        continue;
+      context = outpost_window_get_context (l->data);
+      shown = context != NULL ? outpost_account_get_name (outpost_context_get_account (context))
+                              : g_object_get_data (l->data, "opening-account");
+      if (g_strcmp0 (shown, name) == 0)
+        return l->data;
+    }
+  return NULL;
+}
+
+/* Opens the configured account @name (the Accounts section of the main menu): the window
+ * already showing it comes forward, else it opens in a window of its own. */
+static void
+open_account_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  OutpostApplication *self = user_data;
+  const char *name = g_variant_get_string (parameter, NULL);
+  OutpostWindow *window = account_window (self, name);
+  g_autoptr(OutpostAccount) account = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (window != NULL)
+    {
+      gtk_window_present (GTK_WINDOW (window));
+      return;
+    }
+  account = outpost_account_load (name, &error);
+  if (account == NULL)
+    {
+      g_autofree char *msg = g_strdup_printf (_("The account “%s” could not be opened: %s"), name, error->message);
+
+      if (active_window (self) != NULL)
+        outpost_window_toast (active_window (self), msg);
+      outpost_account_menu_refresh (self->accounts_menu);   /* removed meanwhile */
+      return;
+    }
+  window = create_window (self);
+  g_object_set_data_full (G_OBJECT (window), "opening-account", g_strdup (name), g_free);
+  connect_welcome (self, window);
+  /* the demo account needs its server: started again unless it still runs */
+  if (g_strcmp0 (name, OUTPOST_DEMO_ACCOUNT) == 0 && self->demo_server == NULL)
+    start_demo (self, window, FALSE);
+  else
+    open_account (self, window, account, 0);
+  gtk_window_present (GTK_WINDOW (window));
+}
+
 static const GActionEntry app_actions[] = {
   { "sync", sync_action },
   { "add-account", add_account_action },
+  { "open-account", open_account_action, "s" },
   { "preferences", preferences_action },
   { "about", about_action },
   { "quit", quit_action },
@@ -340,6 +401,13 @@ window_state_save (GtkWindow *window, OutpostApplication *self)
   return FALSE;
 }
 
+static void
+window_activated (OutpostApplication *self, GParamSpec *pspec, GtkWindow *window)
+{
+  if (gtk_window_is_active (window))
+    outpost_account_menu_refresh (self->accounts_menu);
+}
+
 static OutpostWindow *
 create_window (OutpostApplication *self)
 {
@@ -350,6 +418,10 @@ create_window (OutpostApplication *self)
   if (g_settings_get_boolean (self->settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (window));
   g_signal_connect (window, "close-request", G_CALLBACK (window_state_save), self);
+  if (!outpost_account_menu_attach (GTK_WIDGET (window), G_MENU_MODEL (self->accounts_menu)))
+    g_warning ("The main menu has no Accounts section");
+  /* an account signed out or added in another window is (un)listed when the user comes back */
+  g_signal_connect_swapped (window, "notify::is-active", G_CALLBACK (window_activated), self);
   return window;
 }
 
@@ -420,6 +492,8 @@ outpost_application_startup (GApplication *app)
   g_unix_signal_add (SIGTERM, quit_on_signal, app);
   g_unix_signal_add (SIGINT, quit_on_signal, app);
   self->settings = g_settings_new (APPLICATION_ID);
+  self->accounts_menu = g_menu_new ();
+  outpost_account_menu_refresh (self->accounts_menu);
   if (g_getenv ("OUTPOST_DEBUG_MAIN_THREAD_SQL") != NULL)
     outpost_store_client_guard_thread (TRUE);
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions), app);
@@ -439,6 +513,7 @@ outpost_application_shutdown (GApplication *app)
   /* Closing the windows releases the store (its worker finishes queued saves first). */
   while ((windows = gtk_application_get_windows (GTK_APPLICATION (app))) != NULL)
     gtk_window_destroy (windows->data);
+  g_clear_object (&self->accounts_menu);
   /* The demo server is our child: it never outlives the app. */
   if (self->demo_server != NULL)
     outpost_demo_server_stop (self->demo_server);

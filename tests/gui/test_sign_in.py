@@ -573,6 +573,58 @@ def add_account(app, base, tmp, env):
         'the added account\'s refresh token is in the keyring, the first account\'s password still is not')
 
 
+def menu_pick(app, window, downs_tried, done, shot_name=None):
+    """Open @window's main menu and pick an item by keyboard, @downs steps below the first (the
+    popover's items are not in the AT-SPI tree here, GTK 4.8); the next count in @downs_tried
+    until @done() holds. The number of @done's tries that failed, or None if none held."""
+    menu = wait_for(lambda: vfind(window, BUTTON, 'Main Menu'), 10)
+    if menu is None:
+        return None
+    for tries, downs in enumerate(downs_tried):
+        menu.click()
+        time.sleep(1)
+        for _ in range(downs):
+            keyCombo('Down')
+        if shot_name:
+            shot(shot_name)
+        keyCombo('Return')
+        if wait_for(done, 15):
+            return tries
+        keyCombo('Escape')
+    return None
+
+
+def reopen_account(app, env):
+    """The main menu's Accounts section lists the configured accounts (office, second: after
+    Sync Issues, Sync Log, Account Setup and Add Account…): with the second window closed, its
+    account opens again from the first window's menu in a window of its own; asked for again
+    (app.open-account over D-Bus), the window that shows it comes forward, no third opens."""
+    second, first = app.children[-1], app.children[0]
+    close = wait_for(lambda: vfind(second, BUTTON, 'Close'), 10)
+    if not tap(close is not None, 'the second window has a Close button'):
+        return
+    press(close)
+    if not tap(wait_for(lambda: len(app.children) == 1, 10), 'closing the second window leaves one'):
+        return
+    # "second" is the sixth item: five steps down (six if the menu opens with nothing focused;
+    # five then picks "office", which only brings this window forward)
+    picked = menu_pick(app, first, (5, 6), lambda: len(app.children) == 2 and has_label(app.children[-1], 'second'),
+                       '16-accounts-menu')
+    if not tap(picked is not None, 'the main menu\'s "second" item opens a second window'):
+        return
+    w = app.children[-1]
+    ok = wait_for(lambda: has_label(w, 'second') and has_label(w, '7 records'), 20)
+    shot('17-reopened-account')
+    tap(ok, 'the reopened window shows the account "second" and its 7 records from the store',
+        '' if ok else str(visible_labels(w)[:6]))
+    tap(has_label(app.children[0], 'office'), 'the first window still shows "office"')
+    subprocess.run(['gapplication', 'action', 'io.github.outpostcrm.Outpost', 'open-account', "'second'"],
+                   env=env, timeout=30)
+    time.sleep(2)
+    tap(len(app.children) == 2, 'opening an account a window shows brings that window forward, no new one',
+        '%d windows' % len(app.children))
+
+
 class Clock:
     """How long each part of the walk took (stderr), to keep the test's time in view."""
     def __init__(self):
@@ -608,6 +660,8 @@ def walk(app, base, tmp, env):
             clock('the password asked for at a sync')
             add_account(app, base, tmp, env)
             clock('add account')
+            reopen_account(app, env)
+            clock('reopen an account from the main menu')
     finally:
         stop(basic_server)
 
