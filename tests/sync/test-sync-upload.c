@@ -113,6 +113,7 @@ test_batch_one_bad (Fixture *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_autoptr(OutpostSyncResult) r = NULL, again = NULL;
   g_autoptr(GPtrArray) errors = NULL;
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   OutpostSyncErrorRow *row;
 
   for (guint i = 0; i < 7; i++)
@@ -120,11 +121,23 @@ test_batch_one_bad (Fixture *f, gconstpointer data)
       g_autofree char *json = i == 3
         ? g_strdup ("{\"name\":\"Batch Bad\",\"parentaccountid\":\"6a1f0c2e-0000-4e5f-8a9b-00000000dead\"}")
         : g_strdup_printf ("{\"name\":\"Batch Good %u\"}", i);
-      g_autofree char *id = create (f, "account", json);
+      g_ptr_array_add (ids, create (f, "account", json));
     }
   r = outpost_test_sync (f->engine, OUTPOST_SYNC_UPLOAD_ONLY);
   g_assert_cmpint (r->uploaded, ==, 6);
   g_assert_cmpint (r->errors, ==, 1);
+  /* locally too: the results before and after the refused one in the batch all landed (they
+   * are written in runs around it), the refused one waits with its error */
+  for (guint i = 0; i < 7; i++)
+    {
+      g_autoptr(OutpostRecord) rec = outpost_store_get (f->store, "account", ids->pdata[i], &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (rec->state, ==, i == 3 ? OUTPOST_ROW_LOCALLY_CREATED : OUTPOST_ROW_SYNCED);
+      g_assert_cmpint (rec->has_error, ==, i == 3);
+      if (i != 3)
+        g_assert_nonnull (rec->etag);
+    }
+  g_assert_cmpint (outpost_store_count_unsynced (f->store, NULL, &error), ==, 1);
   for (guint i = 0; i < 7; i++)
     {
       g_autofree char *name = g_strdup_printf ("Batch Good %u", i);
