@@ -527,6 +527,35 @@ notify_user (OutpostWindow *self, const char *id, const char *title, const char 
   g_application_send_notification (app, id, notification);
 }
 
+/* The records' counts, then ", 2 links added" / ", 1 link removed" when some N:N links changed
+ * (links are not records: the counts leave them out, and a sync that only linked a contact to
+ * an account would read "0 downloaded"). */
+static char *
+result_summary (OutpostSyncResult *result)
+{
+  /* TRANSLATORS: between the parts of "Synchronized: 0 downloaded, 0 uploaded, 2 links added" */
+  const char *separator = C_("sync summary", ", ");
+  GString *text = g_string_new (NULL);
+
+  g_string_printf (text, _("Synchronized: %" G_GINT64_FORMAT " downloaded, %" G_GINT64_FORMAT " uploaded"),
+                   result->downloaded, result->uploaded);
+  if (result->links_added > 0)
+    {
+      g_string_append (text, separator);
+      g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, "%" G_GINT64_FORMAT " link added",
+                                                 "%" G_GINT64_FORMAT " links added", (gulong) result->links_added),
+                              result->links_added);
+    }
+  if (result->links_removed > 0)
+    {
+      g_string_append (text, separator);
+      g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, "%" G_GINT64_FORMAT " link removed",
+                                                 "%" G_GINT64_FORMAT " links removed", (gulong) result->links_removed),
+                              result->links_removed);
+    }
+  return g_string_free (text, FALSE);
+}
+
 static void
 report_result (OutpostWindow *self, OutpostSyncResult *result)
 {
@@ -540,8 +569,7 @@ report_result (OutpostWindow *self, OutpostSyncResult *result)
     }
   else
     {
-      text = g_strdup_printf (_("Synchronized: %" G_GINT64_FORMAT " downloaded, %" G_GINT64_FORMAT " uploaded"),
-                              result->downloaded, result->uploaded);
+      text = result_summary (result);
       notify_user (self, "sync-done", _("Synchronization finished"), text);
     }
   outpost_window_toast (self, text);
