@@ -27,7 +27,6 @@ struct _OutpostRecordForm
   GtkWidget      *fields_box;
   GtkWidget      *related_box;
   GtkWidget      *email_button;
-  AdwButtonContent *email_content;
   GtkWidget      *related;     /* OutpostRelatedView, in related_box */
 
   OutpostEntity  *entity;      /* from the profile */
@@ -100,7 +99,6 @@ update_email_button (OutpostRecordForm *self)
   if (!shown && !draft)
     return;
   gtk_widget_set_tooltip_text (self->email_button, text);
-  adw_button_content_set_label (self->email_content, text);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->email_button), GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
   gtk_actionable_set_action_target (GTK_ACTIONABLE (self->email_button), "(ss)",
                                     self->entity->logical_name, self->id);
@@ -826,7 +824,6 @@ outpost_record_form_class_init (OutpostRecordFormClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OutpostRecordForm, fields_box);
   gtk_widget_class_bind_template_child (widget_class, OutpostRecordForm, related_box);
   gtk_widget_class_bind_template_child (widget_class, OutpostRecordForm, email_button);
-  gtk_widget_class_bind_template_child (widget_class, OutpostRecordForm, email_content);
   gtk_widget_class_bind_template_callback (widget_class, back_clicked);
   gtk_widget_class_install_action (widget_class, "form.save", NULL, form_save);
   gtk_widget_class_install_action (widget_class, "form.revert", NULL, form_revert);
