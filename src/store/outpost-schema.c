@@ -72,6 +72,10 @@ static const char *const migrations[] = {
   "  PRIMARY KEY (relationship, entity, record_id, related_entity, related_id));"
   "CREATE INDEX outpost_association_related ON outpost_association"
   "  (relationship, related_entity, related_id);",
+  /* 3: each upload completion deletes a journal entry's error and checks a record's errors; without
+   * these indexes both scanned the whole table, slowing every completion when many errors stay */
+  "CREATE INDEX outpost_sync_error_journal ON outpost_sync_error (journal_seq);"
+  "CREATE INDEX outpost_sync_error_record ON outpost_sync_error (entity, record_id);",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == OUTPOST_SCHEMA_VERSION);

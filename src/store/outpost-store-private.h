@@ -10,7 +10,7 @@ G_BEGIN_DECLS
 
 /* Version of the store's own tables (journal, sync state, ...). Entity tables follow the
  * profile instead and are brought in line on every open. */
-#define OUTPOST_SCHEMA_VERSION 2
+#define OUTPOST_SCHEMA_VERSION 3
 
 /* Precomputed SQL for one entity table. Column order of every row statement:
  * __id, __etag, __state, __issues, __generation, __base, then the fields in profile order,

@@ -389,8 +389,11 @@ test_migration (Fixture *f, gconstpointer data)
   g_assert_cmpint (raw_int (old, "PRAGMA user_version"), ==, 1);
   store = outpost_store_open (old, f->profile, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (raw_int (old, "PRAGMA user_version"), ==, 2);
+  g_assert_cmpint (raw_int (old, "PRAGMA user_version"), ==, OUTPOST_SCHEMA_VERSION);
   g_assert_cmpint (raw_int (old, "SELECT count(*) FROM sqlite_master WHERE name = 'outpost_conflict'"), ==, 1);
+  /* step 3: the sync errors' lookups use their indexes */
+  g_assert_cmpint (raw_int (old, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN"
+                                 " ('outpost_sync_error_journal', 'outpost_sync_error_record')"), ==, 2);
   list = outpost_store_journal_list (store, &error);
   g_assert_cmpuint (list->len, ==, 1);
 }
