@@ -21,7 +21,7 @@ struct _OutpostApplication
   OutpostDemoServer *demo_server;
   gboolean           demo_requested;
   char              *password;     /* basic authentication, this session only */
-  GCancellable      *opening;      /* an account's store is being opened (in its worker) */
+  GCancellable      *opening;      /* the latest open of an account's store (in its worker) */
   gboolean           sync_after_open;
   GMenu             *accounts_menu; /* the main menus' Accounts section, shared by the windows */
 };
@@ -78,12 +78,14 @@ typedef struct {
   OutpostAccount     *account;
   OpenFlags           flags;
   GWeakRef            window;     /* the window to open it in */
+  GCancellable       *cancellable;
 } OpenRequest;
 
 static void
 open_request_free (OpenRequest *req)
 {
   g_object_unref (req->account);
+  g_object_unref (req->cancellable);
   g_weak_ref_clear (&req->window);
   g_free (req);
 }
@@ -110,14 +112,18 @@ account_opened (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(OutpostContext) context = outpost_context_new_finish (result, &error);
   g_autoptr(OutpostWindow) window = g_weak_ref_get (&req->window);
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || g_cancellable_is_cancelled (req->cancellable))
     {
-      /* a newer open replaced this one, or the application is quitting */
+      /* a newer open in its window replaced this one (it may have finished all the same), or
+       * the application is quitting */
       open_request_free (req);
       g_application_release (G_APPLICATION (self));
       return;
     }
-  g_clear_object (&self->opening);
+  if (self->opening == req->cancellable)
+    g_clear_object (&self->opening);
+  if (window != NULL)
+    g_object_set_data (G_OBJECT (window), "opening", NULL);
   if (context == NULL)
     open_failed (self, req, window, error);
   else if (window != NULL)
@@ -144,21 +150,28 @@ open_account (OutpostApplication *self, OutpostWindow *window, OutpostAccount *a
 {
   OpenRequest *req = g_new0 (OpenRequest, 1);
 
-  if (self->opening != NULL)
-    g_cancellable_cancel (self->opening);
-  g_clear_object (&self->opening);
-  self->opening = g_cancellable_new ();
+  GCancellable *previous;
+
   req->app = self;
   req->account = g_object_ref (account);
   req->flags = flags;
+  req->cancellable = g_cancellable_new ();
   if (window == NULL)
     window = main_window (self);
   g_weak_ref_init (&req->window, window);
+  /* a newer open in the same window replaces the one under way; one in another window (an
+   * account opened from the main menu) leaves it be */
+  previous = window != NULL ? g_object_get_data (G_OBJECT (window), "opening") : self->opening;
+  if (previous != NULL)
+    g_cancellable_cancel (previous);
+  if (window != NULL)
+    g_object_set_data_full (G_OBJECT (window), "opening", g_object_ref (req->cancellable), g_object_unref);
+  g_set_object (&self->opening, req->cancellable);
   if (window != NULL)
     outpost_window_show_busy (window, _("Opening Your Records"),
                               _("Reading the data stored on this computer."));
   g_application_hold (G_APPLICATION (self));
-  outpost_context_new_async (account, self->settings, self->password, self->opening,
+  outpost_context_new_async (account, self->settings, self->password, req->cancellable,
                              account_opened, req);
 }
 
@@ -510,6 +523,9 @@ outpost_application_shutdown (GApplication *app)
 
   if (self->opening != NULL)
     g_cancellable_cancel (self->opening);
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l != NULL; l = l->next)
+    if (g_object_get_data (l->data, "opening") != NULL)
+      g_cancellable_cancel (g_object_get_data (l->data, "opening"));
   /* Closing the windows releases the store (its worker finishes queued saves first). */
   while ((windows = gtk_application_get_windows (GTK_APPLICATION (app))) != NULL)
     gtk_window_destroy (windows->data);
