@@ -348,6 +348,23 @@ update_list_title (OutpostWindow *self)
   gtk_stack_set_visible_child_name (self->list_stack, n == 0 && !loading ? "empty" : "list");
 }
 
+/* AdwLeaflet moves the keyboard focus into the pane it makes visible, also when it shows all
+ * panes side by side: a click on a list row left the focus in the form's first control (the
+ * Delete button, or the name entry with its text selected), where the next keys went. Side by
+ * side the focus stays where the user put it; folded, the leaflet's move is what the user needs. */
+static void
+show_pane_keeping_focus (OutpostWindow *self, const char *name)
+{
+  g_autoptr(GtkWidget) focus = NULL;
+
+  if (!adw_leaflet_get_folded (self->leaflet) && gtk_root_get_focus (GTK_ROOT (self)) != NULL)
+    focus = g_object_ref (gtk_root_get_focus (GTK_ROOT (self)));
+  adw_leaflet_set_visible_child_name (self->leaflet, name);
+  if (focus != NULL && gtk_widget_get_root (focus) == GTK_ROOT (self)
+      && gtk_root_get_focus (GTK_ROOT (self)) != focus)
+    gtk_widget_grab_focus (focus);
+}
+
 static void
 selection_changed (OutpostWindow *self)
 {
@@ -358,7 +375,7 @@ selection_changed (OutpostWindow *self)
     return;
   if (g_strcmp0 (outpost_record_form_get_id (self->form), record->id) != 0)
     outpost_record_form_show (self->form, record->entity, record->id);
-  adw_leaflet_set_visible_child_name (self->leaflet, "form");
+  show_pane_keeping_focus (self, "form");
 }
 
 static void
