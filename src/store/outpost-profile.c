@@ -86,7 +86,7 @@ static const char *const behavior_names[] = {
 };
 
 static const char *const format_names[] = {
-  "text", "url", "email", "phone", "attachment",
+  "text", "url", "email", "phone", "attachment", "html",
 };
 
 /* ---- small public helpers ---------------------------------------------------------------- */
@@ -523,8 +523,10 @@ parse_field_format (JsonObject *obj, const char *path, OutpostField *field, GErr
   field->format = (OutpostFieldFormat) f;
   if (field->format == OUTPOST_FIELD_FORMAT_ATTACHMENT && field->type != OUTPOST_FIELD_MEMO)
     return fail (error, fp, _("only memo fields hold an attachment"));
+  if (field->format == OUTPOST_FIELD_FORMAT_HTML && field->type != OUTPOST_FIELD_MEMO)
+    return fail (error, fp, _("only memo fields hold HTML"));
   if (field->format != OUTPOST_FIELD_FORMAT_TEXT && field->format != OUTPOST_FIELD_FORMAT_ATTACHMENT &&
-      field->type != OUTPOST_FIELD_STRING)
+      field->format != OUTPOST_FIELD_FORMAT_HTML && field->type != OUTPOST_FIELD_STRING)
     return fail (error, fp, _("only string fields are web sites, e-mail addresses or phone numbers"));
   return TRUE;
 }

@@ -42,6 +42,7 @@ typedef enum {
   OUTPOST_FIELD_FORMAT_EMAIL,
   OUTPOST_FIELD_FORMAT_PHONE,
   OUTPOST_FIELD_FORMAT_ATTACHMENT,
+  OUTPOST_FIELD_FORMAT_HTML,        /* a memo holding HTML (an email's body): shown as its text */
 } OutpostFieldFormat;
 
 typedef enum {

@@ -8,6 +8,7 @@
 #include "outpost-field-editor.h"
 #include "outpost-field-link.h"
 #include "outpost-store-jobs.h"
+#include "outpost-sync-upload-email.h"
 #include "outpost-ui-format.h"
 
 struct _OutpostFieldEditor
@@ -55,7 +56,8 @@ is_editable_type (OutpostField *field)
 {
   return !field->read_only && field->type != OUTPOST_FIELD_UNIQUEIDENTIFIER
          && field->type != OUTPOST_FIELD_STATE && field->type != OUTPOST_FIELD_STATUS
-         && field->format != OUTPOST_FIELD_FORMAT_ATTACHMENT;   /* shown, opened, saved; not typed */
+         && field->format != OUTPOST_FIELD_FORMAT_ATTACHMENT    /* shown, opened, saved; not typed */
+         && field->format != OUTPOST_FIELD_FORMAT_HTML;         /* written in the email compose window */
 }
 
 gboolean
@@ -570,6 +572,14 @@ load_value (OutpostFieldEditor *self, OutpostRecord *record)
     }
   if (self->link_button != NULL)
     outpost_field_link_update (self->link_button, raw);
+  if (field->format == OUTPOST_FIELD_FORMAT_HTML)
+    {
+      /* HTML from the server (or the compose window) is read as text: tags dropped, entities
+       * decoded, never rendered */
+      g_autofree char *plain = outpost_email_html_to_text (raw);
+      gtk_label_set_text (GTK_LABEL (self->input), plain != NULL && *plain ? plain : "—");
+      return;
+    }
   if (!is_editable_type (field))
     {
       gtk_label_set_text (GTK_LABEL (self->input), *text ? text : "—");

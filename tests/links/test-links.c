@@ -335,6 +335,23 @@ test_profile_format (void)
   g_assert_cmpint (outpost_entity_lookup_field (account, "websiteurl")->format, ==, OUTPOST_FIELD_FORMAT_URL);
 }
 
+/* A memo holding HTML (an email's body) is shown as text; the mark survives the round trip. */
+static void
+test_profile_format_html (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OutpostProfile) profile = profile_with ("{\"name\":\"body\",\"type\":\"memo\",\"format\":\"html\"}", &error);
+  g_autoptr(OutpostProfile) again = NULL;
+  g_autofree char *json = NULL;
+
+  g_assert_no_error (error);
+  json = outpost_profile_to_json (profile);
+  again = outpost_profile_new_from_data (json, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (outpost_entity_lookup_field (outpost_profile_lookup_entity (again, "account"), "body")->format,
+                   ==, OUTPOST_FIELD_FORMAT_HTML);
+}
+
 static void
 test_profile_format_errors (void)
 {
@@ -344,6 +361,7 @@ test_profile_format_errors (void)
     "{\"name\":\"x\",\"type\":\"memo\",\"format\":\"url\"}",
     "{\"name\":\"x\",\"type\":\"integer\",\"format\":\"phone\"}",
     "{\"name\":\"x\",\"type\":\"string\",\"format\":7}",
+    "{\"name\":\"x\",\"type\":\"string\",\"format\":\"html\"}",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
@@ -372,6 +390,7 @@ test_default_profile_marks (void)
     { "contact", "mobilephone", OUTPOST_FIELD_FORMAT_PHONE },
     { "annotation", "documentbody", OUTPOST_FIELD_FORMAT_ATTACHMENT },
     { "annotation", "filename", OUTPOST_FIELD_FORMAT_TEXT },
+    { "email", "description", OUTPOST_FIELD_FORMAT_HTML },
   };
   g_autoptr(GError) error = NULL;
   g_autoptr(OutpostProfile) profile = outpost_profile_new_default (&error);
@@ -400,6 +419,7 @@ main (int argc, char **argv)
   g_test_add_func ("/links/phone", test_phone);
   g_test_add_func ("/links/phone/lengths", test_phone_lengths);
   g_test_add_func ("/links/profile/format", test_profile_format);
+  g_test_add_func ("/links/profile/format-html", test_profile_format_html);
   g_test_add_func ("/links/profile/format-errors", test_profile_format_errors);
   g_test_add_func ("/links/profile/default-marks", test_default_profile_marks);
   return g_test_run ();
