@@ -5,8 +5,9 @@
  * associations in journal order. Entries are marked IN_FLIGHT (committed) before a batch is
  * sent. A create still IN_FLIGHT from an earlier attempt (its answer was lost: crash, dropped
  * connection) is re-sent as an upsert PATCH with If-None-Match: * — it can never create a
- * second row, and its 412 "already exists" means the first attempt arrived: success.
- * A refused operation becomes a sync error (journal_fail) and the rest goes on; a 412 on an
+ * second row, and its 412 "already exists" means the first attempt arrived: success. Likewise
+ * an associate's 412 "duplicate key" (the pair is linked already) and a delete's or
+ * disassociate's 404 have the effect the user asked for. A refused operation becomes a sync error (journal_fail) and the rest goes on; a 412 on an
  * update is a conflict: the server's row is fetched, merged (outpost-sync-merge.c) and what
  * remains local is uploaded in a second pass.
  *
@@ -281,6 +282,7 @@ is_done (Item *item, OutpostUploadResult *r)
 
   return r->error == NULL ||
          (kind == OUTPOST_UPLOAD_CREATE_ONCE && r->status == 412) ||  /* the lost create arrived */
+         (kind == OUTPOST_UPLOAD_ASSOCIATE && r->status == 412) ||     /* linked already ("duplicate key") */
          ((kind == OUTPOST_UPLOAD_DELETE || kind == OUTPOST_UPLOAD_DISASSOCIATE) && r->status == 404);
 }
 

@@ -630,6 +630,31 @@ test_old_cache_fallback (void)
   g_assert_true (custom_linked (store, accounts[0], contacts[0]));
 }
 
+/* Another user made the same link first: the server answers the upload's associate with 412
+ * "duplicate key". The link exists, which is all the user asked for: no sync error, nothing
+ * left to upload, and the link shown once. */
+static void
+test_same_link_both_sides (Fixture *f, gconstpointer data)
+{
+  g_autofree char *account = NULL, *lead = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OutpostSyncResult) r = NULL;
+  g_autoptr(GPtrArray) errors = NULL;
+
+  unlinked_pair (f, 0, &account, &lead);
+  g_assert_true (outpost_store_associate (f->store, REL, "account", account, "lead", lead, &error));
+  g_assert_no_error (error);
+  server_link (f, account, lead);
+  r = sync_with (f, OUTPOST_SYNC_INCREMENTAL, 0);
+  errors = outpost_store_list_errors (f->store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (errors->len, ==, 0);
+  g_assert_cmpint (r->errors, ==, 0);
+  g_assert_cmpint (outpost_store_count_pending_associations (f->store, NULL, NULL), ==, 0);
+  g_assert_true (local_link (f, account, lead));
+  assert_same_links (f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -643,6 +668,7 @@ main (int argc, char **argv)
   ADD ("left-filter", test_left_filter);
   ADD ("pending-local", test_pending_local);
   ADD ("nothing-changed", test_nothing_changed);
+  ADD ("same-link-both-sides", test_same_link_both_sides);
   g_test_add_func ("/sync/nn/missing-intersect", test_missing_intersect);
   g_test_add_func ("/sync/nn/custom-relationship", test_custom_relationship);
   g_test_add_func ("/sync/nn/old-cache-fallback", test_old_cache_fallback);
