@@ -14,6 +14,12 @@
  *      fires (max and p99), split per probe interval into the main thread's own CPU time (what
  *      our code blocked it for), its wait for a CPU (schedstat) and the rest, time it slept on
  *      something (a lock, I/O, the X server, the renderer's threads).
+ *      Beside it: each stall over 50 ms matched with the window's frames (before-paint to
+ *      after-paint), the longest frame with the main thread's CPU and run-queue wait in it, and
+ *      the CPU time of the process's threads by name (llvmpipe-N, pool, ...) and of the local
+ *      server. Knobs for finding what a stall waits on: OUTPOST_BENCH_STALLS, _STALL_BT=MS,
+ *      _STALL_STATE=1|stack, _NICE_WORKERS=N (an experiment), and GSK_RENDERER=cairo or
+ *      LP_NUM_THREADS=0 (Mesa's llvmpipe rasterizing in the main thread) to compare renderers.
  * 1 and 2 run OUTPOST_BENCH_REPEAT times (default 5): medians (min-max), with the process's CPU
  * time (all threads) beside the wall time, which on a loaded machine is mostly waiting.
  * Prints a table. Uses the application's own context, store client and list model. */
@@ -32,7 +38,10 @@
 #include "outpost-store-sync.h"
 #include "outpost-window-private.h"
 
+#include <execinfo.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 
 #define N_ROWS 1000000
@@ -351,29 +360,31 @@ scroll_through (Bench *b)
 
 /* ---- the latency probe ---------------------------------------------------------------------- */
 
-/* OUTPOST_BENCH_STALL_BT=1: a watchdog thread prints the main thread's stack (gdb) the first
- * times the main loop is late by more than 200 ms, to find what blocks it. */
+/* OUTPOST_BENCH_STALL_BT=MS (1: 200): a watchdog thread prints the main thread's stack (gdb) the
+ * first times the main loop is late by more than MS ms, to find what blocks it. */
 static gint64 heartbeat;
 
 static gpointer
 watchdog (gpointer data)
 {
   guint dumps = 0;
+  gint64 threshold = MAX (1, atoi (g_getenv ("OUTPOST_BENCH_STALL_BT")));
 
+  threshold = threshold == 1 ? 200000 : threshold * 1000;
   while (dumps < 3)
     {
       gint64 beat = g_atomic_pointer_get ((gpointer *) &heartbeat) != NULL ? heartbeat : 0;
 
-      g_usleep (50000);
-      if (beat != 0 && beat == heartbeat && g_get_monotonic_time () - beat > 200000)
+      g_usleep (10000);
+      if (beat != 0 && beat == heartbeat && g_get_monotonic_time () - beat > threshold)
         {
-          g_autofree char *cmd = g_strdup_printf ("gdb -batch -p %d -ex 'thread 1' -ex 'bt 30'", getpid ());
+          g_autofree char *cmd = g_strdup_printf ("gdb -batch -p %d -ex 'info threads' -ex 'thread 1' -ex 'bt 40'", getpid ());
           g_autofree char *out = NULL;
 
           g_spawn_command_line_sync (cmd, &out, NULL, NULL, NULL);
           g_printerr ("# main loop stalled; main thread:\n%s\n", out != NULL ? out : "");
           dumps++;
-          g_usleep (2000000);
+          g_usleep (1000000);
         }
     }
   return NULL;
@@ -383,6 +394,28 @@ watchdog (gpointer data)
  * main thread's scheduler state, wait channel, system call and kernel stack from /proc (no
  * stop, unlike gdb): what it sleeps on. */
 static long main_tid;
+
+/* OUTPOST_BENCH_STALL_STATE=stack: also the main thread's user-space stack at that moment,
+ * printed by the main thread itself from a signal handler (backtrace_symbols_fd writes without
+ * allocating; exported symbols only): unlike gdb it does not stop the process, so it catches
+ * the stall while it lasts. */
+static void
+print_own_stack (int sig)
+{
+  void *frames[40];
+  int n = backtrace (frames, G_N_ELEMENTS (frames));
+
+  backtrace_symbols_fd (frames, n, STDERR_FILENO);
+}
+
+static void
+stack_on_signal (void)
+{
+  void *warm[2];
+
+  backtrace (warm, 2); /* loads the unwinder now, outside the handler */
+  signal (SIGUSR2, print_own_stack);
+}
 
 static char *
 task_file (const char *name)
@@ -418,6 +451,8 @@ state_watch (gpointer data)
           g_printerr ("# late %.0f ms: state %.2s wchan %s syscall %s\n%s\n",
                       (g_get_monotonic_time () - beat) / 1000.0, state != NULL ? state + 2 : "?",
                       wchan, sys, stack);
+          if (g_strcmp0 (g_getenv ("OUTPOST_BENCH_STALL_STATE"), "stack") == 0)
+            syscall (SYS_tgkill, getpid (), main_tid, SIGUSR2);
           last_dumped = beat;
           dumps++;
         }
@@ -450,6 +485,9 @@ runqueue_wait_us (Bench *b)
 
 /* Lateness is what the user feels; on a loaded machine most of it is waiting for a CPU. The
  * main thread's own CPU time between two ticks is what our code blocked it for. */
+static void frame_watch_stall (gint64 due, gdouble late);
+static void nice_workers (void);
+
 static gboolean
 probe_tick (gpointer data)
 {
@@ -467,6 +505,9 @@ probe_tick (gpointer data)
    * match with `perf record -k CLOCK_MONOTONIC` samples of the main thread */
   if (late > 20 && g_getenv ("OUTPOST_BENCH_STALLS") != NULL)
     g_printerr ("# stall %.1f ms: %" G_GINT64_FORMAT " %" G_GINT64_FORMAT "\n", late, b->expected, now);
+  frame_watch_stall (b->expected, late);
+  if (b->lateness->len % 100 == 0)
+    nice_workers ();
   g_array_append_val (b->lateness, late);
   g_array_append_val (b->busy, busy);
   g_array_append_val (b->waiting, waited);
@@ -528,6 +569,7 @@ sync_done (GObject *source, GAsyncResult *res, gpointer data)
     g_print ("# synced: %" G_GINT64_FORMAT " downloaded; done at %" G_GINT64_FORMAT "\n", result->downloaded,
              g_get_monotonic_time ());
   b->probing = FALSE;
+  heartbeat = 0; /* the watchers look at the sync only */
   if (b->loop != NULL)
     g_main_loop_quit (b->loop);
 }
@@ -647,9 +689,141 @@ count_frame (GdkFrameClock *clock, guint *counter)
     frames_per_s[s]++;
 }
 
+/* Each frame of the window (before-paint to after-paint: layout, snapshot and the renderer's
+ * draw and swap) with the main thread's CPU time and run-queue wait in it; the rest of a
+ * frame's wall time the main thread slept inside it (with the GL renderer: waiting for its
+ * rasterizer threads). A stall that overlaps a frame is the frame's, when the frame ends
+ * after the tick was due. */
+typedef struct {
+  gint64  start, end, cpu0, wait0;
+  gdouble worst_ms, worst_cpu, worst_wait;
+  guint   stalls, stalls_in_frame;
+  gdouble stalled_ms, stalled_in_frame_ms;
+} FrameWatch;
+
+static FrameWatch frame_watch;
+
+static void
+frame_begins (GdkFrameClock *clock, Bench *b)
+{
+  frame_watch.start = g_get_monotonic_time ();
+  frame_watch.cpu0 = thread_cpu_us ();
+  frame_watch.wait0 = runqueue_wait_us (b);
+}
+
+static void
+frame_ends (GdkFrameClock *clock, Bench *b)
+{
+  gdouble ms;
+
+  frame_watch.end = g_get_monotonic_time ();
+  ms = (frame_watch.end - frame_watch.start) / 1000.0;
+  if (ms > frame_watch.worst_ms)
+    {
+      frame_watch.worst_ms = ms;
+      frame_watch.worst_cpu = (thread_cpu_us () - frame_watch.cpu0) / 1000.0;
+      frame_watch.worst_wait = (runqueue_wait_us (b) - frame_watch.wait0) / 1000.0;
+    }
+}
+
+/* called by the probe for a tick late by LATE ms that was due at DUE */
+static void
+frame_watch_stall (gint64 due, gdouble late)
+{
+  if (late <= 50)
+    return;
+  frame_watch.stalls++;
+  frame_watch.stalled_ms += late;
+  if (frame_watch.end > due && frame_watch.start != 0)
+    {
+      frame_watch.stalls_in_frame++;
+      frame_watch.stalled_in_frame_ms += (frame_watch.end - MAX (frame_watch.start, due)) / 1000.0;
+    }
+}
+
+/* CPU time (ms) of this process's threads by name (llvmpipe-N: Mesa's rasterizer threads,
+ * pool: GTask workers, outpost-store: the store clients' workers), added into TABLE */
+static void
+threads_cpu (GHashTable *table, gdouble sign)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
+  const char *tid;
+  long ticks = sysconf (_SC_CLK_TCK);
+
+  while (dir != NULL && (tid = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_strdup_printf ("/proc/self/task/%s/stat", tid);
+      g_autofree char *stat = NULL;
+      unsigned long utime, stime;
+      const char *open_paren, *close_paren;
+
+      if (!g_file_get_contents (path, &stat, NULL, NULL) || (open_paren = strchr (stat, '(')) == NULL
+          || (close_paren = strrchr (stat, ')')) == NULL
+          || sscanf (close_paren + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2)
+        continue;
+      {
+        g_autofree char *name = g_strndup (open_paren + 1, close_paren - open_paren - 1);
+        gdouble *ms = g_hash_table_lookup (table, name);
+
+        if (ms == NULL)
+          g_hash_table_insert (table, g_strdup (name), ms = g_new0 (gdouble, 1));
+        *ms += sign * (utime + stime) * 1000.0 / ticks;
+      }
+    }
+}
+
+/* CPU time (ms) of another process (the local outpost-server: on a user's machine the server
+ * is elsewhere, here it takes the same two cores) */
+static gdouble
+process_cpu_ms (const char *pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%s/stat", pid);
+  g_autofree char *stat = NULL;
+  const char *close_paren;
+  unsigned long utime, stime;
+
+  if (pid == NULL || !g_file_get_contents (path, &stat, NULL, NULL) || (close_paren = strrchr (stat, ')')) == NULL
+      || sscanf (close_paren + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2)
+    return 0;
+  return (utime + stime) * 1000.0 / sysconf (_SC_CLK_TCK);
+}
+
+/* OUTPOST_BENCH_NICE_WORKERS=N (an experiment, not the application): the GTask workers
+ * ("pool" threads: the sync's downloads, parsing and writes) at nice N, to see whether the
+ * renderer's threads waiting behind them for a CPU are what makes frames long */
+static void
+nice_workers (void)
+{
+  const char *nice = g_getenv ("OUTPOST_BENCH_NICE_WORKERS");
+  g_autoptr(GDir) dir = nice != NULL ? g_dir_open ("/proc/self/task", 0, NULL) : NULL;
+  const char *tid;
+
+  while (dir != NULL && (tid = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_strdup_printf ("/proc/self/task/%s/comm", tid);
+      g_autofree char *comm = NULL;
+
+      if (g_file_get_contents (path, &comm, NULL, NULL) && g_str_has_prefix (comm, "pool"))
+        setpriority (PRIO_PROCESS, (id_t) atoi (tid), atoi (nice));
+    }
+}
+
+static void
+print_threads_cpu (GHashTable *table)
+{
+  GHashTableIter iter;
+  gpointer name, ms;
+
+  g_hash_table_iter_init (&iter, table);
+  while (g_hash_table_iter_next (&iter, &name, &ms))
+    if (*(gdouble *) ms >= 10)
+      g_print ("# CPU during the sync, threads named %s: %.0f ms\n", (char *) name, *(gdouble *) ms);
+}
+
 static void
 measure_sync (Bench *b, const char *server_dir, GSettings *settings, SyncFigures *f)
 {
+  g_autoptr(GHashTable) by_thread = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr(GError) error = NULL;
   g_autoptr(GSubprocess) server = NULL;
   g_autofree char *url = start_server (server_dir, &server, &error);
@@ -659,6 +833,7 @@ measure_sync (Bench *b, const char *server_dir, GSettings *settings, SyncFigures
   g_autofree char *stat = g_strdup_printf ("/proc/self/task/%ld/schedstat", (long) syscall (SYS_gettid));
   GtkWidget *window;
   gint64 cpu0, t0;
+  gdouble server_cpu;
 
   if (url == NULL)
     g_error ("server: %s", error->message);
@@ -701,13 +876,21 @@ measure_sync (Bench *b, const char *server_dir, GSettings *settings, SyncFigures
   if (g_getenv ("OUTPOST_BENCH_STALL_BT") != NULL)
     g_thread_unref (g_thread_new ("watchdog", watchdog, NULL));
   main_tid = (long) syscall (SYS_gettid);
+  if (g_strcmp0 (g_getenv ("OUTPOST_BENCH_STALL_STATE"), "stack") == 0)
+    stack_on_signal ();
   if (g_getenv ("OUTPOST_BENCH_STALL_STATE") != NULL)
     g_thread_unref (g_thread_new ("state-watch", state_watch, NULL));
+  threads_cpu (by_thread, -1);
+  server_cpu = process_cpu_ms (g_subprocess_get_identifier (server));
   cpu0 = thread_cpu_us ();
   t0 = g_get_monotonic_time ();
   frames_t0 = t0;
   if (window != NULL)
-    g_signal_connect (gtk_widget_get_frame_clock (window), "after-paint", G_CALLBACK (count_frame), &f->frames);
+    {
+      g_signal_connect (gtk_widget_get_frame_clock (window), "after-paint", G_CALLBACK (count_frame), &f->frames);
+      g_signal_connect (gtk_widget_get_frame_clock (window), "before-paint", G_CALLBACK (frame_begins), b);
+      g_signal_connect (gtk_widget_get_frame_clock (window), "after-paint", G_CALLBACK (frame_ends), b);
+    }
   outpost_sync_engine_run_async (outpost_context_get_engine (context), &options, NULL, sync_done, b);
   /* a running loop owns the main context all along, so the engine's signals (sent with
    * g_main_context_invoke_full from its thread) are always emitted here, never in its thread */
@@ -715,6 +898,10 @@ measure_sync (Bench *b, const char *server_dir, GSettings *settings, SyncFigures
   g_main_loop_run (b->loop);
   g_clear_pointer (&b->loop, g_main_loop_unref);
   f->main_cpu_ms = (thread_cpu_us () - cpu0) / 1000.0;
+  threads_cpu (by_thread, 1);
+  print_threads_cpu (by_thread);
+  g_print ("# CPU during the sync, outpost-server (another process): %.0f ms\n",
+           process_cpu_ms (g_subprocess_get_identifier (server)) - server_cpu);
   if (g_getenv ("OUTPOST_BENCH_FRAMES") != NULL)
     for (guint i = 0; i < 600 && i * 1000.0 < (g_get_monotonic_time () - t0) / 1000.0; i++)
       g_printerr ("# frames in second %u: %u\n", i, frames_per_s[i]);
@@ -729,6 +916,8 @@ measure_sync (Bench *b, const char *server_dir, GSettings *settings, SyncFigures
   if (window != NULL)
     {
       g_signal_handlers_disconnect_by_func (gtk_widget_get_frame_clock (window), count_frame, &f->frames);
+      g_signal_handlers_disconnect_by_func (gtk_widget_get_frame_clock (window), frame_begins, b);
+      g_signal_handlers_disconnect_by_func (gtk_widget_get_frame_clock (window), frame_ends, b);
       g_signal_handlers_disconnect_by_func (outpost_context_get_engine (context), quiet_progress, &quiet);
       g_clear_handle_id (&quiet.source, g_source_remove);
       gtk_window_destroy (GTK_WINDOW (window));
@@ -935,6 +1124,11 @@ main (int argc, char **argv)
   g_print ("| main thread CPU during the sync / its wall time | %.0f ms / %.0f ms | |\n", sf.main_cpu_ms, sf.wall_ms);
   g_print ("| progress signals (of them without a total), records-changed signals, window frames during the sync | %u (%u), %u, %u | |\n",
            sf.progress, sf.pulses, sf.changed, sf.frames);
+  g_print ("| stalls over 50 ms, of them during a frame of the window; their time, of it inside frames | %u, %u; %.0f ms, %.0f ms | |\n",
+           frame_watch.stalls, frame_watch.stalls_in_frame, frame_watch.stalled_ms, frame_watch.stalled_in_frame_ms);
+  g_print ("| longest frame (layout, snapshot, render, swap): wall; main thread's CPU, run-queue wait in it | %.1f ms; %.1f ms, %.1f ms | |\n",
+           frame_watch.worst_ms, frame_watch.worst_cpu, frame_watch.worst_wait);
+  g_print ("# renderer: GSK_RENDERER=%s\n", g_getenv ("GSK_RENDERER") != NULL ? g_getenv ("GSK_RENDERER") : "(default)");
   g_print ("# main thread CPU during the bench: %.0f ms\n", thread_cpu_us () / 1000.0);
 
   gtk_column_view_set_model (b.view, NULL);
