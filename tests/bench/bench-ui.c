@@ -417,6 +417,30 @@ stack_on_signal (void)
   signal (SIGUSR2, print_own_stack);
 }
 
+/* every thread's name, state (R: running or waiting for a CPU, S: asleep) and CPU time so far */
+static void
+print_thread_states (void)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
+  g_autoptr(GString) line = g_string_new ("# threads:");
+  const char *tid;
+
+  while (dir != NULL && (tid = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_strdup_printf ("/proc/self/task/%s/stat", tid);
+      g_autofree char *stat = NULL;
+      const char *open_paren, *close_paren;
+      unsigned long utime, stime;
+
+      if (g_file_get_contents (path, &stat, NULL, NULL) && (open_paren = strchr (stat, '(')) != NULL
+          && (close_paren = strrchr (stat, ')')) != NULL
+          && sscanf (close_paren + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) == 2)
+        g_string_append_printf (line, " %.*s=%c/%lu", (int) (close_paren - open_paren - 1), open_paren + 1,
+                                close_paren[2], utime + stime);
+    }
+  g_printerr ("%s\n", line->str);
+}
+
 static char *
 task_file (const char *name)
 {
@@ -452,7 +476,10 @@ state_watch (gpointer data)
                       (g_get_monotonic_time () - beat) / 1000.0, state != NULL ? state + 2 : "?",
                       wchan, sys, stack);
           if (g_strcmp0 (g_getenv ("OUTPOST_BENCH_STALL_STATE"), "stack") == 0)
-            syscall (SYS_tgkill, getpid (), main_tid, SIGUSR2);
+            {
+              print_thread_states ();
+              syscall (SYS_tgkill, getpid (), main_tid, SIGUSR2);
+            }
           last_dumped = beat;
           dumps++;
         }
@@ -788,8 +815,9 @@ process_cpu_ms (const char *pid)
   return (utime + stime) * 1000.0 / sysconf (_SC_CLK_TCK);
 }
 
-/* OUTPOST_BENCH_NICE_WORKERS=N (an experiment, not the application): the GTask workers
- * ("pool" threads: the sync's downloads, parsing and writes) at nice N, to see whether the
+/* OUTPOST_BENCH_NICE_WORKERS=N (an experiment, not the application): the sync's threads (GTask
+ * "pool" workers: its job and writes; outpost-download: fetch and parse; outpost-reaper: frees
+ * parsed pages) at nice N, to see whether the
  * renderer's threads waiting behind them for a CPU are what makes frames long */
 static void
 nice_workers (void)
@@ -803,7 +831,9 @@ nice_workers (void)
       g_autofree char *path = g_strdup_printf ("/proc/self/task/%s/comm", tid);
       g_autofree char *comm = NULL;
 
-      if (g_file_get_contents (path, &comm, NULL, NULL) && g_str_has_prefix (comm, "pool"))
+      if (g_file_get_contents (path, &comm, NULL, NULL)
+          && (g_str_has_prefix (comm, "pool") || g_str_has_prefix (comm, "outpost-downlo")
+              || g_str_has_prefix (comm, "outpost-reaper")))
         setpriority (PRIO_PROCESS, (id_t) atoi (tid), atoi (nice));
     }
 }
