@@ -816,8 +816,8 @@ process_cpu_ms (const char *pid)
 }
 
 /* OUTPOST_BENCH_NICE_WORKERS=N (an experiment, not the application): the sync's threads (GTask
- * "pool" workers: its job and writes; outpost-download: fetch and parse; outpost-reaper: frees
- * parsed pages) at nice N, to see whether the
+ * and GThreadPool "pool" workers: its job, writes and the connector's parsers; outpost-download,
+ * -read-ahead, -reaper, -upload; not outpost-store, the list's queries) at nice N, to see whether the
  * renderer's threads waiting behind them for a CPU are what makes frames long */
 static void
 nice_workers (void)
@@ -832,8 +832,8 @@ nice_workers (void)
       g_autofree char *comm = NULL;
 
       if (g_file_get_contents (path, &comm, NULL, NULL)
-          && (g_str_has_prefix (comm, "pool") || g_str_has_prefix (comm, "outpost-downlo")
-              || g_str_has_prefix (comm, "outpost-reaper")))
+          && (g_str_has_prefix (comm, "pool")
+              || (g_str_has_prefix (comm, "outpost-") && !g_str_has_prefix (comm, "outpost-store"))))
         setpriority (PRIO_PROCESS, (id_t) atoi (tid), atoi (nice));
     }
 }
