@@ -14,6 +14,7 @@ struct _OutpostWindow
 
   /* template */
   AdwToastOverlay        *toast_overlay;
+  AdwToast               *result_toast;   /* weak: the last sync result shown */
   GtkStack               *main_stack;
   GtkWidget              *welcome_page;
   AdwStatusPage          *busy_page;

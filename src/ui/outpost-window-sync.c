@@ -576,7 +576,7 @@ report_result (OutpostWindow *self, OutpostSyncResult *result)
       text = result_summary (result);
       notify_user (self, "sync-done", _("Synchronization finished"), text);
     }
-  outpost_window_toast (self, text);
+  outpost_window_toast_result (self, text);
 }
 
 static void

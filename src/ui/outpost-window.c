@@ -37,6 +37,21 @@ outpost_window_toast (OutpostWindow *self, const char *message)
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
+/* libadwaita shows one toast at a time and queues the rest, so without this a sync that ends
+ * within 4 s of the previous one would first show the previous sync's counts as its own. */
+void
+outpost_window_toast_result (OutpostWindow *self, const char *message)
+{
+  g_autofree char *escaped = g_markup_escape_text (message, -1);
+  AdwToast *toast = adw_toast_new (escaped);
+
+  if (self->result_toast != NULL)
+    adw_toast_dismiss (self->result_toast);
+  adw_toast_set_timeout (toast, 4);
+  g_set_weak_pointer (&self->result_toast, toast);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
 /* ---- sidebar ----------------------------------------------------------------------------- */
 
 static GtkWidget *
@@ -681,6 +696,7 @@ outpost_window_dispose (GObject *object)
   OutpostWindow *self = OUTPOST_WINDOW (object);
 
   g_clear_handle_id (&self->refresh_source, g_source_remove);
+  g_clear_weak_pointer (&self->result_toast);
   detach_context (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), OUTPOST_TYPE_WINDOW);
   G_OBJECT_CLASS (outpost_window_parent_class)->dispose (object);

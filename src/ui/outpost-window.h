@@ -27,6 +27,9 @@ void            outpost_window_show_welcome (OutpostWindow *self,
 /* Plain text (escaped here: toast titles are markup). */
 void            outpost_window_toast        (OutpostWindow *self,
                                              const char    *message);
+/* A sync's result: it replaces the previous result's toast if that is still shown or queued. */
+void            outpost_window_toast_result (OutpostWindow *self,
+                                             const char    *message);
 /* Starts a synchronization (foreground or background as the settings say). @entities:
  * NULL = incremental, else a forced full sync of those. */
 void            outpost_window_sync         (OutpostWindow *self,
