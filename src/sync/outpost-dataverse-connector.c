@@ -373,7 +373,9 @@ chain_start (OutpostDataverseConnector *self, OutpostEntity *entity, OutpostDown
   g_mutex_init (&chain->lock);
   g_cond_init (&chain->cond);
   g_queue_init (&chain->items);
-  chain->parsers = g_thread_pool_new (chain_parse, chain, PREFETCH_AHEAD, FALSE, NULL);
+  /* exclusive: its threads are started here, by the downloading thread, so they inherit its
+   * priority (a background sync's; GLib starts shared pool threads from its own thread) */
+  chain->parsers = g_thread_pool_new (chain_parse, chain, PREFETCH_AHEAD, TRUE, NULL);
   chain->fetcher = g_thread_new ("outpost-read-ahead", chain_fetch, chain);
   return chain;
 }

@@ -35,6 +35,8 @@ typedef struct {
   guint               max_connections;  /* parallel downloads; 0 = 4 */
   guint               page_size;        /* odata.maxpagesize; 0 = 5000 */
   guint               batch_size;       /* operations per $batch change set; 0 = 100, max 1000 */
+  gboolean            background;       /* the user keeps working: the sync's threads yield the
+                                         * CPU to the window's (nice 19, Linux) */
 } OutpostSyncOptions;
 
 typedef enum {

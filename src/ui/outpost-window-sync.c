@@ -658,6 +658,8 @@ run_sync (OutpostWindow *self, OutpostSyncKind kind, const char * const *entitie
   self->sync_cancellable = g_cancellable_new ();
   if (foreground || foreground_mode (self))
     open_sync_dialog (self);
+  else
+    options.background = TRUE;
   outpost_sync_engine_run_async (outpost_context_get_engine (self->context), &options,
                                  self->sync_cancellable, sync_done, g_object_ref (self));
   /* manual or automatic, the scheduler counts it (it disarms its timers) */

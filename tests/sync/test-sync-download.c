@@ -159,6 +159,84 @@ test_signals_while_not_iterated (void)
   outpost_sync_result_free (ev.result);
 }
 
+/* The nice value of each of this process's threads whose name starts with "outpost-"
+ * (Linux: /proc/self/task/TID/comm and field 19 of .../stat), added to @seen as name=nice. */
+static void
+sample_thread_nice (GHashTable *seen)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
+  const char *tid;
+
+  while (dir != NULL && (tid = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *comm_path = g_strdup_printf ("/proc/self/task/%s/comm", tid);
+      g_autofree char *stat_path = g_strdup_printf ("/proc/self/task/%s/stat", tid);
+      g_autofree char *comm = NULL, *stat = NULL;
+      g_auto(GStrv) fields = NULL;
+      const char *after_name;
+
+      if (!g_file_get_contents (comm_path, &comm, NULL, NULL) || !g_str_has_prefix (comm, "outpost-") ||
+          !g_file_get_contents (stat_path, &stat, NULL, NULL) || (after_name = strrchr (stat, ')')) == NULL)
+        continue;
+      g_strstrip (comm);
+      fields = g_strsplit (after_name + 2, " ", -1);   /* fields[0] is field 3 (state) */
+      if (g_strv_length (fields) > 16)
+        g_hash_table_add (seen, g_strdup_printf ("%s=%s", comm, fields[16]));
+    }
+}
+
+static GHashTable *
+threads_of_sync (gboolean background)
+{
+  g_autoptr(OutpostTestServer) srv = outpost_test_server_start ("accounts=3000", NULL);
+  g_autoptr(OutpostProfile) profile = outpost_test_profile ();
+  g_autoptr(OutpostSyncEngine) engine = outpost_test_engine (srv, profile);
+  OutpostSyncOptions options = { OUTPOST_SYNC_FULL };
+  GHashTable *seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  Events ev = { 0 };
+
+  options.background = background;
+  options.page_size = 100;   /* many pages: the download threads live long enough to be seen */
+  outpost_sync_engine_run_async (engine, &options, NULL, run_done, &ev);
+  while (!ev.done)
+    {
+      sample_thread_nice (seen);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (2000);
+    }
+  g_assert_no_error (ev.error);
+  outpost_sync_result_free (ev.result);
+  return seen;
+}
+
+/* A background sync's threads run at the lowest priority (the window's threads get the CPU
+ * first); a foreground one's at the normal priority. */
+static void
+test_background_priority (void)
+{
+  g_autoptr(GHashTable) bg = threads_of_sync (TRUE);
+  g_autoptr(GHashTable) fg = threads_of_sync (FALSE);
+
+  GHashTableIter it;
+  gpointer key;
+
+  g_hash_table_iter_init (&it, bg);
+  while (g_hash_table_iter_next (&it, &key, NULL))
+    g_test_message ("background sync thread: %s", (char *) key);
+  g_hash_table_iter_init (&it, fg);
+  while (g_hash_table_iter_next (&it, &key, NULL))
+    g_test_message ("foreground sync thread: %s", (char *) key);
+  /* the sync's own thread, and the download's reaper it starts; no sync thread at 0 */
+  g_assert_true (g_hash_table_contains (bg, "outpost-sync=19"));
+  g_assert_true (g_hash_table_contains (bg, "outpost-reaper=19"));
+  g_hash_table_iter_init (&it, bg);
+  while (g_hash_table_iter_next (&it, &key, NULL))
+    g_assert_true (g_str_has_suffix (key, "=19"));
+  g_assert_true (g_hash_table_contains (fg, "outpost-reaper=0"));
+  g_assert_false (g_hash_table_contains (fg, "outpost-sync=19"));
+  g_assert_false (g_hash_table_contains (fg, "outpost-reaper=19"));
+}
+
 /* Cancelling at once leaves a consistent store and a "cancelled" run in the log. */
 static void
 test_cancel (void)
@@ -189,5 +267,8 @@ main (int argc, char **argv)
   g_test_add_func ("/sync/engine/api", test_engine_api);
   g_test_add_func ("/sync/engine/signals-while-not-iterated", test_signals_while_not_iterated);
   g_test_add_func ("/sync/engine/cancel", test_cancel);
+#ifdef __linux__
+  g_test_add_func ("/sync/engine/background-priority", test_background_priority);
+#endif
   return g_test_run ();
 }
