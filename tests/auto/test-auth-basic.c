@@ -15,6 +15,7 @@
 #include "outpost-auth.h"
 #include "outpost-secrets.h"
 #include "outpost-sync-engine.h"
+#include "outpost-test-files.h"
 
 #define USER "field.agent"
 #define PASSWORD "Right-Horse-7431"
@@ -29,30 +30,6 @@ log_writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpoin
     if (g_str_equal (fields[i].key, "MESSAGE") && fields[i].length < 0)
       g_string_append_printf (all_logs, "%s\n", (const char *) fields[i].value);
   return g_log_writer_default (level, fields, n_fields, data);
-}
-
-static gboolean
-found_in_files (const char *dir, const char *needle)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      g_autofree char *contents = NULL;
-      gsize length = 0;
-
-      if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-        {
-          if (found_in_files (path, needle))
-            return TRUE;
-        }
-      else if (g_file_get_contents (path, &contents, &length, NULL)
-               && g_strstr_len (contents, (gssize) length, needle) != NULL)
-        return TRUE;
-    }
-  return FALSE;
 }
 
 typedef struct {
@@ -193,8 +170,8 @@ test_prompted_sync (Fixture *f, gconstpointer data)
   saved = outpost_secrets_lookup ("prompted", OUTPOST_SECRET_PASSWORD, NULL, &error);
   g_assert_no_error (error);
   g_assert_null (saved);
-  g_assert_false (found_in_files (g_get_user_data_dir (), PASSWORD));
-  g_assert_false (found_in_files (g_get_user_data_dir (), WRONG));
+  g_assert_false (outpost_test_found_in_files (g_get_user_data_dir (), PASSWORD));
+  g_assert_false (outpost_test_found_in_files (g_get_user_data_dir (), WRONG));
   g_assert_null (strstr (all_logs->str, PASSWORD));
   g_assert_null (strstr (all_logs->str, WRONG));
   g_assert_true (outpost_account_remove ("prompted", &error));

@@ -9,6 +9,7 @@
 #include "outpost-dataverse-connector.h"
 #include "outpost-device-code.h"
 #include "outpost-secrets.h"
+#include "outpost-test-files.h"
 
 /* Every log message of the test process (debug included), to search it for tokens. */
 static GString *all_logs;
@@ -23,32 +24,6 @@ log_writer (GLogLevelFlags   level,
     if (g_str_equal (fields[i].key, "MESSAGE") && fields[i].length < 0)
       g_string_append_printf (all_logs, "%s\n", (const char *) fields[i].value);
   return g_log_writer_default (level, fields, n_fields, data);
-}
-
-/* TRUE when @needle is in a file under @dir (recursively). */
-static gboolean
-found_in_files (const char *dir,
-                const char *needle)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      g_autofree char *contents = NULL;
-      gsize length = 0;
-
-      if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-        {
-          if (found_in_files (path, needle))
-            return TRUE;
-        }
-      else if (g_file_get_contents (path, &contents, &length, NULL)
-               && g_strstr_len (contents, (gssize) length, needle) != NULL)
-        return TRUE;
-    }
-  return FALSE;
 }
 
 typedef struct {
@@ -348,9 +323,9 @@ test_approved (Fixture *f, gconstpointer data)
     g_assert_null (strstr (all_logs->str, access));
     g_assert_null (strstr (all_logs->str, first));
     g_assert_null (strstr (all_logs->str, second));
-    g_assert_false (found_in_files (f->dir, access));
-    g_assert_false (found_in_files (f->dir, second));
-    g_assert_false (found_in_files (g_getenv ("HOME"), access));
+    g_assert_false (outpost_test_found_in_files (f->dir, access));
+    g_assert_false (outpost_test_found_in_files (f->dir, second));
+    g_assert_false (outpost_test_found_in_files (g_getenv ("HOME"), access));
   }
   outpost_secrets_free (first);
   outpost_secrets_free (second);

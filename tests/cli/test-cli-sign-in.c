@@ -11,6 +11,7 @@
 #include <sys/prctl.h>
 
 #include "outpost-secrets.h"
+#include "outpost-test-files.h"
 
 typedef struct {
   char        *dir;        /* temporary: server data, the CLI's XDG_DATA_HOME */
@@ -214,31 +215,6 @@ secret (const char *account, const char *kind)
   return value;
 }
 
-/* TRUE when @needle is in a file under @dir (recursively). */
-static gboolean
-found_in_files (const char *dir, const char *needle)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      g_autofree char *contents = NULL;
-      gsize length = 0;
-
-      if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-        {
-          if (found_in_files (path, needle))
-            return TRUE;
-        }
-      else if (g_file_get_contents (path, &contents, &length, NULL)
-               && g_strstr_len (contents, (gssize) length, needle) != NULL)
-        return TRUE;
-    }
-  return FALSE;
-}
-
 static void
 assert_no_account (Fixture *f, const char *name)
 {
@@ -283,7 +259,7 @@ test_device_code_approved (Fixture *f, gconstpointer data)
 
   g_assert_cmpint (cli_run (f, NULL, sync), ==, 0);
   g_assert_nonnull (strstr (f->out, "Downloaded 8"));
-  g_assert_false (found_in_files (f->home, refresh));
+  g_assert_false (outpost_test_found_in_files (f->home, refresh));
   g_assert_false (g_strstr_len (run.stderr_text->str, -1, refresh) != NULL);
   /* an expired access token: the next sync refreshes it with the saved refresh token */
   g_assert_cmpuint (admin_post (f, "expire-access-tokens", "{}"), ==, 200);
@@ -340,7 +316,7 @@ test_basic (Fixture *f, gconstpointer data)
   g_assert_cmpint (cli_run (f, "pa ss:w0rd\n", add), ==, 0);
   saved = secret ("onprem", OUTPOST_SECRET_PASSWORD);
   g_assert_cmpstr (saved, ==, "pa ss:w0rd");
-  g_assert_false (found_in_files (f->home, "pa ss:w0rd"));
+  g_assert_false (outpost_test_found_in_files (f->home, "pa ss:w0rd"));
   g_assert_cmpint (cli_run (f, NULL, sync), ==, 0);
   g_assert_nonnull (strstr (f->out, "Downloaded 8"));
 
@@ -384,8 +360,8 @@ test_basic_asked_at_sync (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (f->err, "No password given for “asked”"));
   saved = secret ("asked", OUTPOST_SECRET_PASSWORD);
   g_assert_null (saved);
-  g_assert_false (found_in_files (f->home, "pa ss:w0rd"));
-  g_assert_false (found_in_files (f->home, "not it"));
+  g_assert_false (outpost_test_found_in_files (f->home, "pa ss:w0rd"));
+  g_assert_false (outpost_test_found_in_files (f->home, "not it"));
 }
 
 int

@@ -1,0 +1,26 @@
+/* outpost-test-files.c: see outpost-test-files.h. */
+#include "outpost-test-files.h"
+
+gboolean
+outpost_test_found_in_files (const char *dir, const char *needle)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autofree char *contents = NULL;
+      gsize length = 0;
+
+      if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+        {
+          if (outpost_test_found_in_files (path, needle))
+            return TRUE;
+        }
+      else if (g_file_get_contents (path, &contents, &length, NULL)
+               && g_strstr_len (contents, (gssize) length, needle) != NULL)
+        return TRUE;
+    }
+  return FALSE;
+}
