@@ -24,3 +24,28 @@ outpost_test_found_in_files (const char *dir, const char *needle)
     }
   return FALSE;
 }
+
+static GString *all_logs;
+
+static GLogWriterOutput
+log_writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer data)
+{
+  for (gsize i = 0; i < n_fields; i++)
+    if (g_str_equal (fields[i].key, "MESSAGE") && fields[i].length < 0)
+      g_string_append_printf (all_logs, "%s\n", (const char *) fields[i].value);
+  return g_log_writer_default (level, fields, n_fields, data);
+}
+
+void
+outpost_test_capture_logs (void)
+{
+  all_logs = g_string_new (NULL);
+  g_log_set_writer_func (log_writer, NULL, NULL);
+}
+
+const char *
+outpost_test_captured_logs (void)
+{
+  g_assert (all_logs != NULL);
+  return all_logs->str;
+}

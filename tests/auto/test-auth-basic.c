@@ -21,17 +21,6 @@
 #define PASSWORD "Right-Horse-7431"
 #define WRONG "wrong-battery-staple"
 
-static GString *all_logs;
-
-static GLogWriterOutput
-log_writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer data)
-{
-  for (gsize i = 0; i < n_fields; i++)
-    if (g_str_equal (fields[i].key, "MESSAGE") && fields[i].length < 0)
-      g_string_append_printf (all_logs, "%s\n", (const char *) fields[i].value);
-  return g_log_writer_default (level, fields, n_fields, data);
-}
-
 typedef struct {
   GSubprocess *server;
   char        *dir;
@@ -97,7 +86,7 @@ test_check (Fixture *f, gconstpointer data)
   /* nothing listens on port 9 here: not a refusal of the password */
   g_assert_false (outpost_auth_check_basic ("http://127.0.0.1:9/", NULL, USER, PASSWORD, NULL, NULL, &error));
   g_assert_error (error, OUTPOST_AUTH_ERROR, OUTPOST_AUTH_ERROR_FAILED);
-  g_assert_null (strstr (all_logs->str, PASSWORD));
+  g_assert_null (strstr (outpost_test_captured_logs (), PASSWORD));
 }
 
 static OutpostSyncResult *
@@ -172,8 +161,8 @@ test_prompted_sync (Fixture *f, gconstpointer data)
   g_assert_null (saved);
   g_assert_false (outpost_test_found_in_files (g_get_user_data_dir (), PASSWORD));
   g_assert_false (outpost_test_found_in_files (g_get_user_data_dir (), WRONG));
-  g_assert_null (strstr (all_logs->str, PASSWORD));
-  g_assert_null (strstr (all_logs->str, WRONG));
+  g_assert_null (strstr (outpost_test_captured_logs (), PASSWORD));
+  g_assert_null (strstr (outpost_test_captured_logs (), WRONG));
   g_assert_true (outpost_account_remove ("prompted", &error));
 }
 
@@ -248,8 +237,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_log_set_fatal_handler (fatal_log_cb, NULL);
   g_setenv ("G_MESSAGES_DEBUG", "all", TRUE);
-  all_logs = g_string_new (NULL);
-  g_log_set_writer_func (log_writer, NULL, NULL);
+  outpost_test_capture_logs ();
 #define ADD(path, func) \
   g_test_add ("/auto/auth-basic/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("check-before-saving", test_check);

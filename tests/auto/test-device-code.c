@@ -11,21 +11,6 @@
 #include "outpost-secrets.h"
 #include "outpost-test-files.h"
 
-/* Every log message of the test process (debug included), to search it for tokens. */
-static GString *all_logs;
-
-static GLogWriterOutput
-log_writer (GLogLevelFlags   level,
-            const GLogField *fields,
-            gsize            n_fields,
-            gpointer         data)
-{
-  for (gsize i = 0; i < n_fields; i++)
-    if (g_str_equal (fields[i].key, "MESSAGE") && fields[i].length < 0)
-      g_string_append_printf (all_logs, "%s\n", (const char *) fields[i].value);
-  return g_log_writer_default (level, fields, n_fields, data);
-}
-
 typedef struct {
   GSubprocess       *server;
   char              *dir;
@@ -319,10 +304,10 @@ test_approved (Fixture *f, gconstpointer data)
     const char *access = header + strlen ("Bearer ");
 
     g_assert_true (g_str_has_prefix (header, "Bearer "));
-    g_assert_cmpuint (all_logs->len, >, 0);   /* the capture works: the connector logged */
-    g_assert_null (strstr (all_logs->str, access));
-    g_assert_null (strstr (all_logs->str, first));
-    g_assert_null (strstr (all_logs->str, second));
+    g_assert_cmpuint (strlen (outpost_test_captured_logs ()), >, 0);   /* the capture works: the connector logged */
+    g_assert_null (strstr (outpost_test_captured_logs (), access));
+    g_assert_null (strstr (outpost_test_captured_logs (), first));
+    g_assert_null (strstr (outpost_test_captured_logs (), second));
     g_assert_false (outpost_test_found_in_files (f->dir, access));
     g_assert_false (outpost_test_found_in_files (f->dir, second));
     g_assert_false (outpost_test_found_in_files (g_getenv ("HOME"), access));
@@ -457,8 +442,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_log_set_fatal_handler (fatal_log_cb, NULL);
   g_setenv ("G_MESSAGES_DEBUG", "all", TRUE);
-  all_logs = g_string_new (NULL);
-  g_log_set_writer_func (log_writer, NULL, NULL);
+  outpost_test_capture_logs ();
 #define ADD(path, func, lifetime) \
   g_test_add ("/auto/device-code/" path, Fixture, lifetime, fixture_setup, func, fixture_teardown)
   ADD ("scope", test_scope, NULL);
