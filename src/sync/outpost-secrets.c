@@ -36,6 +36,62 @@ outpost_secrets_store (const char    *account,
                                      "account", account, "kind", kind, NULL);
 }
 
+typedef struct {
+  char *account;
+  char *kind;
+  char *secret;
+} StoreJob;
+
+static void
+store_job_free (gpointer data)
+{
+  StoreJob *job = data;
+
+  g_free (job->account);
+  g_free (job->kind);
+  outpost_secrets_free (job->secret);
+  g_free (job);
+}
+
+static void
+store_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  StoreJob *job = task_data;
+  GError *error = NULL;
+
+  if (outpost_secrets_store (job->account, job->kind, job->secret, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+outpost_secrets_store_async (gpointer             source_object,
+                             const char          *account,
+                             const char          *kind,
+                             const char          *secret,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (source_object, cancellable, callback, user_data);
+  StoreJob *job = g_new0 (StoreJob, 1);
+
+  job->account = g_strdup (account);
+  job->kind = g_strdup (kind);
+  job->secret = g_strdup (secret);
+  g_task_set_source_tag (task, outpost_secrets_store_async);
+  g_task_set_task_data (task, job, store_job_free);
+  g_task_run_in_thread (task, store_thread);
+}
+
+gboolean
+outpost_secrets_store_finish (GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 char *
 outpost_secrets_lookup (const char    *account,
                         const char    *kind,

@@ -16,6 +16,17 @@ gboolean  outpost_secrets_store  (const char    *account,
                                   const char    *secret,
                                   GCancellable  *cancellable,
                                   GError       **error);
+/* The same in a worker thread, for the window: @source_object becomes the GTask's source
+ * (g_task_get_cancellable works on the result). The secret is copied and wiped afterwards. */
+void      outpost_secrets_store_async  (gpointer             source_object,
+                                        const char          *account,
+                                        const char          *kind,
+                                        const char          *secret,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data);
+gboolean  outpost_secrets_store_finish (GAsyncResult        *result,
+                                        GError             **error);
 /* NULL with no error when there is none. Free with outpost_secrets_free. */
 char     *outpost_secrets_lookup (const char    *account,
                                   const char    *kind,

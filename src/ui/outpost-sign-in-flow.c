@@ -160,33 +160,6 @@ start_device_code (OutpostSignInFlow *self)
 
 /* ---- user name and password ---------------------------------------------------------------- */
 
-typedef struct {
-  char *account;
-  char *password;
-} StoreJob;
-
-static void
-store_job_free (gpointer data)
-{
-  StoreJob *job = data;
-
-  g_free (job->account);
-  outpost_secrets_free (job->password);
-  g_free (job);
-}
-
-static void
-store_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
-{
-  StoreJob *job = task_data;
-  GError *error = NULL;
-
-  if (outpost_secrets_store (job->account, OUTPOST_SECRET_PASSWORD, job->password, cancellable, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
-
 static void
 stored (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -195,7 +168,7 @@ stored (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (stale (result))
     return;
-  if (g_task_propagate_boolean (G_TASK (result), &error))
+  if (outpost_secrets_store_finish (result, &error))
     succeed (self);
   else
     {
@@ -208,15 +181,8 @@ stored (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 save_password (OutpostSignInFlow *self)
 {
-  g_autoptr(GTask) task = NULL;
-  StoreJob *job;
-
-  job = g_new0 (StoreJob, 1);
-  job->account = g_strdup (outpost_account_get_name (self->account));
-  job->password = g_strdup (self->password);
-  task = g_task_new (self, self->cancellable, stored, g_object_ref (self));
-  g_task_set_task_data (task, job, store_job_free);
-  g_task_run_in_thread (task, store_thread);
+  outpost_secrets_store_async (self, outpost_account_get_name (self->account), OUTPOST_SECRET_PASSWORD,
+                               self->password, self->cancellable, stored, g_object_ref (self));
 }
 
 /* The server accepted the password: remember it, or keep it for this session's first sync

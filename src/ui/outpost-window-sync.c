@@ -440,31 +440,6 @@ sign_in_for_sync (OutpostWindow *self, PromptedSync *p)
   g_object_add_weak_pointer (G_OBJECT (p->dialog), (gpointer *) &p->dialog);
 }
 
-typedef struct {
-  char *account;
-  char *password;
-} RememberJob;
-
-static void
-remember_job_free (RememberJob *job)
-{
-  g_free (job->account);
-  outpost_secrets_free (job->password);
-  g_free (job);
-}
-
-static void
-remember_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
-{
-  RememberJob *job = data;
-  GError *error = NULL;
-
-  if (outpost_secrets_store (job->account, OUTPOST_SECRET_PASSWORD, job->password, cancellable, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
-
 /* Saved in the keyring: the account says so (never the password) and automatic sync may use it. */
 static void
 remembered (GObject *source, GAsyncResult *result, gpointer user_data)
@@ -474,7 +449,7 @@ remembered (GObject *source, GAsyncResult *result, gpointer user_data)
   OutpostAccount *account = outpost_context_get_account (context);
   g_autoptr(GError) error = NULL;
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
+  if (!outpost_secrets_store_finish (result, &error))
     {
       g_autofree char *msg = g_strdup_printf (_("The password could not be saved in the keyring: %s"),
                                               error->message);
@@ -490,14 +465,10 @@ remembered (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 remember_password (OutpostWindow *self, const char *password)
 {
-  RememberJob *job = g_new0 (RememberJob, 1);
-  /* the context travels with the task: the window may get another one meanwhile */
-  g_autoptr(GTask) task = g_task_new (self, NULL, remembered, g_object_ref (self->context));
-
-  job->account = g_strdup (outpost_account_get_name (outpost_context_get_account (self->context)));
-  job->password = g_strdup (password);
-  g_task_set_task_data (task, job, (GDestroyNotify) remember_job_free);
-  g_task_run_in_thread (task, remember_thread);
+  /* the context travels with the call: the window may get another one meanwhile */
+  outpost_secrets_store_async (self, outpost_account_get_name (outpost_context_get_account (self->context)),
+                               OUTPOST_SECRET_PASSWORD, password, NULL, remembered,
+                               g_object_ref (self->context));
 }
 
 /* The run is over (not refused): remember the password when asked to, and forget it here
