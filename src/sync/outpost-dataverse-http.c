@@ -284,8 +284,13 @@ send_once (OutpostDataverseConnector *self, const OutpostDvRequest *request, gui
           !outpost_auth_provider_refresh (self->auth, cancellable, &local))
         {
           g_mutex_unlock (&self->auth_lock);
-          g_set_error (error, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_AUTH,
-                       _("Sign-in expired and could not be renewed: %s"), local->message);
+          /* a user name and password the server refused (or none to try) says so itself;
+           * "expired" is about a token the provider could not renew */
+          if (local->domain == OUTPOST_AUTH_ERROR)
+            g_set_error_literal (error, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_AUTH, local->message);
+          else
+            g_set_error (error, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_AUTH,
+                         _("Sign-in expired and could not be renewed: %s"), local->message);
           return SEND_FAILED;
         }
       g_atomic_int_inc (&self->auth_serial);

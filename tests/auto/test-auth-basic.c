@@ -139,6 +139,9 @@ test_prompted_sync (Fixture *f, gconstpointer data)
   result = run (account, &error);
   g_assert_null (result);
   g_assert_error (error, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_AUTH);
+  /* it says the password was refused, not that a sign-in "expired" */
+  g_assert_nonnull (strstr (error->message, "did not accept the user name or password"));
+  g_assert_null (strstr (error->message, "expired"));
   g_clear_error (&error);
 
   /* the right one: the sync runs */
