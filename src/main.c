@@ -7,6 +7,7 @@
 
 #include "outpost-application.h"
 #include "outpost-cli.h"
+#include "outpost-renderer.h"
 
 int
 main (int argc, char **argv)
@@ -21,6 +22,7 @@ main (int argc, char **argv)
   if (outpost_cli_handles (argc, argv))
     return outpost_cli_run (argc, argv);
 
+  outpost_renderer_choose ();
   app = outpost_application_new ();
   return g_application_run (G_APPLICATION (app), argc, argv);
 }
