@@ -34,6 +34,7 @@
 
 #include "outpost-context.h"
 #include "outpost-record-list-model.h"
+#include "outpost-renderer.h"
 #include "outpost-row-item.h"
 #include "outpost-store-sync.h"
 #include "outpost-window-private.h"
@@ -561,12 +562,29 @@ cmp_double (gconstpointer a, gconstpointer b)
   return x < y ? -1 : x > y;
 }
 
+/* The local outpost-server stands in for the organization's server, which on a user's machine
+ * runs elsewhere and takes none of its CPU. Here it shares the two cores with the window; at
+ * nice 19 (set before exec, so all its threads have it) it takes only CPU time the window and
+ * the sync leave. OUTPOST_BENCH_SERVER_PRIORITY=normal: the server competes as an equal. */
+static gboolean
+server_at_low_priority (void)
+{
+  return g_strcmp0 (g_getenv ("OUTPOST_BENCH_SERVER_PRIORITY"), "normal") != 0;
+}
+
+static void
+server_nice (gpointer data)
+{
+  setpriority (PRIO_PROCESS, 0, 19);
+}
+
 static char *
 start_server (const char *dir, GSubprocess **out, GError **error)
 {
   const char *program = g_getenv ("OUTPOST_SERVER");
   g_autofree char *seed = g_strdup_printf ("accounts=%d", N_SYNC);
   g_autoptr(GDataInputStream) in = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
   GSubprocess *p;
 
   if (program == NULL)
@@ -574,8 +592,11 @@ start_server (const char *dir, GSubprocess **out, GError **error)
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "set OUTPOST_SERVER");
       return NULL;
     }
-  p = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, error, program, "--listen", "127.0.0.1:0",
-                        "--data", dir, "--seed", seed, NULL);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  if (server_at_low_priority ())
+    g_subprocess_launcher_set_child_setup (launcher, server_nice, NULL, NULL);
+  p = g_subprocess_launcher_spawn (launcher, error, program, "--listen", "127.0.0.1:0",
+                                   "--data", dir, "--seed", seed, NULL);
   if (p == NULL)
     return NULL;
   *out = p;
@@ -1022,6 +1043,28 @@ phase (const char *name)
   return names == NULL || g_strv_contains ((const char * const *) names, name);
 }
 
+/* the rows of part 4, the main loop during a background sync */
+static void
+print_sync_rows (const SyncFigures *f)
+{
+  g_print ("| main loop blocked during a %dk background sync (%s, sync threads at %s priority, local server at %s priority): max | %.1f ms | <= 50 ms |\n",
+           N_SYNC / 1000,
+           g_getenv ("OUTPOST_BENCH_SYNC_VIEW") != NULL ? g_getenv ("OUTPOST_BENCH_SYNC_VIEW") : "window",
+           g_strcmp0 (g_getenv ("OUTPOST_BENCH_SYNC_PRIORITY"), "normal") != 0 ? "background" : "normal",
+           server_at_low_priority () ? "low" : "normal", f->late_max);
+  g_print ("| main loop blocked during the sync: p99 (%u probes) | %.1f ms | |\n", f->n, f->late_p99);
+  g_print ("| main thread's own CPU time between two probes: max, p99 | %.1f ms, %.1f ms | |\n", f->busy_max, f->busy_p99);
+  g_print ("| main thread waiting for a CPU between two probes: max, p99 | %.1f ms, %.1f ms | |\n", f->wait_max, f->wait_p99);
+  g_print ("| main thread asleep (locks, I/O) beyond that: max, p99 | %.1f ms, %.1f ms | |\n", f->blocked_max, f->blocked_p99);
+  g_print ("| main thread CPU during the sync / its wall time | %.0f ms / %.0f ms | |\n", f->main_cpu_ms, f->wall_ms);
+  g_print ("| progress signals (of them without a total), records-changed signals, window frames during the sync | %u (%u), %u, %u | |\n",
+           f->progress, f->pulses, f->changed, f->frames);
+  g_print ("| stalls over 50 ms, of them during a frame of the window; their time, of it inside frames | %u, %u; %.0f ms, %.0f ms | |\n",
+           frame_watch.stalls, frame_watch.stalls_in_frame, frame_watch.stalled_ms, frame_watch.stalled_in_frame_ms);
+  g_print ("| longest frame (layout, snapshot, render, swap): wall; main thread's CPU, run-queue wait in it | %.1f ms; %.1f ms, %.1f ms | |\n",
+           frame_watch.worst_ms, frame_watch.worst_cpu, frame_watch.worst_wait);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1054,6 +1097,7 @@ main (int argc, char **argv)
 
   g_setenv ("XDG_DATA_HOME", data_home, TRUE);
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  outpost_renderer_choose ();  /* as the application does: cairo where OpenGL would be software */
   adw_init ();
   settings = g_settings_new (APPLICATION_ID);
   account = million_account (data_home, &error);
@@ -1145,23 +1189,11 @@ main (int argc, char **argv)
   g_print ("| pages fetched scrolling top→bottom→top (%u rows) | %u pages (%u checkpoints) | never the table |\n",
            g_list_model_get_n_items (G_LIST_MODEL (b.model)), pages_after - pages_before,
            outpost_record_list_model_get_n_checkpoints (b.model));
-  g_print ("| main loop blocked during a %dk background sync (%s, sync threads at %s priority): max | %.1f ms | <= 50 ms |\n",
-           N_SYNC / 1000,
-           g_getenv ("OUTPOST_BENCH_SYNC_VIEW") != NULL ? g_getenv ("OUTPOST_BENCH_SYNC_VIEW") : "window",
-           g_strcmp0 (g_getenv ("OUTPOST_BENCH_SYNC_PRIORITY"), "normal") != 0 ? "background" : "normal",
-           sf.late_max);
-  g_print ("| main loop blocked during the sync: p99 (%u probes) | %.1f ms | |\n", sf.n, sf.late_p99);
-  g_print ("| main thread's own CPU time between two probes: max, p99 | %.1f ms, %.1f ms | |\n", sf.busy_max, sf.busy_p99);
-  g_print ("| main thread waiting for a CPU between two probes: max, p99 | %.1f ms, %.1f ms | |\n", sf.wait_max, sf.wait_p99);
-  g_print ("| main thread asleep (locks, I/O) beyond that: max, p99 | %.1f ms, %.1f ms | |\n", sf.blocked_max, sf.blocked_p99);
-  g_print ("| main thread CPU during the sync / its wall time | %.0f ms / %.0f ms | |\n", sf.main_cpu_ms, sf.wall_ms);
-  g_print ("| progress signals (of them without a total), records-changed signals, window frames during the sync | %u (%u), %u, %u | |\n",
-           sf.progress, sf.pulses, sf.changed, sf.frames);
-  g_print ("| stalls over 50 ms, of them during a frame of the window; their time, of it inside frames | %u, %u; %.0f ms, %.0f ms | |\n",
-           frame_watch.stalls, frame_watch.stalls_in_frame, frame_watch.stalled_ms, frame_watch.stalled_in_frame_ms);
-  g_print ("| longest frame (layout, snapshot, render, swap): wall; main thread's CPU, run-queue wait in it | %.1f ms; %.1f ms, %.1f ms | |\n",
-           frame_watch.worst_ms, frame_watch.worst_cpu, frame_watch.worst_wait);
-  g_print ("# renderer: GSK_RENDERER=%s\n", g_getenv ("GSK_RENDERER") != NULL ? g_getenv ("GSK_RENDERER") : "(default)");
+  if (phase ("sync"))
+    print_sync_rows (&sf);
+  g_print ("# renderer: %s (GSK_RENDERER=%s)\n",
+           G_OBJECT_TYPE_NAME (gtk_native_get_renderer (GTK_NATIVE (b.window))),
+           g_getenv ("GSK_RENDERER") != NULL ? g_getenv ("GSK_RENDERER") : "unset");
   g_print ("# main thread CPU during the bench: %.0f ms\n", thread_cpu_us () / 1000.0);
 
   gtk_column_view_set_model (b.view, NULL);
