@@ -39,7 +39,8 @@
 #include "outpost-store-sync.h"
 #include "outpost-window-private.h"
 
-#include <execinfo.h>
+#include "bench-ui-diag.h"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -361,133 +362,6 @@ scroll_through (Bench *b)
 
 /* ---- the latency probe ---------------------------------------------------------------------- */
 
-/* OUTPOST_BENCH_STALL_BT=MS (1: 200): a watchdog thread prints the main thread's stack (gdb) the
- * first times the main loop is late by more than MS ms, to find what blocks it. */
-static gint64 heartbeat;
-
-static gpointer
-watchdog (gpointer data)
-{
-  guint dumps = 0;
-  gint64 threshold = MAX (1, atoi (g_getenv ("OUTPOST_BENCH_STALL_BT")));
-
-  threshold = threshold == 1 ? 200000 : threshold * 1000;
-  while (dumps < 3)
-    {
-      gint64 beat = g_atomic_pointer_get ((gpointer *) &heartbeat) != NULL ? heartbeat : 0;
-
-      g_usleep (10000);
-      if (beat != 0 && beat == heartbeat && g_get_monotonic_time () - beat > threshold)
-        {
-          g_autofree char *cmd = g_strdup_printf ("gdb -batch -p %d -ex 'info threads' -ex 'thread 1' -ex 'bt 40'", getpid ());
-          g_autofree char *out = NULL;
-
-          g_spawn_command_line_sync (cmd, &out, NULL, NULL, NULL);
-          g_printerr ("# main loop stalled; main thread:\n%s\n", out != NULL ? out : "");
-          dumps++;
-          g_usleep (1000000);
-        }
-    }
-  return NULL;
-}
-
-/* OUTPOST_BENCH_STALL_STATE=1: every 5 ms, when the main loop is late by more than 60 ms, the
- * main thread's scheduler state, wait channel, system call and kernel stack from /proc (no
- * stop, unlike gdb): what it sleeps on. */
-static long main_tid;
-
-/* OUTPOST_BENCH_STALL_STATE=stack: also the main thread's user-space stack at that moment,
- * printed by the main thread itself from a signal handler (backtrace_symbols_fd writes without
- * allocating; exported symbols only): unlike gdb it does not stop the process, so it catches
- * the stall while it lasts. */
-static void
-print_own_stack (int sig)
-{
-  void *frames[40];
-  int n = backtrace (frames, G_N_ELEMENTS (frames));
-
-  backtrace_symbols_fd (frames, n, STDERR_FILENO);
-}
-
-static void
-stack_on_signal (void)
-{
-  void *warm[2];
-
-  backtrace (warm, 2); /* loads the unwinder now, outside the handler */
-  signal (SIGUSR2, print_own_stack);
-}
-
-/* every thread's name, state (R: running or waiting for a CPU, S: asleep) and CPU time so far */
-static void
-print_thread_states (void)
-{
-  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
-  g_autoptr(GString) line = g_string_new ("# threads:");
-  const char *tid;
-
-  while (dir != NULL && (tid = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_strdup_printf ("/proc/self/task/%s/stat", tid);
-      g_autofree char *stat = NULL;
-      const char *open_paren, *close_paren;
-      unsigned long utime, stime;
-
-      if (g_file_get_contents (path, &stat, NULL, NULL) && (open_paren = strchr (stat, '(')) != NULL
-          && (close_paren = strrchr (stat, ')')) != NULL
-          && sscanf (close_paren + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) == 2)
-        g_string_append_printf (line, " %.*s=%c/%lu", (int) (close_paren - open_paren - 1), open_paren + 1,
-                                close_paren[2], utime + stime);
-    }
-  g_printerr ("%s\n", line->str);
-}
-
-static char *
-task_file (const char *name)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/self/task/%ld/%s", main_tid, name);
-  char *text = NULL;
-
-  if (!g_file_get_contents (path, &text, NULL, NULL))
-    return g_strdup ("?");
-  return g_strstrip (text);
-}
-
-static gpointer
-state_watch (gpointer data)
-{
-  guint dumps = 0;
-  gint64 last_dumped = 0;
-
-  while (dumps < 40)
-    {
-      gint64 beat = heartbeat;
-
-      g_usleep (5000);
-      if (beat != 0 && beat == heartbeat && beat != last_dumped
-          && g_get_monotonic_time () - beat > 60000)
-        {
-          g_autofree char *stat = task_file ("stat");
-          g_autofree char *wchan = task_file ("wchan");
-          g_autofree char *sys = task_file ("syscall");
-          g_autofree char *stack = task_file ("stack");
-          const char *state = strrchr (stat, ')');
-
-          g_printerr ("# late %.0f ms: state %.2s wchan %s syscall %s\n%s\n",
-                      (g_get_monotonic_time () - beat) / 1000.0, state != NULL ? state + 2 : "?",
-                      wchan, sys, stack);
-          if (g_strcmp0 (g_getenv ("OUTPOST_BENCH_STALL_STATE"), "stack") == 0)
-            {
-              print_thread_states ();
-              syscall (SYS_tgkill, getpid (), main_tid, SIGUSR2);
-            }
-          last_dumped = beat;
-          dumps++;
-        }
-    }
-  return NULL;
-}
-
 /* CPU time of the calling thread, µs */
 static gint64
 thread_cpu_us (void)
@@ -514,7 +388,6 @@ runqueue_wait_us (Bench *b)
 /* Lateness is what the user feels; on a loaded machine most of it is waiting for a CPU. The
  * main thread's own CPU time between two ticks is what our code blocked it for. */
 static void frame_watch_stall (gint64 due, gdouble late);
-static void nice_workers (void);
 
 static gboolean
 probe_tick (gpointer data)
@@ -526,7 +399,7 @@ probe_tick (gpointer data)
   gdouble busy = b->cpu_last > 0 ? (cpu - b->cpu_last) / 1000.0 : 0;
   gdouble waited = b->cpu_last > 0 ? (wait - b->wait_last) / 1000.0 : 0;
 
-  heartbeat = now;
+  diag_beat (now);
   gdouble late = MAX (0, (now - b->expected) / 1000.0);
 
   /* OUTPOST_BENCH_STALLS=1: each stall over 20 ms with its CLOCK_MONOTONIC window (µs), to
@@ -535,7 +408,7 @@ probe_tick (gpointer data)
     g_printerr ("# stall %.1f ms: %" G_GINT64_FORMAT " %" G_GINT64_FORMAT "\n", late, b->expected, now);
   frame_watch_stall (b->expected, late);
   if (b->lateness->len % 100 == 0)
-    nice_workers ();
+    diag_nice_workers ();
   g_array_append_val (b->lateness, late);
   g_array_append_val (b->busy, busy);
   g_array_append_val (b->waiting, waited);
@@ -617,7 +490,7 @@ sync_done (GObject *source, GAsyncResult *res, gpointer data)
     g_print ("# synced: %" G_GINT64_FORMAT " downloaded; done at %" G_GINT64_FORMAT "\n", result->downloaded,
              g_get_monotonic_time ());
   b->probing = FALSE;
-  heartbeat = 0; /* the watchers look at the sync only */
+  diag_beat (0); /* the watchers look at the sync only */
   if (b->loop != NULL)
     g_main_loop_quit (b->loop);
 }
@@ -789,88 +662,6 @@ frame_watch_stall (gint64 due, gdouble late)
     }
 }
 
-/* CPU time (ms) of this process's threads by name (llvmpipe-N: Mesa's rasterizer threads,
- * pool: GTask workers, outpost-store: the store clients' workers), added into TABLE */
-static void
-threads_cpu (GHashTable *table, gdouble sign)
-{
-  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
-  const char *tid;
-  long ticks = sysconf (_SC_CLK_TCK);
-
-  while (dir != NULL && (tid = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_strdup_printf ("/proc/self/task/%s/stat", tid);
-      g_autofree char *stat = NULL;
-      unsigned long utime, stime;
-      const char *open_paren, *close_paren;
-
-      if (!g_file_get_contents (path, &stat, NULL, NULL) || (open_paren = strchr (stat, '(')) == NULL
-          || (close_paren = strrchr (stat, ')')) == NULL
-          || sscanf (close_paren + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2)
-        continue;
-      {
-        g_autofree char *name = g_strndup (open_paren + 1, close_paren - open_paren - 1);
-        gdouble *ms = g_hash_table_lookup (table, name);
-
-        if (ms == NULL)
-          g_hash_table_insert (table, g_strdup (name), ms = g_new0 (gdouble, 1));
-        *ms += sign * (utime + stime) * 1000.0 / ticks;
-      }
-    }
-}
-
-/* CPU time (ms) of another process (the local outpost-server: on a user's machine the server
- * is elsewhere, here it takes the same two cores) */
-static gdouble
-process_cpu_ms (const char *pid)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%s/stat", pid);
-  g_autofree char *stat = NULL;
-  const char *close_paren;
-  unsigned long utime, stime;
-
-  if (pid == NULL || !g_file_get_contents (path, &stat, NULL, NULL) || (close_paren = strrchr (stat, ')')) == NULL
-      || sscanf (close_paren + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2)
-    return 0;
-  return (utime + stime) * 1000.0 / sysconf (_SC_CLK_TCK);
-}
-
-/* OUTPOST_BENCH_NICE_WORKERS=N (an experiment, not the application): the sync's threads (GTask
- * and GThreadPool "pool" workers: its job, writes and the connector's parsers; outpost-download,
- * -read-ahead, -reaper, -upload; not outpost-store, the list's queries) at nice N, to see whether the
- * renderer's threads waiting behind them for a CPU are what makes frames long */
-static void
-nice_workers (void)
-{
-  const char *nice = g_getenv ("OUTPOST_BENCH_NICE_WORKERS");
-  g_autoptr(GDir) dir = nice != NULL ? g_dir_open ("/proc/self/task", 0, NULL) : NULL;
-  const char *tid;
-
-  while (dir != NULL && (tid = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_strdup_printf ("/proc/self/task/%s/comm", tid);
-      g_autofree char *comm = NULL;
-
-      if (g_file_get_contents (path, &comm, NULL, NULL)
-          && (g_str_has_prefix (comm, "pool")
-              || (g_str_has_prefix (comm, "outpost-") && !g_str_has_prefix (comm, "outpost-store"))))
-        setpriority (PRIO_PROCESS, (id_t) atoi (tid), atoi (nice));
-    }
-}
-
-static void
-print_threads_cpu (GHashTable *table)
-{
-  GHashTableIter iter;
-  gpointer name, ms;
-
-  g_hash_table_iter_init (&iter, table);
-  while (g_hash_table_iter_next (&iter, &name, &ms))
-    if (*(gdouble *) ms >= 10)
-      g_print ("# CPU during the sync, threads named %s: %.0f ms\n", (char *) name, *(gdouble *) ms);
-}
-
 static void
 measure_sync (Bench *b, const char *server_dir, GSettings *settings, SyncFigures *f)
 {
@@ -926,15 +717,9 @@ measure_sync (Bench *b, const char *server_dir, GSettings *settings, SyncFigures
   g_array_set_size (b->blocked, 0);
   b->cpu_last = 0;
   g_timeout_add (1, probe_tick, b);
-  if (g_getenv ("OUTPOST_BENCH_STALL_BT") != NULL)
-    g_thread_unref (g_thread_new ("watchdog", watchdog, NULL));
-  main_tid = (long) syscall (SYS_gettid);
-  if (g_strcmp0 (g_getenv ("OUTPOST_BENCH_STALL_STATE"), "stack") == 0)
-    stack_on_signal ();
-  if (g_getenv ("OUTPOST_BENCH_STALL_STATE") != NULL)
-    g_thread_unref (g_thread_new ("state-watch", state_watch, NULL));
-  threads_cpu (by_thread, -1);
-  server_cpu = process_cpu_ms (g_subprocess_get_identifier (server));
+  diag_start_watchers ();
+  diag_threads_cpu (by_thread, -1);
+  server_cpu = diag_process_cpu_ms (g_subprocess_get_identifier (server));
   cpu0 = thread_cpu_us ();
   t0 = g_get_monotonic_time ();
   frames_t0 = t0;
@@ -950,10 +735,10 @@ measure_sync (Bench *b, const char *server_dir, GSettings *settings, SyncFigures
   g_main_loop_run (b->loop);
   g_clear_pointer (&b->loop, g_main_loop_unref);
   f->main_cpu_ms = (thread_cpu_us () - cpu0) / 1000.0;
-  threads_cpu (by_thread, 1);
-  print_threads_cpu (by_thread);
+  diag_threads_cpu (by_thread, 1);
+  diag_print_threads_cpu (by_thread);
   g_print ("# CPU during the sync, outpost-server (another process): %.0f ms\n",
-           process_cpu_ms (g_subprocess_get_identifier (server)) - server_cpu);
+           diag_process_cpu_ms (g_subprocess_get_identifier (server)) - server_cpu);
   if (g_getenv ("OUTPOST_BENCH_FRAMES") != NULL)
     for (guint i = 0; i < 600 && i * 1000.0 < (g_get_monotonic_time () - t0) / 1000.0; i++)
       g_printerr ("# frames in second %u: %u\n", i, frames_per_s[i]);
