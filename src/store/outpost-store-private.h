@@ -151,6 +151,10 @@ OutpostApplyResult outpost_bulk_apply        (OutpostStore *self, OutpostTable *
                                               const char *etag, gint64 generation,
                                               GError **error);
 
+/* outpost-store-tidy.c: segments of the table's full-text index (-1 on error) */
+gint           outpost_table_fts_segments    (OutpostStore *self, OutpostTable *table, GError **error);
+gint           outpost_store_search_segments (OutpostStore *self, const char *entity, GError **error);
+
 /* outpost-store-assoc.c: N:N links added/removed here, not yet uploaded (@entity NULL = all) */
 gint64         outpost_store_count_pending_associations (OutpostStore *self, const char *entity,
                                               GError **error);

@@ -148,6 +148,19 @@ gboolean       outpost_store_end_bulk        (OutpostStore *self, const char *en
 gboolean       outpost_store_cancel_bulk     (OutpostStore *self, const char *entity,
                                               GError **error);
 
+/* ---- idle-time upkeep ------------------------------------------------------------------ */
+
+/* One bounded step of merging the full-text index's segments, of @entity (NULL = the first
+ * entity that has more than one segment), in a transaction of its own: at most about
+ * @budget_pages index pages (4 KB each) are written, so a user's save waits at most that long.
+ * A store written by many transactions (a sync, row by row) keeps many segments, and each
+ * search walks every one of them; after the last step there is one. *@more: call again (later
+ * is fine: writes in between are kept and merged too). Not inside outpost_store_begin/commit.
+ * The sync engine calls it at the end of a sync run that wrote rows. */
+gboolean       outpost_store_tidy_search_index (OutpostStore *self, const char *entity,
+                                                gint budget_pages, gboolean *more,
+                                                GError **error);
+
 /* ---- per-table sync state --------------------------------------------------------------- */
 
 typedef struct {

@@ -24,8 +24,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "outpost-store.h"
-#include "outpost-store-sync.h"
+#include "outpost-store-private.h"   /* outpost_store_search_segments */
 
 #define BATCH 5000
 
@@ -415,6 +414,53 @@ bench_search (OutpostStore *store)
   stats ("search: all of the above", all, all_cpu);
 }
 
+/* The two-word searches only (before the index is tidied: the same set, measured the same way) */
+static void
+bench_search_two (OutpostStore *store, const char *label)
+{
+  g_autoptr(GArray) ms = g_array_new (FALSE, FALSE, sizeof (gdouble));
+  g_autoptr(GArray) cpu = g_array_new (FALSE, FALSE, sizeof (gdouble));
+
+  for (guint r = 0; r < 5; r++)
+    for (guint i = 0; i < 4 && query_sets[2].queries[i]; i++)
+      {
+        guint n;
+        gdouble c, d = time_search (store, query_sets[2].queries[i], &n, &c);
+        g_array_append_val (ms, d);
+        g_array_append_val (cpu, c);
+      }
+  stats (label, ms, cpu);
+}
+
+/* outpost_store_tidy_search_index to the end, as the sync engine runs it after a sync (same
+ * budget per step); prints the steps' time and the index's segments before and after. */
+#define TIDY_BUDGET 256
+
+static void
+bench_tidy (OutpostStore *store)
+{
+  g_autoptr(GError) error = NULL;
+  gint before = outpost_store_search_segments (store, "account", &error), after;
+  gdouble t0 = now_s (), c0 = cpu_s (), longest = 0;
+  gboolean more = TRUE;
+  guint steps = 0;
+
+  g_assert_no_error (error);
+  while (more)
+    {
+      gdouble s0 = now_s ();
+      if (!outpost_store_tidy_search_index (store, "account", TIDY_BUDGET, &more, &error))
+        g_error ("tidy: %s", error->message);
+      longest = MAX (longest, now_s () - s0);
+      steps++;
+    }
+  after = outpost_store_search_segments (store, "account", &error);
+  g_assert_no_error (error);
+  g_print ("tidy_search_index (%d pages a step): %u steps, %.2f s (%.2f s CPU), longest step %.0f ms;"
+           " FTS segments %d -> %d\n\n", TIDY_BUDGET, steps, now_s () - t0, cpu_s () - c0,
+           longest * 1000, before, after);
+}
+
 /* The two-word searches once each on a store opened just before (not timed): no prefix
  * expansion kept from an earlier search, SQLite's page cache empty (the file's pages may still
  * be in the system's cache), as for the first search after the program starts. */
@@ -574,6 +620,16 @@ main (int argc, char **argv)
            "-------------|-------------|\n");
   if (phase (phases, "read"))
     {
+      /* BENCH_NO_TIDY: search the index as the row-by-row writes left it */
+      bench_search_two (store, "search: two words, before tidy");
+      if (!g_getenv ("BENCH_NO_TIDY"))
+        {
+          bench_tidy (store);
+          g_print ("| %-38s | %11s | %11s | %11s | %11s | %11s |\n", "query (after tidy)", "median",
+                   "p95", "max", "CPU median", "CPU p95");
+          g_print ("|----------------------------------------|-------------|-------------|-------------|"
+                   "-------------|-------------|\n");
+        }
       bench_search (store);
       bench_search_fresh (outpost_store_get_path (store), profile);
       /* the columns lists may sort by (the profile's sort columns: each has an index) */
