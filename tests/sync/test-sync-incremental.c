@@ -2,7 +2,7 @@
  * changed, an expired delta token, ID reconciliation (no change tracking) and sync filters. */
 #include "config.h"
 
-#include "outpost-store-sync.h"
+#include "outpost-store-private.h"   /* outpost_store_search_segments */
 #include "outpost-test-server.h"
 
 typedef struct {
@@ -275,6 +275,34 @@ test_filtered_remote_change (Fixture *f, gconstpointer data)
   g_assert_cmpuint (checked, >=, 15);
 }
 
+/* Local saves, one transaction each, leave the account search index in many segments; a sync
+ * that downloads rows merges them into one afterwards (the engine's tidy_search_index), and
+ * the saved records are still found. */
+static void
+test_search_index_tidied (Fixture *f, gconstpointer data)
+{
+  g_auto(GStrv) accounts = outpost_test_server_ids (f->srv, "accounts", "accountid", "statecode eq 0", 1);
+  g_autofree char *admin = g_strdup_printf ("records/accounts/%s", accounts[0]);
+  g_autoptr(OutpostSyncResult) r = NULL;
+  OutpostQuery q = { .search = "quokkaworks" };
+  g_autoptr(GPtrArray) found = NULL;
+
+  for (guint i = 0; i < 12; i++)
+    {
+      g_autofree char *json = g_strdup_printf ("{\"name\":\"Quokkaworks %u\"}", i);
+      g_autoptr(JsonNode) node = json_from_string (json, NULL);
+      g_autofree char *id = outpost_store_create (f->store, "account", json_node_get_object (node), NULL);
+      g_assert_nonnull (id);
+    }
+  g_assert_cmpint (outpost_store_search_segments (f->store, "account", NULL), >, 1);
+  g_assert_cmpuint (outpost_test_server_admin (f->srv, "PATCH", admin, "{\"name\":\"Other\"}", NULL), <, 300);
+  r = outpost_test_sync (f->engine, OUTPOST_SYNC_INCREMENTAL);
+  g_assert_cmpint (r->downloaded, >=, 1);
+  g_assert_cmpint (outpost_store_search_segments (f->store, "account", NULL), ==, 1);
+  found = outpost_store_query (f->store, "account", &q, NULL);
+  g_assert_cmpuint (found->len, ==, 12);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -284,6 +312,8 @@ main (int argc, char **argv)
   g_test_add ("/sync/incremental/expired-token", Fixture, NULL, setup, test_expired_token, teardown);
   g_test_add ("/sync/incremental/id-reconciliation", Fixture, NULL, setup, test_id_reconciliation, teardown);
   g_test_add ("/sync/incremental/filter", Fixture, NULL, setup, test_filter, teardown);
+  g_test_add ("/sync/incremental/search-index-tidied", Fixture, NULL, setup, test_search_index_tidied,
+              teardown);
   g_test_add ("/sync/incremental/filtered-remote-change", Fixture, NULL, setup,
               test_filtered_remote_change, teardown);
   return g_test_run ();
