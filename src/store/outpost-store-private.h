@@ -25,6 +25,7 @@ typedef struct {
   char          *state_sql;    /* SELECT __state, __etag by __id */
   sqlite3_stmt  *state_stmt;
   gboolean       bulk;         /* this connection is bulk-loading the entity */
+  gboolean       tidying;      /* outpost-store-tidy.c: merging its FTS segments into one */
   char          *select_list;  /* the columns above */
   char          *insert_sql;   /* INSERT with all columns, ?1.. in column order */
   sqlite3_stmt  *insert_stmt;  /* borrowed from the store's statement cache */

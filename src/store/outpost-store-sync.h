@@ -154,9 +154,10 @@ gboolean       outpost_store_cancel_bulk     (OutpostStore *self, const char *en
  * entity that has more than one segment), in a transaction of its own: at most about
  * @budget_pages index pages (4 KB each) are written, so a user's save waits at most that long.
  * A store written by many transactions (a sync, row by row) keeps many segments, and each
- * search walks every one of them; after the last step there is one. *@more: call again (later
- * is fine: writes in between are kept and merged too). Not inside outpost_store_begin/commit.
- * The sync engine calls it at the end of a sync run that wrote rows. */
+ * search walks every one of them. A table with more than 4 segments is merged down to one
+ * (a few small ones are left: merging them rewrites the whole index). *@more: call again
+ * (later is fine: writes in between are kept and merged too). Not inside
+ * outpost_store_begin/commit. The sync engine calls it at the end of a sync run that wrote rows. */
 gboolean       outpost_store_tidy_search_index (OutpostStore *self, const char *entity,
                                                 gint budget_pages, gboolean *more,
                                                 GError **error);

@@ -8,8 +8,10 @@
  * deterministically, one batch at a time, outside the timed sections (memory stays flat).
  *
  * Usage: bench-store [rows [phases]]: rows default 1000000; phases (for profiling one part) is a
- * comma list of bare,sync,resync,bulk,user,read (default all); resync and read need sync. "bulk" is apply_server_row between
- * outpost_store_begin_bulk and end_bulk, end_bulk (index builds) included in the time. Paging is
+ * comma list of bare,floor,sync,resync,bulk,user,read (default all); resync and read need sync;
+ * "floor" is the second baseline (bare INSERTs into the store's own schema, see floor_insert).
+ * "bulk" is apply_server_row between outpost_store_begin_bulk and end_bulk, end_bulk (index
+ * builds) included in the time. Paging is
  * measured on each of the account's sort columns (OutpostEntity.sort_columns, from the
  * profile). Not part of the test suite.
  *
@@ -254,6 +256,141 @@ bare_insert (const char *path, OutpostEntity *e, guint n)
   return rate_of (n, &spent);
 }
 
+/* ---- second floor: bare INSERTs into the store's own schema --------------------------------------- */
+
+/* The store's tables, indexes and FTS5 table (created by outpost_store_open, then closed), filled
+ * with plain prepared INSERTs on a raw connection with the store's settings, as many rows per
+ * transaction: the row (ON CONFLICT DO NOTHING, as the sync path), its FTS row and, for the user
+ * path, a journal row whose JSON is made outside the timing. What remains between this floor and
+ * the API is the API's own cost; between it and the plain bare insert, the index and full-text
+ * maintenance the issue asks for. */
+typedef struct {
+  sqlite3      *db;
+  sqlite3_stmt *row, *fts, *journal;
+  GPtrArray    *fts_fields;   /* OutpostField* */
+} Floor;
+
+static void
+floor_prepare (Floor *fl, OutpostEntity *e, gboolean user)
+{
+  g_autoptr(GString) cols = g_string_new ("__id, __etag, __state, __issues, __generation, __base");
+  g_autoptr(GString) marks = g_string_new ("?,?,?,?,?,?");
+  g_autoptr(GString) fcols = g_string_new ("rowid");
+  g_autoptr(GString) fmarks = g_string_new ("?");
+  g_autofree char *row = NULL, *fts = NULL;
+
+  fl->fts_fields = g_ptr_array_new ();
+  for (guint c = 0; c < e->fields->len; c++)
+    {
+      OutpostField *f = e->fields->pdata[c];
+      g_string_append_printf (cols, ", \"%s\"", f->name);
+      g_string_append (marks, ",?");
+      if (f->searchable)
+        {
+          g_ptr_array_add (fl->fts_fields, f);
+          g_string_append_printf (fcols, ", \"%s\"", f->name);
+          g_string_append (fmarks, ",?");
+        }
+    }
+  for (guint c = 0; c < e->fields->len; c++)
+    if (((OutpostField *) e->fields->pdata[c])->type == OUTPOST_FIELD_LOOKUP)
+      {
+        g_string_append_printf (cols, ", \"__target_%s\"", ((OutpostField *) e->fields->pdata[c])->name);
+        g_string_append (marks, ",?");
+      }
+  g_assert_cmpuint (fl->fts_fields->len, >, 0);
+  row = g_strdup_printf ("INSERT INTO \"e_%s\" (%s) VALUES (%s)%s", e->logical_name, cols->str,
+                         marks->str, user ? "" : " ON CONFLICT (__id) DO NOTHING");
+  fts = g_strdup_printf ("INSERT INTO \"f_%s\" (%s) VALUES (%s)", e->logical_name, fcols->str, fmarks->str);
+  if (sqlite3_prepare_v2 (fl->db, row, -1, &fl->row, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2 (fl->db, fts, -1, &fl->fts, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2 (fl->db, "INSERT INTO outpost_journal (op, status, entity, record_id, fields,"
+                          " relationship, related_entity, related_id, created)"
+                          " VALUES (?1, 0, ?2, ?3, ?4, NULL, NULL, NULL, ?5)", -1, &fl->journal, NULL) != SQLITE_OK)
+    g_error ("floor: %s", sqlite3_errmsg (fl->db));
+}
+
+static void
+floor_row (Floor *fl, OutpostEntity *e, const char *id, JsonObject *o, const char *journal, gboolean user)
+{
+  int idx = 7;
+
+  sqlite3_bind_text (fl->row, 1, id, -1, SQLITE_STATIC);
+  if (user)
+    sqlite3_bind_null (fl->row, 2);
+  else
+    sqlite3_bind_text (fl->row, 2, "W/\"1\"", -1, SQLITE_STATIC);
+  sqlite3_bind_int (fl->row, 3, user ? OUTPOST_ROW_LOCALLY_CREATED : OUTPOST_ROW_SYNCED);
+  sqlite3_bind_int (fl->row, 4, 0);
+  sqlite3_bind_int64 (fl->row, 5, user ? 0 : 1);
+  sqlite3_bind_null (fl->row, 6);
+  for (guint c = 0; c < e->fields->len; c++)
+    bare_bind (fl->row, idx++, json_object_get_member (o, ((OutpostField *) e->fields->pdata[c])->name));
+  for (; idx <= sqlite3_bind_parameter_count (fl->row); idx++)
+    sqlite3_bind_null (fl->row, idx);   /* lookup targets: no lookup values in these rows */
+  if (sqlite3_step (fl->row) != SQLITE_DONE)
+    g_error ("floor: %s", sqlite3_errmsg (fl->db));
+  sqlite3_reset (fl->row);
+  sqlite3_bind_int64 (fl->fts, 1, sqlite3_last_insert_rowid (fl->db));
+  for (guint c = 0; c < fl->fts_fields->len; c++)
+    bare_bind (fl->fts, (int) c + 2, json_object_get_member (o, ((OutpostField *) fl->fts_fields->pdata[c])->name));
+  if (sqlite3_step (fl->fts) != SQLITE_DONE)
+    g_error ("floor: %s", sqlite3_errmsg (fl->db));
+  sqlite3_reset (fl->fts);
+  if (!user)
+    return;
+  sqlite3_bind_int (fl->journal, 1, OUTPOST_JOURNAL_CREATE);
+  sqlite3_bind_text (fl->journal, 2, e->logical_name, -1, SQLITE_STATIC);
+  sqlite3_bind_text (fl->journal, 3, id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (fl->journal, 4, journal, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (fl->journal, 5, g_get_real_time () / G_USEC_PER_SEC);
+  if (sqlite3_step (fl->journal) != SQLITE_DONE)
+    g_error ("floor: %s", sqlite3_errmsg (fl->db));
+  sqlite3_reset (fl->journal);
+}
+
+static Rate
+floor_insert (const char *path, OutpostProfile *profile, OutpostEntity *e, guint n, gboolean user)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OutpostStore) store = outpost_store_open (path, profile, &error);   /* the schema */
+  Batch *b = g_new0 (Batch, 1);
+  char **journal = g_new0 (char *, BATCH);
+  Spent spent = { 0 };
+  Floor fl = { 0 };
+
+  g_assert_no_error (error);
+  g_clear_object (&store);
+  sqlite3_open (path, &fl.db);
+  sqlite3_exec (fl.db, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; PRAGMA temp_store=MEMORY;"
+                " PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456", NULL, NULL, NULL);
+  floor_prepare (&fl, e, user);
+  for (guint i = 0; i < n; i += BATCH)
+    {
+      batch_fill (b, i, MIN (BATCH, n - i), user);
+      for (guint k = 0; user && k < b->n; k++)
+        journal[k] = outpost_json_object_to_string (b->rows[k]);
+      spent_start (&spent);
+      sqlite3_exec (fl.db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+      for (guint k = 0; k < b->n; k++)
+        floor_row (&fl, e, b->ids[k], b->rows[k], journal[k], user);
+      if (sqlite3_exec (fl.db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        g_error ("floor: %s", sqlite3_errmsg (fl.db));
+      spent_stop (&spent);
+      for (guint k = 0; k < b->n; k++)
+        g_clear_pointer (&journal[k], g_free);
+      batch_clear (b);
+    }
+  sqlite3_finalize (fl.row);
+  sqlite3_finalize (fl.fts);
+  sqlite3_finalize (fl.journal);
+  sqlite3_close (fl.db);
+  g_ptr_array_unref (fl.fts_fields);
+  g_free (journal);
+  g_free (b);
+  return rate_of (n, &spent);
+}
+
 /* ---- through the store ------------------------------------------------------------------------------ */
 
 /* PATH_RESYNC: the rows again with a new etag and a changed revenue (an owed full sync, or an
@@ -433,32 +570,33 @@ bench_search_two (OutpostStore *store, const char *label)
 }
 
 /* outpost_store_tidy_search_index to the end, as the sync engine runs it after a sync (same
- * budget per step); prints the steps' time and the index's segments before and after. */
-#define TIDY_BUDGET 256
+ * budget per step, without its pauses); prints the steps' time and the index's segments before and after. */
+#define TIDY_BUDGET 128
 
 static void
 bench_tidy (OutpostStore *store)
 {
   g_autoptr(GError) error = NULL;
   gint before = outpost_store_search_segments (store, "account", &error), after;
-  gdouble t0 = now_s (), c0 = cpu_s (), longest = 0;
+  gdouble t0 = now_s (), c0 = cpu_s (), longest = 0, longest_cpu = 0;
   gboolean more = TRUE;
   guint steps = 0;
 
   g_assert_no_error (error);
   while (more)
     {
-      gdouble s0 = now_s ();
+      gdouble s0 = now_s (), sc0 = cpu_s ();
       if (!outpost_store_tidy_search_index (store, "account", TIDY_BUDGET, &more, &error))
         g_error ("tidy: %s", error->message);
       longest = MAX (longest, now_s () - s0);
+      longest_cpu = MAX (longest_cpu, cpu_s () - sc0);
       steps++;
     }
   after = outpost_store_search_segments (store, "account", &error);
   g_assert_no_error (error);
-  g_print ("tidy_search_index (%d pages a step): %u steps, %.2f s (%.2f s CPU), longest step %.0f ms;"
-           " FTS segments %d -> %d\n\n", TIDY_BUDGET, steps, now_s () - t0, cpu_s () - c0,
-           longest * 1000, before, after);
+  g_print ("tidy_search_index (%d pages a step): %u steps, %.2f s (%.2f s CPU), longest step %.0f ms"
+           " (%.0f ms CPU); FTS segments %d -> %d\n\n", TIDY_BUDGET, steps, now_s () - t0,
+           cpu_s () - c0, longest * 1000, longest_cpu * 1000, before, after);
 }
 
 /* The two-word searches once each on a store opened just before (not timed): no prefix
@@ -553,6 +691,15 @@ print_insert (const char *what, Rate rate, Rate bare)
              rate.cpu, rate.cpu / bare.cpu);
 }
 
+/* @api's ratio to the floor: 1.00 = no overhead of the API's own */
+static void
+print_floor (const char *what, Rate fl, Rate api)
+{
+  if (fl.wall > 0)
+    g_print ("| %-38s | %13.0f | %13.0f | %16.2f | %16.2f |\n", what, fl.wall, fl.cpu,
+             api.wall > 0 ? api.wall / fl.wall : 0, api.cpu > 0 ? api.cpu / fl.cpu : 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -567,14 +714,23 @@ main (int argc, char **argv)
   g_autoptr(OutpostProfile) profile = outpost_profile_new_default (&error);
   g_autoptr(OutpostStore) store = NULL;
   OutpostEntity *account = outpost_profile_lookup_entity (profile, "account");
-  const char *phases = argc > 2 ? argv[2] : "bare,sync,resync,bulk,user,read";
+  const char *phases = argc > 2 ? argv[2] : "bare,floor,sync,resync,bulk,user,read";
   Rate r_bare = { 1, 1 }, r_api = { 0 }, r_user = { 0 }, r_bulk = { 0 }, r_resync = { 0 };
+  Rate f_sync = { 0 }, f_user = { 0 };
   struct rusage ru;
 
   g_assert_no_error (error);
   if (phase (phases, "bare"))
     r_bare = bare_insert (bare, account, n);
   remove_db (dir, "bare.db");
+  if (phase (phases, "floor"))
+    {
+      g_autofree char *fpath = g_build_filename (dir, "floor.db", NULL);
+      f_sync = floor_insert (fpath, profile, account, n, FALSE);
+      remove_db (dir, "floor.db");
+      f_user = floor_insert (fpath, profile, account, n_user, TRUE);
+      remove_db (dir, "floor.db");
+    }
   /* BENCH_READ_DB: read from a store kept earlier (BENCH_KEEP_BULK) instead of syncing one */
   store = outpost_store_open (g_getenv ("BENCH_READ_DB") ? g_getenv ("BENCH_READ_DB") : api, profile, &error);
   g_assert_no_error (error);
@@ -614,6 +770,18 @@ main (int argc, char **argv)
   print_insert ("store apply_server_row, changed rows", r_resync, r_bare);
   print_insert ("store create (user path, +journal)", r_user, r_bare);
   g_print ("  (changed rows and user path measured on %u rows)\n\n", n_user);
+  if (f_sync.wall > 0)
+    {
+      g_print ("Second floor: bare prepared INSERTs into the store's own schema (same table, indexes and\n"
+               "FTS5 table; user path: + journal row, its JSON made outside the timing), no store API:\n\n");
+      g_print ("| %-38s | %13s | %13s | %16s | %16s |\n", "floor", "rows/s", "rows/CPU-s",
+               "API/floor wall", "API/floor CPU");
+      g_print ("|----------------------------------------|---------------|---------------|------------------|------------------|\n");
+      print_floor ("schema floor: row + FTS row (sync)", f_sync, r_api);
+      print_floor ("schema floor: + journal row (user)", f_user, r_user);
+      g_print ("  (floor vs plain bare insert: sync %.2f wall / %.2f CPU)\n\n",
+               f_sync.wall / r_bare.wall, f_sync.cpu / r_bare.cpu);
+    }
   g_print ("| %-38s | %11s | %11s | %11s | %11s | %11s |\n", "query", "median", "p95", "max",
            "CPU median", "CPU p95");
   g_print ("|----------------------------------------|-------------|-------------|-------------|"

@@ -184,6 +184,34 @@ test_writes_between_steps (Fixture *f, gconstpointer data)
   g_assert_cmpuint (count_of (f, "AC-8"), ==, n7);
 }
 
+/* up to 4 segments (a few small syncs after a tidy): left alone, merging would rewrite it all */
+static void
+test_few_segments_left (Fixture *f, gconstpointer data)
+{
+  gboolean more = TRUE;
+  gint n;
+
+  fill (f);
+  tidy_to_end (f, 1000);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_assert_true (outpost_store_begin (f->store, NULL));
+      put_row (f, 100000 + i);
+      g_assert_true (outpost_store_commit (f->store, NULL));
+    }
+  n = segments (f);
+  g_assert_cmpint (n, >, 1);
+  g_assert_cmpint (n, <=, 4);
+  g_assert_true (outpost_store_tidy_search_index (f->store, NULL, 1000, &more, NULL));
+  g_assert_false (more);
+  g_assert_cmpint (segments (f), ==, n);
+  put_row (f, 100010);   /* its own transaction: one more segment */
+  put_row (f, 100011);
+  g_assert_cmpint (segments (f), >, 4);
+  tidy_to_end (f, 1000);
+  g_assert_cmpint (segments (f), ==, 1);
+}
+
 static void
 test_unknown_entity (Fixture *f, gconstpointer data)
 {
@@ -225,6 +253,7 @@ main (int argc, char **argv)
   TEST ("/store/tidy/merges-to-one", test_merges_to_one);
   TEST ("/store/tidy/bounded-steps", test_bounded_steps);
   TEST ("/store/tidy/writes-between-steps", test_writes_between_steps);
+  TEST ("/store/tidy/few-segments-left", test_few_segments_left);
   TEST ("/store/tidy/unknown-entity", test_unknown_entity);
   g_test_add_func ("/store/tidy/fts5-merge-changes", test_fts5_merge_changes);
   return g_test_run ();
