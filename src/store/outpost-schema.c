@@ -193,6 +193,7 @@ outpost_table_new (OutpostEntity *entity)
       g_string_append_printf (sets, ", \"__target_%s\" = ?%u", f->name, n);
     }
   outpost_table_init_fts (t);
+  outpost_table_init_slots (t);
   t->select_list = g_strdup (cols->str);
   t->insert_sql = g_strdup_printf ("INSERT INTO %s (%s) VALUES (%s)", t->table, cols->str, marks->str);
   t->state_sql = g_strdup_printf ("SELECT __state, __etag FROM %s WHERE __id = ?1", t->table);
@@ -223,6 +224,7 @@ outpost_table_free (OutpostTable *t)
   g_ptr_array_unref (t->fts_fields);
   g_ptr_array_unref (t->lookups);
   g_ptr_array_unref (t->target_keys);
+  outpost_table_free_slots (t);
   g_free (t);
 }
 

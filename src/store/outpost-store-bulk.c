@@ -121,7 +121,7 @@ outpost_bulk_apply (OutpostStore *self, OutpostTable *t, const char *id, JsonObj
     return OUTPOST_APPLY_LOCAL_CHANGES;
   if ((stmt = outpost_store_prepare_cached (self, &t->bulk_stmt, t->bulk_sql, error)) == NULL)
     return OUTPOST_APPLY_UNCHANGED;
-  outpost_table_bind_row (t, stmt, id, etag, OUTPOST_ROW_SYNCED, generation, values);
+  outpost_table_bind_row (t, stmt, id, etag, OUTPOST_ROW_SYNCED, generation, values, NULL);
   rc = sqlite3_step (stmt);
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)

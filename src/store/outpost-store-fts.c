@@ -76,7 +76,8 @@ outpost_store_prepare_cached (OutpostStore *self, sqlite3_stmt **slot, const cha
 
 void
 outpost_table_bind_row (OutpostTable *t, sqlite3_stmt *stmt, const char *id, const char *etag,
-                        OutpostRowState state, gint64 generation, JsonObject *values)
+                        OutpostRowState state, gint64 generation, JsonObject *values,
+                        JsonNode **nodes)
 {
   sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 2, etag, -1, SQLITE_STATIC);
@@ -84,7 +85,7 @@ outpost_table_bind_row (OutpostTable *t, sqlite3_stmt *stmt, const char *id, con
   sqlite3_bind_int (stmt, 4, 0);
   sqlite3_bind_int64 (stmt, 5, generation);
   sqlite3_bind_null (stmt, 6);
-  outpost_bind_row_values (t, stmt, OUTPOST_COL_FIRST_FIELD + 1, values);
+  outpost_bind_row_values (t, stmt, OUTPOST_COL_FIRST_FIELD + 1, values, nodes);
 }
 
 static gint
@@ -101,8 +102,9 @@ step_insert (OutpostStore *self, sqlite3_stmt *stmt, GError **error)
   return sqlite3_changes (self->db) > 0 ? 1 : 0;
 }
 
+/* @nodes: the row's values by column, as outpost_table_bind_row found them */
 static gboolean
-insert_fts (OutpostStore *self, OutpostTable *t, gint64 rowid, JsonObject *values, GError **error)
+insert_fts (OutpostStore *self, OutpostTable *t, gint64 rowid, JsonNode **nodes, GError **error)
 {
   sqlite3_stmt *stmt = outpost_store_prepare_cached (self, &t->fts_stmt, t->fts_insert_sql, error);
 
@@ -110,8 +112,7 @@ insert_fts (OutpostStore *self, OutpostTable *t, gint64 rowid, JsonObject *value
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, rowid);
   for (guint i = 0; i < t->fts_fields->len; i++)
-    outpost_bind_json_static (stmt, (int) i + 2,
-                              json_object_get_member (values, ((OutpostField *) t->fts_fields->pdata[i])->name));
+    outpost_bind_json_static (stmt, (int) i + 2, nodes[t->fts_cols[i]]);
   return step_insert (self, stmt, error) >= 0;
 }
 
@@ -122,14 +123,15 @@ insert_both (OutpostStore *self, OutpostTable *t, const char *id, const char *et
 {
   sqlite3_stmt *stmt = if_new ? outpost_store_prepare_cached (self, &t->apply_stmt, t->apply_sql, error)
                               : outpost_store_prepare_cached (self, &t->insert_stmt, t->insert_sql, error);
+  JsonNode **nodes = g_newa (JsonNode *, t->n_values);
   gint inserted;
 
   if (stmt == NULL)
     return -1;
-  outpost_table_bind_row (t, stmt, id, etag, state, generation, values);
+  outpost_table_bind_row (t, stmt, id, etag, state, generation, values, nodes);
   if ((inserted = step_insert (self, stmt, error)) <= 0)
     return inserted;
-  if (!insert_fts (self, t, sqlite3_last_insert_rowid (self->db), values, error))
+  if (!insert_fts (self, t, sqlite3_last_insert_rowid (self->db), nodes, error))
     {
       /* the row is in, its index entry is not: the transaction must not commit */
       self->broken_depth = self->tx_depth;

@@ -7,25 +7,31 @@
 
 #include "outpost-store-private.h"
 
+#define APPEND_SQL \
+  "INSERT INTO outpost_journal (op, status, entity, record_id, fields, relationship," \
+  " related_entity, related_id, created) VALUES (?1, 0, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+
+/* One entry per user write: the statement is kept on the store (no lookup of its text), every
+ * parameter bound each time, strings without a copy (they outlive the step). */
 gint64
 outpost_journal_append (OutpostStore *self, OutpostJournalOp op, const char *entity,
                         const char *record_id, JsonObject *fields, const char *relationship,
                         const char *related_entity, const char *related_id, GError **error)
 {
-  sqlite3_stmt *stmt = outpost_store_prepare (self,
-    "INSERT INTO outpost_journal (op, status, entity, record_id, fields, relationship,"
-    " related_entity, related_id, created) VALUES (?1, 0, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", error);
+  sqlite3_stmt *stmt = outpost_store_prepare_cached (self, &self->journal_stmt, APPEND_SQL, error);
 
   if (stmt == NULL)
     return -1;
   sqlite3_bind_int (stmt, 1, op);
-  sqlite3_bind_text (stmt, 2, entity, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 3, record_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, entity, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, record_id, -1, SQLITE_STATIC);
   if (fields != NULL)
     sqlite3_bind_text (stmt, 4, outpost_json_object_to_string (fields), -1, g_free);
-  sqlite3_bind_text (stmt, 5, relationship, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 6, related_entity, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 7, related_id, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null (stmt, 4);
+  sqlite3_bind_text (stmt, 5, relationship, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 6, related_entity, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 7, related_id, -1, SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, 8, outpost_store_now ());
   if (!outpost_store_step_done (self, stmt, error))
     return -1;

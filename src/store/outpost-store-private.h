@@ -42,6 +42,13 @@ typedef struct {
   sqlite3_stmt  *fts_stmt;     /* borrowed from the store's statement cache */
   sqlite3_stmt  *complete_stmt;   /* outpost-store-sync.c: a completed entry's row update */
   sqlite3_stmt  *sync_state_stmt; /* outpost-store-sync.c: __etag, __issues by __id */
+  /* outpost-store-values.c: the value columns (the fields, then one target per lookup), by
+   * name: a row's members are bound in one pass over them, fields are validated by name */
+  GHashTable    *slots;        /* field name or "<lookup>@target" -> its value column + 1 */
+  guint          n_fields;
+  guint          n_values;     /* n_fields + lookups */
+  guint         *lookup_cols;  /* value column of each lookup field (t->lookups order) */
+  guint         *fts_cols;     /* value column of each FTS field (t->fts_fields order) */
 } OutpostTable;
 
 #define OUTPOST_COL_ID 0
@@ -74,6 +81,7 @@ struct _OutpostStore {
                                         * (outpost-store-query.c), valid while these two stay: */
   gint64                prefix_data_version;
   gint64                prefix_total_changes;
+  sqlite3_stmt         *journal_stmt;  /* outpost-store-journal.c, borrowed from stmts */
 };
 
 /* outpost-store.c */
@@ -102,13 +110,18 @@ char          *outpost_quote_ident           (const char *prefix, const char *na
 /* outpost-store-values.c */
 void           outpost_bind_json             (sqlite3_stmt *stmt, int idx, JsonNode *node);
 JsonNode      *outpost_column_json           (sqlite3_stmt *stmt, int col, OutpostField *field);
-gboolean       outpost_validate_values       (OutpostEntity *entity, JsonObject *values,
+gboolean       outpost_validate_values       (OutpostTable *table, JsonObject *values,
                                               gboolean is_create, GError **error);
 /* Like outpost_bind_json, without copying strings: @node must outlive the next step. */
 void           outpost_bind_json_static      (sqlite3_stmt *stmt, int idx, JsonNode *node);
-/* Binds the value columns (fields + lookup targets) of @values from ?@first on. */
+/* Binds the value columns (fields + lookup targets) of @values from ?@first on. With @nodes
+ * (table->n_values of them), each column's member of @values (or NULL) is stored there. */
 void           outpost_bind_row_values       (OutpostTable *table, sqlite3_stmt *stmt, int first,
-                                              JsonObject *values);
+                                              JsonObject *values, JsonNode **nodes);
+void           outpost_table_init_slots      (OutpostTable *table);
+void           outpost_table_free_slots      (OutpostTable *table);
+/* The field called @name, NULL when the entity has none (one hash lookup). */
+OutpostField  *outpost_table_field           (OutpostTable *table, const char *name);
 OutpostRecord *outpost_record_from_stmt      (OutpostTable *table, sqlite3_stmt *stmt);
 char          *outpost_json_object_to_string (JsonObject *object);
 JsonObject    *outpost_json_object_from_string (const char *text);
@@ -129,7 +142,7 @@ sqlite3_stmt  *outpost_store_prepare_cached  (OutpostStore *self, sqlite3_stmt *
 void           outpost_table_bind_row        (OutpostTable *table, sqlite3_stmt *stmt,
                                               const char *id, const char *etag,
                                               OutpostRowState state, gint64 generation,
-                                              JsonObject *values);
+                                              JsonObject *values, JsonNode **nodes);
 void           outpost_table_init_fts        (OutpostTable *table);
 /* TRUE when @values has exactly the row's current text in every FTS column. */
 gboolean       outpost_table_fts_unchanged   (OutpostStore *self, OutpostTable *table,

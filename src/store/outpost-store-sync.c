@@ -496,7 +496,7 @@ outpost_store_apply_server_row (OutpostStore *self, const char *entity, const ch
   sqlite3_bind_int (stmt, 4, 0);
   sqlite3_bind_int64 (stmt, 5, generation);
   sqlite3_bind_null (stmt, 6);
-  outpost_bind_row_values (t, stmt, OUTPOST_COL_FIRST_FIELD + 1, values);
+  outpost_bind_row_values (t, stmt, OUTPOST_COL_FIRST_FIELD + 1, values, NULL);
   if (!outpost_store_step_done (self, stmt, error))
     return OUTPOST_APPLY_UNCHANGED;
   return OUTPOST_APPLY_WRITTEN;

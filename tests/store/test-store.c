@@ -224,6 +224,21 @@ test_validation (Fixture *f, gconstpointer data)
   expect_invalid (f, "contact", "{\"lastname\":\"a\",\"birthdate\":\"yesterday\"}", TRUE, "Birthday");
   expect_invalid (f, "contact", "{\"lastname\":\"a\",\"new_interests\":\"100000000,5\"}", TRUE, "Interests");
   expect_invalid (f, "account", "{\"name\":\"a; DROP TABLE e_account\",\"x\\\"y\":1}", TRUE, "no such field");
+  expect_invalid (f, "account", "{\"name\":\"a\",\"accountid\":\"nope\"}", TRUE, "accountid: not a valid identifier");
+  expect_invalid (f, "account", "{\"name\":\"a\",\"ownerid@target\":\"account\"}", TRUE, "cannot point");
+  expect_invalid (f, "account", "{\"name\":\"a\",\"nosuch@target\":\"account\"}", TRUE, "unknown lookup");
+  {
+    /* the length limit counts characters, not bytes: 20 two-byte characters fit in 20 */
+    g_autoptr(JsonObject) fits = obj ("{\"name\":\"ø\",\"accountnumber\":\"øøøøøøøøøøøøøøøøøøøø\"}");
+    g_autoptr(JsonObject) over = obj ("{\"name\":\"ø\",\"accountnumber\":\"øøøøøøøøøøøøøøøøøøøøø\"}");
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true (outpost_store_validate (f->store, "account", fits, TRUE, &error));
+    g_assert_no_error (error);
+    g_assert_false (outpost_store_validate (f->store, "account", over, TRUE, &error));
+    g_assert_error (error, OUTPOST_STORE_ERROR, OUTPOST_STORE_ERROR_VALIDATION);
+    g_assert_nonnull (strstr (error->message, "is 21 characters long"));
+  }
   {
     g_autoptr(JsonObject) good = obj ("{\"lastname\":\"Ng\",\"birthdate\":\"1990-04-01\","
                                       "\"new_interests\":\"100000000,100000003\"}");
