@@ -14,8 +14,10 @@ append_json_string (GString *s, const char *text)
 {
   const char *run = text;   /* characters that need no escape are copied a run at a time */
 
+  const char *p = text;
+
   g_string_append_c (s, '"');
-  for (const char *p = text; *p; p++)
+  for (; *p; p++)
     {
       guchar c = (guchar) *p;
       if (c != '"' && c != '\\' && c >= 0x20)
@@ -27,8 +29,23 @@ append_json_string (GString *s, const char *text)
       else
         g_string_append_printf (s, "\\u%04x", c);
     }
-  g_string_append (s, run);
+  g_string_append_len (s, run, p - run);
   g_string_append_c (s, '"');
+}
+
+/* An integer in decimal, without printf (a third of the journal's JSON cost went to it) */
+static void
+append_int (GString *s, gint64 v)
+{
+  char buf[24], *p = buf + sizeof buf;
+  guint64 u = v < 0 ? (guint64) 0 - (guint64) v : (guint64) v;
+
+  do
+    *--p = (char) ('0' + u % 10);
+  while ((u /= 10) > 0);
+  if (v < 0)
+    *--p = '-';
+  g_string_append_len (s, p, buf + sizeof buf - p);
 }
 
 /* One scalar member value; FALSE for anything else (arrays, objects, non-finite numbers). */
@@ -48,7 +65,7 @@ append_json_scalar (GString *s, JsonNode *node)
   else if (type == G_TYPE_BOOLEAN)
     g_string_append (s, json_node_get_boolean (node) ? "true" : "false");
   else if (type == G_TYPE_INT64)
-    g_string_append_printf (s, "%" G_GINT64_FORMAT, json_node_get_int (node));
+    append_int (s, json_node_get_int (node));
   else if (type == G_TYPE_DOUBLE && isfinite (json_node_get_double (node)))
     {
       /* shortest text that reads back as the same double, and as a double (not an integer) */

@@ -423,6 +423,7 @@ test_journal_json (Fixture *f, gconstpointer data)
     "\"revenue\":5.0,\"numberofemployees\":42,\"creditonhold\":true,\"address1_line2\":null,"
     "\"description\":\"\\u007f\\ud83d\\ude00\",\"industrycode\":1}";
   static const double doubles[] = { 5.0, 0.1, 1e20, 123456789.125, 2.5e-7, 0 };
+  static const gint64 ints[] = { 0, 7, -1, 10, -10, 1234567890123, G_MAXINT64, G_MININT64 };
   g_autoptr(JsonObject) values = obj (json);
   g_autofree char *id = create_account (f, json);
   g_autoptr(GPtrArray) list = outpost_store_journal_list (f->store, NULL);
@@ -454,6 +455,18 @@ test_journal_json (Fixture *f, gconstpointer data)
       parsed = obj (text);
       g_assert_true (json_node_get_value_type (json_object_get_member (parsed, "revenue")) == G_TYPE_DOUBLE);
       g_assert_cmpfloat (json_object_get_double_member (parsed, "revenue"), ==, doubles[i]);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (ints); i++)
+    {
+      g_autoptr(JsonObject) d = json_object_new ();
+      g_autofree char *text = NULL;
+      g_autoptr(JsonObject) parsed = NULL;
+
+      json_object_set_int_member (d, "n", ints[i]);
+      text = outpost_json_object_to_string (d);
+      parsed = obj (text);
+      g_assert_true (json_node_get_value_type (json_object_get_member (parsed, "n")) == G_TYPE_INT64);
+      g_assert_cmpint (json_object_get_int_member (parsed, "n"), ==, ints[i]);
     }
 }
 
