@@ -9,7 +9,12 @@
  * in its own short transaction, so a user's save waits at most one step behind it.
  *
  * Why not a lower 'automerge' or 'usermerge' instead: they make FTS5 merge during the writes,
- * in the sync's (or the user's) write transaction, and still leave a segment per level.
+ * in the sync's (or the user's) write transaction, and still leave a segment per level. A
+ * higher 'automerge' (16: fewer merges while writing, the tidy merges afterwards) was measured
+ * on bench-store's floor (bare INSERTs into this schema, 100k+100k rows): 3% fewer instructions
+ * in all (22% fewer in the commits), 5-15% more rows per CPU-second in noisy runs, but up to 15
+ * segments per level between tidies (the user's own saves are never tidied by a sync that
+ * downloads nothing), so searches would walk more of them: not taken.
  *
  * A merge into one segment rewrites the whole index (1M accounts: 1.4 s CPU in 83 steps of 128
  * pages), so a table is only taken on when it has more than TIDY_START_SEGMENTS: a small sync
