@@ -608,6 +608,31 @@ bench_tidy (OutpostStore *store)
            cpu_s () - c0, longest * 1000, longest_cpu * 1000, before, after);
 }
 
+/* Three small syncs (100 new rows each, one transaction each) after the tidy: the few small
+ * segments they add stay (outpost_store_tidy_search_index leaves up to 4); what they cost a
+ * search. */
+static void
+bench_small_syncs (OutpostStore *store, guint n)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *label = NULL;
+  Batch *b = g_new0 (Batch, 1);
+  gboolean more = FALSE;
+
+  for (guint s = 0; s < 3; s++)
+    {
+      batch_fill (b, n + s * 100, 100, FALSE);
+      api_batch (store, b, PATH_SYNC);
+      batch_clear (b);
+    }
+  g_free (b);
+  if (!outpost_store_tidy_search_index (store, "account", TIDY_BUDGET, &more, &error))
+    g_error ("tidy: %s", error->message);
+  label = g_strdup_printf ("search: 2 words, %d segments (+3 syncs)",
+                           outpost_store_search_segments (store, "account", NULL));
+  bench_search_two (store, label);
+}
+
 /* The two-word searches once each on a store opened just before (not timed): no prefix
  * expansion kept from an earlier search, SQLite's page cache empty (the file's pages may still
  * be in the system's cache), as for the first search after the program starts. */
@@ -816,6 +841,7 @@ main (int argc, char **argv)
       /* the columns lists may sort by (the profile's sort columns: each has an index) */
       for (guint i = 0; account->sort_columns[i]; i++)
         bench_paging (store, account->sort_columns[i]);
+      bench_small_syncs (store, n);
     }
   g_clear_object (&store);
   if (g_getenv ("BENCH_KEEP_SYNC"))  /* a synced store for BENCH_READ_DB */
