@@ -2,6 +2,8 @@
  * conflicts and the last runs, as text or JSON. */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n.h>
 
 #include "outpost-cli-private.h"
@@ -150,7 +152,7 @@ print_text (JsonObject *status)
   JsonArray *tables = json_object_get_array_member (status, "tables");
   JsonArray *runs = json_object_get_array_member (status, "runs");
 
-  g_print (_("Account %s (%s): %" G_GINT64_FORMAT " records with unsynced changes, %u sync errors, %u conflicts\n"),
+  g_print (_("Account %s (%s): %" PRId64 " records with unsynced changes, %u sync errors, %u conflicts\n"),
            json_object_get_string_member (status, "account"),
            json_object_get_string_member (status, "url"),
            json_object_get_int_member (status, "unsynced"),

@@ -2,6 +2,8 @@
  * only when the sync succeeded and the server took every change. */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n.h>
 #include <glib-unix.h>
 #include <unistd.h>
@@ -41,16 +43,16 @@ on_progress (OutpostSyncEngine *engine, const OutpostSyncProgress *progress, Syn
       g_printerr ("%s\n", _("Connecting…"));
       break;
     case OUTPOST_SYNC_PHASE_UPLOAD:
-      g_printerr (_("Uploading: %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT "\n"), progress->done, progress->total);
+      g_printerr (_("Uploading: %" PRId64 "/%" PRId64 "\n"), progress->done, progress->total);
       break;
     case OUTPOST_SYNC_PHASE_DOWNLOAD:
       if (progress->entity == NULL)
         g_printerr ("%s\n", _("Downloading…"));
       else if (progress->total >= 0)
-        g_printerr (_("Downloading %s: %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT "\n"),
+        g_printerr (_("Downloading %s: %" PRId64 "/%" PRId64 "\n"),
                     progress->entity, progress->done, progress->total);
       else
-        g_printerr (_("Downloading %s: %" G_GINT64_FORMAT "\n"), progress->entity, progress->done);
+        g_printerr (_("Downloading %s: %" PRId64 "\n"), progress->entity, progress->done);
       break;
     default:
       break;
@@ -127,9 +129,9 @@ static void
 print_summary (OutpostSyncResult *result)
 {
   /* links (N:N) are counted apart from records: a sync that only brought links is not empty */
-  g_print (_("Downloaded %" G_GINT64_FORMAT ", removed %" G_GINT64_FORMAT ", uploaded %" G_GINT64_FORMAT
-             ", links added %" G_GINT64_FORMAT ", links removed %" G_GINT64_FORMAT
-             ", conflicts %" G_GINT64_FORMAT " (%" G_GINT64_FORMAT " to resolve), errors %" G_GINT64_FORMAT
+  g_print (_("Downloaded %" PRId64 ", removed %" PRId64 ", uploaded %" PRId64
+             ", links added %" PRId64 ", links removed %" PRId64
+             ", conflicts %" PRId64 " (%" PRId64 " to resolve), errors %" PRId64
              ", %" G_GUINT64_FORMAT " requests, %.2f s\n"),
            result->downloaded, result->removed, result->uploaded, result->links_added,
            result->links_removed, result->conflicts, result->manual_conflicts, result->errors,

@@ -27,6 +27,8 @@
  * skipped with a line in the sync log. */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
@@ -238,7 +240,7 @@ sync_relationship (OutpostSyncJob *job, const OutpostRelationship *r, JsonObject
   g_mutex_unlock (&job->lock);
   if (added > 0 || removed > 0)
     outpost_sync_job_log (job, r->entity1, NULL,
-                          _("Links of %s: %" G_GINT64_FORMAT " added, %" G_GINT64_FORMAT " removed"),
+                          _("Links of %s: %" PRId64 " added, %" PRId64 " removed"),
                           r->name, added, removed);
   return TRUE;
 }

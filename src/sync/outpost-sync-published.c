@@ -11,6 +11,8 @@
  * version is owed a full sync (it survives an interrupted run). */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
@@ -141,7 +143,7 @@ note_changed_entities (OutpostSyncJob *job, OutpostProfile *old, OutpostProfile 
         continue;
       json_object_set_int_member (versions, e->logical_name, version);
       outpost_sync_job_log (job, e->logical_name, NULL,
-                            _("The published sync profile version %" G_GINT64_FORMAT
+                            _("The published sync profile version %" PRId64
                               " changed this table: it is synchronized in full"), version);
     }
 }

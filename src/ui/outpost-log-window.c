@@ -1,6 +1,8 @@
 /* outpost-log-window.c: the sync log. */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n.h>
 
 #include "outpost-log-window.h"
@@ -24,9 +26,9 @@ run_row (OutpostSyncRun *run)
   g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (run->started);
   g_autofree char *date = g_date_time_format (when, "%x %X");
   g_autofree char *title = g_strdup_printf ("%s — %s — %s", date, run->kind, run->status);
-  g_autofree char *counts = g_strdup_printf (_("%" G_GINT64_FORMAT " downloaded, %" G_GINT64_FORMAT
-                                               " uploaded, %" G_GINT64_FORMAT " conflicts, %"
-                                               G_GINT64_FORMAT " errors"),
+  g_autofree char *counts = g_strdup_printf (_("%" PRId64 " downloaded, %" PRId64
+                                               " uploaded, %" PRId64 " conflicts, %"
+                                               PRId64 " errors"),
                                              run->downloaded, run->uploaded, run->conflicts, run->errors);
   g_autofree char *subtitle = run->message != NULL ? g_strdup_printf ("%s\n%s", counts, run->message)
                                                    : g_strdup (counts);

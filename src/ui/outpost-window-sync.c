@@ -3,6 +3,8 @@
  * when the sync changed rows, and notifications when the window is not looked at. */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n.h>
 
 #include "outpost-issues-window.h"
@@ -38,8 +40,8 @@ outpost_window_update_sync_state (OutpostWindow *self)
     }
   else if (self->unsynced > 0)
     {
-      text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%" G_GINT64_FORMAT " unsynced change",
-                                           "%" G_GINT64_FORMAT " unsynced changes", (gulong) self->unsynced),
+      text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%" PRId64 " unsynced change",
+                                           "%" PRId64 " unsynced changes", (gulong) self->unsynced),
                               self->unsynced);
       icon = "document-edit-symbolic";
     }
@@ -67,13 +69,13 @@ progress_text (OutpostWindow *self, const OutpostSyncProgress *p)
     case OUTPOST_SYNC_PHASE_CONNECT:
       return g_strdup (_("Connecting…"));
     case OUTPOST_SYNC_PHASE_UPLOAD:
-      return g_strdup_printf (_("Uploading changes: %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT),
+      return g_strdup_printf (_("Uploading changes: %" PRId64 " of %" PRId64),
                               p->done, MAX (p->total, p->done));
     case OUTPOST_SYNC_PHASE_DOWNLOAD:
       if (p->total >= 0)
-        return g_strdup_printf (_("Downloading %s: %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT),
+        return g_strdup_printf (_("Downloading %s: %" PRId64 " of %" PRId64),
                                 name != NULL ? name : "", p->done, p->total);
-      return g_strdup_printf (_("Downloading %s: %" G_GINT64_FORMAT),
+      return g_strdup_printf (_("Downloading %s: %" PRId64),
                               name != NULL ? name : "", p->done);
     case OUTPOST_SYNC_PHASE_DONE:
     default:
@@ -512,20 +514,20 @@ result_summary (OutpostSyncResult *result)
   const char *separator = C_("sync summary", ", ");
   GString *text = g_string_new (NULL);
 
-  g_string_printf (text, _("Synchronized: %" G_GINT64_FORMAT " downloaded, %" G_GINT64_FORMAT " uploaded"),
+  g_string_printf (text, _("Synchronized: %" PRId64 " downloaded, %" PRId64 " uploaded"),
                    result->downloaded, result->uploaded);
   if (result->links_added > 0)
     {
       g_string_append (text, separator);
-      g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, "%" G_GINT64_FORMAT " link added",
-                                                 "%" G_GINT64_FORMAT " links added", (gulong) result->links_added),
+      g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, "%" PRId64 " link added",
+                                                 "%" PRId64 " links added", (gulong) result->links_added),
                               result->links_added);
     }
   if (result->links_removed > 0)
     {
       g_string_append (text, separator);
-      g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, "%" G_GINT64_FORMAT " link removed",
-                                                 "%" G_GINT64_FORMAT " links removed", (gulong) result->links_removed),
+      g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, "%" PRId64 " link removed",
+                                                 "%" PRId64 " links removed", (gulong) result->links_removed),
                               result->links_removed);
     }
   return g_string_free (text, FALSE);
@@ -538,8 +540,16 @@ report_result (OutpostWindow *self, OutpostSyncResult *result)
 
   if (result->manual_conflicts > 0 || result->errors > 0)
     {
-      text = g_strdup_printf (_("Synchronized with %" G_GINT64_FORMAT " conflicts and %" G_GINT64_FORMAT " errors"),
-                              result->manual_conflicts, result->errors);
+      /* two plurals: "1 conflict and 3 errors" */
+      g_autofree char *conflicts = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%" PRId64 " conflict",
+                                                                 "%" PRId64 " conflicts",
+                                                                 (gulong) result->manual_conflicts),
+                                                    result->manual_conflicts);
+      g_autofree char *errors = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%" PRId64 " error",
+                                                              "%" PRId64 " errors", (gulong) result->errors),
+                                                 result->errors);
+      /* TRANSLATORS: the first %s is "N conflicts", the second "N errors" */
+      text = g_strdup_printf (_("Synchronized with %s and %s"), conflicts, errors);
       notify_user (self, "sync-issues", _("Synchronization needs your attention"), text);
     }
   else

@@ -215,7 +215,7 @@ def conflict_walk(app, db, base):
     admin(base, 'PATCH', '/_admin/records/leads/' + lead_id, {'companyname': 'Server Side Ltd'})
     sync_and_wait(app)
     # The toast says so (it goes after a few seconds); the open lead's state says so too.
-    conflict = wait_for(lambda: [l for l in labels(app) if l.startswith('Synchronized with 1 conflicts')
+    conflict = wait_for(lambda: [l for l in labels(app) if l.startswith('Synchronized with 1 conflict and')
                                  or l == 'Conflict'], 10)
     shot('08-conflict')
     tap(conflict, 'the next sync reports a conflict', str(labels(app)[-30:]))
