@@ -1,6 +1,8 @@
 /* outpost-cli-account.c: `outpost account add|list|remove`. */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n.h>
 #include <stdio.h>
 #include <string.h>
@@ -269,8 +271,8 @@ check_nothing_unsynced (OutpostAccount *account, GError **error)
     return TRUE;
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
                g_dngettext (GETTEXT_PACKAGE,
-                            "%" G_GINT64_FORMAT " record has changes that are not on the server yet: sync first, or add --discard-unsynced to lose it",
-                            "%" G_GINT64_FORMAT " records have changes that are not on the server yet: sync first, or add --discard-unsynced to lose them",
+                            "%" PRId64 " record has changes that are not on the server yet: sync first, or add --discard-unsynced to lose it",
+                            "%" PRId64 " records have changes that are not on the server yet: sync first, or add --discard-unsynced to lose them",
                             unsynced), unsynced);
   return FALSE;
 }

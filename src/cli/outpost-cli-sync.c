@@ -132,7 +132,7 @@ print_summary (OutpostSyncResult *result)
   g_print (_("Downloaded %" PRId64 ", removed %" PRId64 ", uploaded %" PRId64
              ", links added %" PRId64 ", links removed %" PRId64
              ", conflicts %" PRId64 " (%" PRId64 " to resolve), errors %" PRId64
-             ", %" G_GUINT64_FORMAT " requests, %.2f s\n"),
+             ", %" PRIu64 " requests, %.2f s\n"),
            result->downloaded, result->removed, result->uploaded, result->links_added,
            result->links_removed, result->conflicts, result->manual_conflicts, result->errors,
            result->requests, result->seconds);
