@@ -157,7 +157,13 @@ take_server (OutpostStore *self, OutpostSyncErrorRow *r, GError **error)
                    r->entity, r->record_id, error))
     return FALSE;
   if (rec->state == OUTPOST_ROW_LOCALLY_CREATED)
-    g_string_printf (sql, "DELETE FROM %s", t->table);
+    {
+      /* the server has no such row (never had, or deleted it: see outpost_store_journal_fail_gone) */
+      if (!exec_text2 (self, "DELETE FROM outpost_association WHERE (entity = ?1 AND record_id = ?2)"
+                       " OR (related_entity = ?1 AND related_id = ?2)", r->entity, r->record_id, error))
+        return FALSE;
+      g_string_printf (sql, "DELETE FROM %s", t->table);
+    }
   else
     {
       g_string_printf (sql, "UPDATE %s SET __state = 0, __base = NULL, __etag = NULL", t->table);
@@ -182,6 +188,53 @@ outpost_store_error_take_server (OutpostStore *self, gint64 error_id, GError **e
   if (r == NULL || !outpost_store_tx_begin (self, error))
     return FALSE;
   ok = take_server (self, r, error);
+  return outpost_store_tx_end (self, ok, ok ? error : NULL);
+}
+
+/* The entry's entity and record id. */
+static gboolean
+entry_record (OutpostStore *self, gint64 seq, char **entity, char **record_id, GError **error)
+{
+  sqlite3_stmt *stmt = outpost_store_prepare (self, "SELECT entity, record_id FROM outpost_journal"
+                                              " WHERE seq = ?1", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, seq);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      *entity = TEXT (stmt, 0);
+      *record_id = TEXT (stmt, 1);
+    }
+  sqlite3_reset (stmt);
+  return *entity != NULL || missing (error, "journal entry", seq);
+}
+
+/* The record is gone on the server: its row keeps the local values but the server has no
+ * version of it any more, which is what a row created here is. */
+static gboolean
+fail_gone (OutpostStore *self, gint64 seq, const char *message, GError **error)
+{
+  g_autofree char *entity = NULL, *record_id = NULL, *sql = NULL;
+  OutpostTable *t;
+
+  if (!entry_record (self, seq, &entity, &record_id, error) ||
+      (t = outpost_store_table (self, entity, error)) == NULL ||
+      !outpost_store_journal_fail (self, seq, message, error))
+    return FALSE;
+  sql = g_strdup_printf ("UPDATE %s SET __state = %d, __base = NULL WHERE __id = ?1 AND __state = %d",
+                         t->table, OUTPOST_ROW_LOCALLY_CREATED, OUTPOST_ROW_LOCALLY_MODIFIED);
+  return exec_text2 (self, sql, record_id, NULL, error);
+}
+
+gboolean
+outpost_store_journal_fail_gone (OutpostStore *self, gint64 seq, const char *message, GError **error)
+{
+  gboolean ok;
+
+  if (!outpost_store_tx_begin (self, error))
+    return FALSE;
+  ok = fail_gone (self, seq, message, error);
   return outpost_store_tx_end (self, ok, ok ? error : NULL);
 }
 

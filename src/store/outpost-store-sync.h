@@ -82,6 +82,14 @@ gboolean       outpost_store_get_sync_state  (OutpostStore *self, const char *en
 gboolean       outpost_store_journal_fail    (OutpostStore *self, gint64 seq,
                                               const char *message, GError **error);
 
+/* The server answered an update of the entry's record with 404: someone deleted the record
+ * there. The entry fails with @message (the local change stays until the user chooses) and the
+ * row becomes LOCALLY_CREATED, as the server has no version of it: "Take Server Version"
+ * (outpost_store_error_take_server) then removes it here, and a local delete forgets it.
+ * (Added by issues4.) */
+gboolean       outpost_store_journal_fail_gone (OutpostStore *self, gint64 seq,
+                                              const char *message, GError **error);
+
 /* ---- server rows ---------------------------------------------------------------------- */
 
 typedef enum {

@@ -7,8 +7,9 @@
  * connection) is re-sent as an upsert PATCH with If-None-Match: * — it can never create a
  * second row, and its 412 "already exists" means the first attempt arrived: success. Likewise
  * an associate's 412 "duplicate key" (the pair is linked already) and a delete's or
- * disassociate's 404 have the effect the user asked for. A refused operation becomes a sync error (journal_fail) and the rest goes on; a 412 on an
- * update is a conflict: the server's row is fetched, merged (outpost-sync-merge.c) and what
+ * disassociate's 404 have the effect the user asked for, while an update's 404 means someone
+ * deleted the record there (update_gone). A refused operation becomes a sync error
+ * (journal_fail) and the rest goes on; a 412 on an update is a conflict: the server's row is fetched, merged (outpost-sync-merge.c) and what
  * remains local is uploaded in a second pass.
  *
  * Pipeline: the round trip of a $batch (build, send, server, parse) runs on a sender thread
@@ -286,6 +287,26 @@ is_done (Item *item, OutpostUploadResult *r)
          ((kind == OUTPOST_UPLOAD_DELETE || kind == OUTPOST_UPLOAD_DISASSOCIATE) && r->status == 404);
 }
 
+/* An update of a record someone deleted on the server (404, or a 412 whose row is gone):
+ * not a sync error but an issue of its own, named after the record. The local edit stays
+ * until the user chooses: "Take Server Version" removes the record here (the server's
+ * version is: none); Retry asks the server again (and gets the same answer: nothing
+ * re-creates the record behind the user's back). */
+static gboolean
+update_gone (OutpostSyncJob *job, Item *item, GError **error)
+{
+  g_autoptr(OutpostRecord) rec = outpost_store_get (job->store, item->entry->entity,
+                                                    item->entry->record_id, NULL);
+  const char *name = rec ? outpost_record_get_string (rec, item->op.entity->primary_name) : NULL;
+  g_autofree char *message = NULL;
+
+  if (name == NULL || *name == '\0')
+    name = item->entry->record_id;
+  message = g_strdup_printf (_("Deleted on the server by someone else: “%s”"), name);
+  job->result->errors++;
+  return outpost_store_journal_fail_gone (job->store, item->entry->seq, message, error);
+}
+
 /* A result that is not is_done: a conflict, or a sync error. */
 static gboolean
 handle_refusal (OutpostSyncJob *job, Item *item, OutpostUploadResult *r, GError **error)
@@ -297,6 +318,8 @@ handle_refusal (OutpostSyncJob *job, Item *item, OutpostUploadResult *r, GError 
       item->conflict = TRUE;
       return TRUE;
     }
+  if (kind == OUTPOST_UPLOAD_UPDATE && r->status == 404)
+    return update_gone (job, item, error);
   if (kind == OUTPOST_UPLOAD_DELETE && r->status == 412)
     return delete_conflict (job, item, error);
   return fail_entry (job, item, r->error->message, error);
@@ -316,7 +339,7 @@ resolve_update_conflict (OutpostSyncJob *job, Item *item, GError **error)
     return FALSE;
   if (page->rows->len == 0)
     return outpost_store_begin (job->store, error) &&
-           fail_entry (job, item, _("The record was deleted on the server"), error) &&
+           update_gone (job, item, error) &&
            outpost_store_commit (job->store, error);
   row = g_ptr_array_index (page->rows, 0);
   return outpost_sync_merge_row (job, item->op.entity, row->id, row->values, row->etag, error);

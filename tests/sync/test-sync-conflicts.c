@@ -2,6 +2,9 @@
  * of non-overlapping fields, then each entity policy for the overlapping ones. */
 #include "config.h"
 
+#include <sqlite3.h>
+#include <string.h>
+
 #include "outpost-store-sync.h"
 #include "outpost-test-server.h"
 
@@ -192,6 +195,114 @@ test_manual (Fixture *f, gconstpointer data)
   ASSERT_BOTH ("leads", "lead", id, "companyname", "Server Co");
 }
 
+/* ---- a record someone deleted on the server ----------------------------------------------------- */
+
+static void
+server_delete (Fixture *f, const char *set, const char *id)
+{
+  g_autofree char *admin = g_strdup_printf ("records/%s/%s", set, id);
+
+  g_assert_cmpuint (outpost_test_server_admin (f->srv, "DELETE", admin, NULL, NULL), ==, 204);
+}
+
+/* Journal entries of the record in any status (failed ones included), read from the file. */
+static gint64
+journal_entries_of (Fixture *f, const char *id)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 n = -1;
+
+  if (sqlite3_open_v2 (f->srv->db_path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+      (sqlite3_busy_timeout (db, 2000), TRUE) &&
+      sqlite3_prepare_v2 (db, "SELECT count(*) FROM outpost_journal WHERE record_id = ?1", -1,
+                          &stmt, NULL) == SQLITE_OK &&
+      sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT) == SQLITE_OK &&
+      sqlite3_step (stmt) == SQLITE_ROW)
+    n = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return n;
+}
+
+/* An edit here of a record deleted there: the update's 404 is a "deleted on the server" issue
+ * named after the record, the edit stays until the user chooses; Take Server Version removes
+ * the record here (and its journal), and the next sync has nothing left to do. */
+static void
+test_update_of_deleted (Fixture *f, gconstpointer data)
+{
+  g_autofree char *id = first_id (f, "accounts", "accountid");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OutpostSyncResult) r = NULL;
+  g_autoptr(OutpostSyncResult) again = NULL;
+  g_autoptr(OutpostSyncResult) after = NULL;
+  g_autoptr(GPtrArray) errors = NULL;
+  g_autoptr(OutpostRecord) gone = NULL;
+  g_autofree char *kept = NULL;
+  OutpostSyncErrorRow *row;
+  gint64 before = outpost_store_count (f->store, "account", NULL, NULL);
+
+  g_assert_cmpint (before, >, 1);
+  local_set (f, "account", id, "name", "Edited Here");
+  server_delete (f, "accounts", id);
+  r = outpost_test_sync (f->engine, OUTPOST_SYNC_INCREMENTAL);
+  g_assert_cmpint (r->errors, ==, 1);
+  errors = outpost_store_list_errors (f->store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (errors->len, ==, 1);
+  row = g_ptr_array_index (errors, 0);
+  g_assert_cmpstr (row->record_id, ==, id);
+  g_assert_nonnull (strstr (row->message, "Deleted on the server by someone else"));
+  g_assert_nonnull (strstr (row->message, "Edited Here"));
+  g_assert_null (strstr (row->message, "Does Not Exist"));
+  /* the edit is kept while the issue waits, also through another sync */
+  again = outpost_test_sync (f->engine, OUTPOST_SYNC_INCREMENTAL);
+  kept = local_get (f, "account", id, "name");
+  g_assert_cmpstr (kept, ==, "Edited Here");
+  g_assert_cmpint (journal_entries_of (f, id), ==, 1);
+
+  g_assert_true (outpost_store_error_take_server (f->store, row->id, &error));
+  g_assert_no_error (error);
+  gone = outpost_store_get (f->store, "account", id, &error);
+  g_assert_null (gone);
+  g_assert_error (error, OUTPOST_STORE_ERROR, OUTPOST_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_cmpint (journal_entries_of (f, id), ==, 0);
+  g_clear_pointer (&errors, g_ptr_array_unref);
+  errors = outpost_store_list_errors (f->store, &error);
+  g_assert_cmpuint (errors->len, ==, 0);
+
+  after = outpost_test_sync (f->engine, OUTPOST_SYNC_INCREMENTAL);
+  g_assert_cmpint (after->errors, ==, 0);
+  /* no ghost: one record fewer than before, as on the server */
+  g_assert_cmpint (outpost_store_count (f->store, "account", NULL, &error), ==, before - 1);
+}
+
+/* A delete here of a record deleted there: the 404 is the effect the user asked for. */
+static void
+test_delete_of_deleted (Fixture *f, gconstpointer data)
+{
+  g_autofree char *id = first_id (f, "accounts", "accountid");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OutpostSyncResult) r = NULL;
+  g_autoptr(GPtrArray) errors = NULL;
+  g_autoptr(OutpostRecord) gone = NULL;
+
+  g_assert_true (outpost_store_delete (f->store, "account", id, &error));
+  g_assert_no_error (error);
+  server_delete (f, "accounts", id);
+  r = outpost_test_sync (f->engine, OUTPOST_SYNC_INCREMENTAL);
+  g_assert_cmpint (r->errors, ==, 0);
+  g_assert_cmpint (r->uploaded, ==, 1);
+  errors = outpost_store_list_errors (f->store, &error);
+  g_assert_cmpuint (errors->len, ==, 0);
+  g_assert_cmpint (journal_entries_of (f, id), ==, 0);
+  gone = outpost_store_get (f->store, "account", id, &error);
+  g_assert_null (gone);
+  g_clear_error (&error);
+  g_assert_cmpint (outpost_store_count_unsynced (f->store, NULL, &error), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -201,5 +312,7 @@ main (int argc, char **argv)
   g_test_add ("/sync/conflicts/client-wins-full", Fixture, NULL, setup, test_client_wins_full, teardown);
   g_test_add ("/sync/conflicts/server-wins", Fixture, NULL, setup, test_server_wins, teardown);
   g_test_add ("/sync/conflicts/manual", Fixture, NULL, setup, test_manual, teardown);
+  g_test_add ("/sync/conflicts/update-of-deleted", Fixture, NULL, setup, test_update_of_deleted, teardown);
+  g_test_add ("/sync/conflicts/delete-of-deleted", Fixture, NULL, setup, test_delete_of_deleted, teardown);
   return g_test_run ();
 }
