@@ -55,6 +55,8 @@
  * all: the parse works on a private object that is only returned when everything passed. */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
@@ -333,7 +335,7 @@ get_int (JsonObject *obj, const char *path, const char *key, gint64 min, gint64 
     return fail (error, p, _("expected an integer"));
   *out = json_node_get_int (node);
   if (*out < min)
-    return fail (error, p, _("must be at least %" G_GINT64_FORMAT), min);
+    return fail (error, p, _("must be at least %" PRId64), min);
   return TRUE;
 }
 

@@ -2,6 +2,8 @@
  * sweeps and rebasing after a merge. */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n-lib.h>
 
 #include "outpost-store-private.h"
@@ -88,7 +90,7 @@ journal_get (OutpostStore *self, gint64 seq, GError **error)
     e = entry_from_stmt (stmt);
   else
     g_set_error (error, OUTPOST_STORE_ERROR, OUTPOST_STORE_ERROR_NOT_FOUND,
-                 _("No journal entry %" G_GINT64_FORMAT), seq);
+                 _("No journal entry %" PRId64), seq);
   sqlite3_reset (stmt);
   return e;
 }
@@ -110,7 +112,7 @@ journal_set_status (OutpostStore *self, gint64 seq, OutpostJournalStatus status,
   if (sqlite3_changes (self->db) == 0)
     {
       g_set_error (error, OUTPOST_STORE_ERROR, OUTPOST_STORE_ERROR_NOT_FOUND,
-                   _("No journal entry %" G_GINT64_FORMAT), seq);
+                   _("No journal entry %" PRId64), seq);
       return FALSE;
     }
   return TRUE;
@@ -143,7 +145,7 @@ outpost_store_journal_claim (OutpostStore *self, gint64 seq, GError **error)
     e = entry_from_stmt (stmt);
   else if (rc == SQLITE_DONE)
     g_set_error (error, OUTPOST_STORE_ERROR, OUTPOST_STORE_ERROR_NOT_FOUND,
-                 _("No journal entry %" G_GINT64_FORMAT), seq);
+                 _("No journal entry %" PRId64), seq);
   else
     outpost_store_sqlite_error (self, error, _("Could not write to the database"));
   sqlite3_reset (stmt);
@@ -275,7 +277,7 @@ journal_take (OutpostStore *self, gint64 seq, GError **error)
     }
   else if (rc == SQLITE_DONE)
     g_set_error (error, OUTPOST_STORE_ERROR, OUTPOST_STORE_ERROR_NOT_FOUND,
-                 _("No journal entry %" G_GINT64_FORMAT), seq);
+                 _("No journal entry %" PRId64), seq);
   else
     outpost_store_sqlite_error (self, error, _("Could not write to the database"));
   sqlite3_reset (stmt);

@@ -1,6 +1,8 @@
 /* outpost-store-values.c: JSON values <-> SQLite columns, and validation of user values. */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n-lib.h>
 #include <math.h>
 #include <string.h>
@@ -393,7 +395,7 @@ check_option (OutpostField *f, gint64 v, GError **error)
 {
   if (f->options != NULL && f->options->len > 0 &&
       (v < G_MININT || v > G_MAXINT || outpost_option_label (f, (gint) v) == NULL))
-    return invalid (error, f, _("%" G_GINT64_FORMAT " is not one of the allowed values"), v);
+    return invalid (error, f, _("%" PRId64 " is not one of the allowed values"), v);
   return TRUE;
 }
 
