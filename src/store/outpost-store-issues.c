@@ -539,6 +539,25 @@ outpost_store_log_end (OutpostStore *self, const OutpostSyncRun *run, GError **e
   return sqlite3_changes (self->db) > 0 ? TRUE : missing (error, "sync run", run->id);
 }
 
+/* A run is "running" only while its process lives: called by a sync that holds the account's
+ * sync lock, the runs still marked running were cut off (app killed, window closed mid-sync).
+ * They end as "interrupted", at the time of their last log line (or their start). */
+gint64
+outpost_store_log_interrupt_running (OutpostStore *self, GError **error)
+{
+  sqlite3_stmt *stmt = outpost_store_prepare (self, "UPDATE outpost_sync_run SET status = 'interrupted',"
+    " ended = max(started, coalesce((SELECT max(at) FROM outpost_sync_message m"
+    " WHERE m.run_id = outpost_sync_run.id), 0)), message = ?1 WHERE status = 'running'", error);
+
+  if (stmt == NULL)
+    return -1;
+  sqlite3_bind_text (stmt, 1, _("The synchronization was interrupted: the application ended while it ran"),
+                     -1, SQLITE_TRANSIENT);
+  if (!outpost_store_step_done (self, stmt, error))
+    return -1;
+  return sqlite3_changes (self->db);
+}
+
 gboolean
 outpost_store_log_message (OutpostStore *self, gint64 run_id, const char *entity,
                            const char *record_id, const char *message, GError **error)

@@ -200,7 +200,8 @@ typedef struct {
   char   *kind;          /* "full", "incremental", "upload", "email", "entities" */
   gint64  started;       /* unix seconds */
   gint64  ended;         /* 0 while running */
-  char   *status;        /* "running", "succeeded", "failed", "cancelled" */
+  char   *status;        /* "running", "succeeded", "failed", "cancelled", "interrupted" (its
+                          * process ended during the run) */
   gint64  downloaded;
   gint64  uploaded;
   gint64  conflicts;
@@ -214,6 +215,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (OutpostSyncRun, outpost_sync_run_free)
 gint64         outpost_store_log_begin       (OutpostStore *self, const char *kind, GError **error);
 gboolean       outpost_store_log_end         (OutpostStore *self, const OutpostSyncRun *run,
                                               GError **error);
+/* Runs still marked "running" end as "interrupted" (their process died: call it only while
+ * holding the account's sync lock, see outpost-sync-engine.c). Returns how many, or -1.
+ * (Added by issues4.) */
+gint64         outpost_store_log_interrupt_running (OutpostStore *self, GError **error);
 /* A line in the run's log (e.g. the local values lost to ServerWins). */
 gboolean       outpost_store_log_message     (OutpostStore *self, gint64 run_id,
                                               const char *entity, const char *record_id,

@@ -5,9 +5,13 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 #ifdef __linux__
-#include <errno.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#endif
+#ifdef G_OS_UNIX
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 #endif
 
@@ -536,21 +540,70 @@ run_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *canc
     run_job (task, job);
 }
 
+/* One sync of an account at a time, across processes too (the app, `outpost sync`): the run
+ * holds an flock on the account's directory (not on the database: closing any other descriptor
+ * of the database file would drop SQLite's POSIX locks). The kernel releases it when the
+ * process dies, so a run the log still shows "running" while we hold it was cut off.
+ * Returns the descriptor to close at the end, or -1 with no error when locks are not
+ * available here (the run goes on unguarded), or -1 with BUSY. */
+static int
+lock_account (OutpostSyncEngine *self, GError **error)
+{
+#ifdef G_OS_UNIX
+  g_autofree char *dir = g_path_get_dirname (self->db_path);
+  int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+  if (fd < 0)
+    return -1;
+  if (flock (fd, LOCK_EX | LOCK_NB) == 0)
+    return fd;
+  if (errno == EWOULDBLOCK)
+    g_set_error (error, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_BUSY,
+                 _("A synchronization of “%s” is already running"), self->name);
+  close (fd);
+#endif
+  return -1;
+}
+
+static void
+unlock_account (int fd)
+{
+#ifdef G_OS_UNIX
+  if (fd >= 0)
+    close (fd);   /* drops the flock */
+#endif
+}
+
+/* Opens the log connection and starts the run's log entry (ending those cut off before). */
+static OutpostStore *
+log_start (OutpostSyncJob *job, gboolean locked, GError **error)
+{
+  OutpostSyncEngine *self = job->engine;
+  /* the log connection uses the profile as given: it exists before metadata is read */
+  g_autoptr(OutpostStore) log_store = outpost_store_open (self->db_path, self->profile, error);
+  g_autoptr(GError) local = NULL;
+
+  if (log_store == NULL)
+    return NULL;
+  if (locked && outpost_store_log_interrupt_running (log_store, &local) < 0)
+    g_warning ("Could not end the interrupted runs in the sync log: %s", local->message);
+  job->run_id = outpost_store_log_begin (log_store, outpost_sync_kind_to_string (job->options.kind),
+                                         error);
+  return job->run_id < 0 ? NULL : g_steal_pointer (&log_store);
+}
+
 static void
 run_job (GTask *task, OutpostSyncJob *job)
 {
-  OutpostSyncEngine *self = job->engine;
   g_autoptr(GError) error = NULL;
   g_autoptr(OutpostStore) log_store = NULL;
   gint64 start = g_get_monotonic_time ();
   guint64 requests_before = outpost_connector_get_request_count (job->connector);
+  int lock_fd = lock_account (job->engine, &error);
 
-  /* the log connection uses the profile as given: it exists before metadata is read */
-  log_store = outpost_store_open (self->db_path, self->profile, &error);
-  if (log_store == NULL ||
-      (job->run_id = outpost_store_log_begin (log_store, outpost_sync_kind_to_string (job->options.kind),
-                                              &error)) < 0)
+  if (error != NULL || (log_store = log_start (job, lock_fd >= 0, &error)) == NULL)
     {
+      unlock_account (lock_fd);
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
@@ -562,6 +615,7 @@ run_job (GTask *task, OutpostSyncJob *job)
   job->result->seconds = (g_get_monotonic_time () - start) / 1e6;
   g_clear_object (&job->store);
   job_log_end (job, log_store, error);
+  unlock_account (lock_fd);
   outpost_sync_job_progress (job, OUTPOST_SYNC_PHASE_DONE, NULL, job->result->downloaded, -1);
   if (error != NULL)
     g_task_return_error (task, g_steal_pointer (&error));

@@ -1,5 +1,6 @@
 /* test-sync-resume.c: a full sync killed (SIGKILL) in the middle resumes at its checkpoint:
- * the pages already committed are not fetched again, and the result is complete. */
+ * the pages already committed are not fetched again, and the result is complete. While it ran,
+ * another process could not sync the account; its run ends in the log as "interrupted". */
 #include "config.h"
 
 #include <signal.h>
@@ -78,6 +79,41 @@ account_gets (OutpostTestServer *srv)
   return json_object_get_int_member_with_default (counts, "GET /api/data/v9.2/accounts", 0);
 }
 
+/* While the child syncs, a sync of the same account from this process is refused (BUSY):
+ * one sync per account across processes. */
+static void
+assert_busy_while_child_syncs (OutpostTestServer *srv, OutpostProfile *profile)
+{
+  g_autoptr(OutpostSyncEngine) engine = outpost_test_engine (srv, profile);
+  OutpostSyncOptions options = { OUTPOST_SYNC_UPLOAD_ONLY };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OutpostSyncResult) r = outpost_sync_engine_run (engine, &options, NULL, &error);
+
+  g_assert_null (r);
+  g_assert_error (error, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_BUSY);
+}
+
+/* The killed child's run ends as "interrupted" when the next sync starts; that one succeeds. */
+static void
+assert_killed_run_interrupted (OutpostTestServer *srv, OutpostProfile *profile)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OutpostStore) store = outpost_store_open (srv->db_path, profile, &error);
+  g_autoptr(GPtrArray) runs = NULL;
+  OutpostSyncRun *resumed, *killed;
+
+  g_assert_no_error (error);
+  runs = outpost_store_list_runs (store, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (runs->len, ==, 2);
+  resumed = g_ptr_array_index (runs, 0);
+  killed = g_ptr_array_index (runs, 1);
+  g_assert_cmpstr (resumed->status, ==, "succeeded");
+  g_assert_cmpstr (killed->status, ==, "interrupted");
+  g_assert_cmpint (killed->ended, >=, killed->started);
+  g_assert_nonnull (killed->message);
+}
+
 static void
 test_resume_after_kill (void)
 {
@@ -104,6 +140,7 @@ test_resume_after_kill (void)
                         s ? "yes" : "no", s && s->checkpoint ? "yes" : "no", count);
       if (s != NULL && s->checkpoint != NULL && count >= 5 * PAGE)
         {
+          assert_busy_while_child_syncs (srv, profile);
           g_subprocess_force_exit (child);   /* SIGKILL: no chance to clean up */
           g_subprocess_wait (child, NULL, NULL);
           killed = peek_state (srv, profile, &before_kill);
@@ -138,6 +175,7 @@ test_resume_after_kill (void)
     g_assert_nonnull (after->delta_link);
     g_assert_cmpint (after->generation, ==, killed->generation);   /* the same full sync */
   }
+  assert_killed_run_interrupted (srv, profile);
   {
     g_autofree char *q = g_uri_escape_string ("accounts?$filter=statecode eq 0", "?=$/", FALSE);
     g_assert_cmpint (count, ==, outpost_test_server_count (srv, q));
