@@ -574,6 +574,29 @@ unlock_account (int fd)
 #endif
 }
 
+/* The kind the log shows: an incremental sync downloads every table in full when each owes one
+ * (no LastSync yet: the account's first sync; after "Download Again"; an interrupted full sync
+ * resuming), as outpost-sync-download.c decides per table. That run is a "full" one. */
+static const char *
+log_kind (OutpostSyncJob *job, OutpostStore *store)
+{
+  OutpostProfile *profile = job->engine->profile;
+  guint n = outpost_profile_get_n_entities (profile);
+
+  if (job->options.kind != OUTPOST_SYNC_INCREMENTAL || n == 0)
+    return outpost_sync_kind_to_string (job->options.kind);
+  for (guint i = 0; i < n; i++)
+    {
+      OutpostEntity *entity = outpost_profile_get_entity_at (profile, i);
+      g_autoptr(OutpostTableState) state = outpost_store_get_table_state (store, entity->logical_name, NULL);
+
+      if (state == NULL ||
+          !(state->full_sync_owed || state->last_sync == NULL || state->checkpoint != NULL))
+        return outpost_sync_kind_to_string (OUTPOST_SYNC_INCREMENTAL);
+    }
+  return outpost_sync_kind_to_string (OUTPOST_SYNC_FULL);
+}
+
 /* Opens the log connection and starts the run's log entry (ending those cut off before). */
 static OutpostStore *
 log_start (OutpostSyncJob *job, gboolean locked, GError **error)
@@ -587,8 +610,7 @@ log_start (OutpostSyncJob *job, gboolean locked, GError **error)
     return NULL;
   if (locked && outpost_store_log_interrupt_running (log_store, &local) < 0)
     g_warning ("Could not end the interrupted runs in the sync log: %s", local->message);
-  job->run_id = outpost_store_log_begin (log_store, outpost_sync_kind_to_string (job->options.kind),
-                                         error);
+  job->run_id = outpost_store_log_begin (log_store, log_kind (job, log_store), error);
   return job->run_id < 0 ? NULL : g_steal_pointer (&log_store);
 }
 

@@ -125,9 +125,17 @@ test_engine_api (void)
   g_assert_cmpuint (runs->len, ==, 1);
   run = g_ptr_array_index (runs, 0);
   g_assert_cmpstr (run->status, ==, "succeeded");
-  g_assert_cmpstr (run->kind, ==, "incremental");
+  /* the account's first sync: no table had synced, so it downloaded everything */
+  g_assert_cmpstr (run->kind, ==, "full");
   g_assert_cmpint (run->downloaded, ==, ev.result->downloaded);
   g_assert_cmpint (run->ended, >=, run->started);
+  {
+    g_autoptr(OutpostSyncResult) again = outpost_test_sync (engine, OUTPOST_SYNC_INCREMENTAL);
+    g_autoptr(GPtrArray) later = outpost_store_list_runs (store, 5, NULL);
+
+    g_assert_cmpuint (later->len, ==, 2);
+    g_assert_cmpstr (((OutpostSyncRun *) g_ptr_array_index (later, 0))->kind, ==, "incremental");
+  }
   g_ptr_array_unref (ev.changed);
   outpost_sync_result_free (ev.result);
 }
