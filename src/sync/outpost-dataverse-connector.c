@@ -159,6 +159,69 @@ build_filter (OutpostEntity *entity, const OutpostDownloadRequest *request)
   return g_strjoinv (" and ", (char **) parts->pdata);
 }
 
+/* ---- server links ---------------------------------------------------------------------- *
+ * A page's nextLink and deltaLink are kept (checkpoint, delta link) and followed later, maybe
+ * after the account's URL changed (the demo server listens on a new port at each start, an
+ * org can move) while its tokens stay valid. So a link is kept relative to the service root
+ * (the part after api_path) and followed only on the account's own origin: whatever scheme,
+ * host and port a link names, it is rebased onto api_root, so our bearer token never goes to
+ * another host. A link whose path is not under the service root is refused. */
+
+/* @link (absolute, host-relative or relative to api_root) as "entityset?query", or NULL. */
+static char *
+link_relative (OutpostDataverseConnector *self, const char *link, GError **error)
+{
+  g_autoptr(GUri) base = g_uri_parse (self->api_root, G_URI_FLAGS_ENCODED, NULL);
+  g_autoptr(GUri) uri = base ? g_uri_parse_relative (base, link, G_URI_FLAGS_ENCODED, NULL) : NULL;
+  const char *path = uri ? g_uri_get_path (uri) : NULL;
+  const char *query = uri ? g_uri_get_query (uri) : NULL;
+
+  if (path == NULL || !g_str_has_prefix (path, self->api_path))
+    {
+      g_set_error (error, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_PROTOCOL,
+                   _("The server sent a link outside its service root"));
+      return NULL;
+    }
+  return g_strconcat (path + strlen (self->api_path), query ? "?" : "", query ? query : "", NULL);
+}
+
+/* The nextLink at the end of a raw page, relative to the service root, or NULL. */
+static char *
+relative_tail (OutpostDataverseConnector *self, GBytes *body)
+{
+  g_autofree char *tail = outpost_dv_tail_link (body);
+
+  return tail ? link_relative (self, tail, NULL) : NULL;
+}
+
+/* The URL to request for a kept link: always under this account's api_root. */
+static char *
+link_url (OutpostDataverseConnector *self, const char *link, GError **error)
+{
+  g_autofree char *relative = link_relative (self, link, error);
+
+  return relative ? g_strconcat (self->api_root, relative, NULL) : NULL;
+}
+
+/* A parsed page's links, made relative to the service root (what the sync keeps). */
+static gboolean
+page_links_relative (OutpostDataverseConnector *self, OutpostPage *page, GError **error)
+{
+  char **links[] = { &page->next_link, &page->delta_link };
+
+  for (guint i = 0; i < G_N_ELEMENTS (links); i++)
+    if (*links[i] != NULL)
+      {
+        char *relative = link_relative (self, *links[i], error);
+
+        if (relative == NULL)
+          return FALSE;
+        g_free (*links[i]);
+        *links[i] = relative;
+      }
+  return TRUE;
+}
+
 static char *
 first_url (OutpostDataverseConnector *self, OutpostEntity *entity,
            const OutpostDownloadRequest *request)
@@ -287,6 +350,9 @@ chain_parse (gpointer data, gpointer user_data)
   gint64 t0 = g_get_monotonic_time ();
   OutpostPage *page = parse_or_explain (chain->entity, chain->mode, a->body, &error);
 
+  if (page != NULL && !page_links_relative (chain->self, page, &error))
+    g_clear_pointer (&page, outpost_page_free);
+
   g_debug ("%s page (read ahead): %.1f ms request, %.1f ms parse, %zu bytes",
            chain->entity->logical_name, a->request_us / 1e3,
            (g_get_monotonic_time () - t0) / 1e3, g_bytes_get_size (a->body));
@@ -337,8 +403,8 @@ chain_fetch (gpointer data)
           break;
         }
       a->body = g_bytes_ref (response->body);
-      a->tail_link = outpost_dv_tail_link (a->body);
-      chain->next_url = g_strdup (a->tail_link);
+      a->tail_link = relative_tail (chain->self, a->body);
+      chain->next_url = a->tail_link ? link_url (chain->self, a->tail_link, NULL) : NULL;
       g_thread_pool_push (chain->parsers, a, NULL);
     }
   g_mutex_unlock (&chain->lock);
@@ -463,7 +529,7 @@ dv_download_page (OutpostConnector *connector, OutpostEntity *entity,
                   GCancellable *cancellable, GError **error)
 {
   OutpostDataverseConnector *self = OUTPOST_DATAVERSE_CONNECTOR (connector);
-  g_autofree char *url = request->link ? g_strdup (request->link)
+  g_autofree char *url = request->link ? link_url (self, request->link, NULL)
                                        : first_url (self, entity, request);
   gboolean track = request->mode == OUTPOST_DOWNLOAD_DELTA || request->track_changes;
   g_autofree char *prefer = g_strdup_printf (
@@ -478,6 +544,14 @@ dv_download_page (OutpostConnector *connector, OutpostEntity *entity,
   OutpostPage *page;
   gint64 t0, t1;
 
+  if (url == NULL)
+    {
+      /* a kept link this account cannot follow: a delta link is then as good as expired */
+      g_set_error (error, OUTPOST_SYNC_ERROR, request->mode == OUTPOST_DOWNLOAD_DELTA
+                   ? OUTPOST_SYNC_ERROR_EXPIRED_TOKEN : OUTPOST_SYNC_ERROR_PROTOCOL,
+                   _("A stored link of %s is outside the service root"), entity->logical_name);
+      return NULL;
+    }
   if (chain != NULL)
     {
       gboolean hit = FALSE, ok = FALSE;
@@ -496,11 +570,16 @@ dv_download_page (OutpostConnector *connector, OutpostEntity *entity,
   t1 = g_get_monotonic_time ();
   /* only full downloads read ahead: a delta's last page ends with its delta link */
   if (request->mode == OUTPOST_DOWNLOAD_FULL && request->only_ids == NULL &&
-      (tail = outpost_dv_tail_link (response->body)) != NULL)
-    chain = chain_start (self, entity, request->mode, prefer, tail, cancellable);
+      (tail = relative_tail (self, response->body)) != NULL)
+    {
+      g_autofree char *next = link_url (self, tail, NULL);
+      chain = chain_start (self, entity, request->mode, prefer, next, cancellable);
+    }
   else
     chain = NULL;
   page = parse_or_explain (entity, request->mode, response->body, error);
+  if (page != NULL && !page_links_relative (self, page, error))
+    g_clear_pointer (&page, outpost_page_free);
   g_debug ("%s page: %.1f ms request, %.1f ms parse, %zu bytes", entity->logical_name,
            (t1 - t0) / 1e3, (g_get_monotonic_time () - t1) / 1e3, g_bytes_get_size (response->body));
   if (chain != NULL && page != NULL && g_strcmp0 (page->next_link, tail) == 0)

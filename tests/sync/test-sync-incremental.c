@@ -303,6 +303,106 @@ test_search_index_tidied (Fixture *f, gconstpointer data)
   g_assert_cmpuint (found->len, ==, 12);
 }
 
+static gboolean
+entity_was_full (OutpostSyncResult *r, const char *entity)
+{
+  for (guint i = 0; i < r->entities->len; i++)
+    {
+      OutpostSyncEntityResult *e = g_ptr_array_index (r->entities, i);
+      if (g_str_equal (e->entity, entity))
+        return e->full;
+    }
+  g_error ("%s not in the sync result", entity);
+  return FALSE;
+}
+
+static void
+set_delta_link (Fixture *f, const char *entity, const char *link)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OutpostTableState) state = outpost_store_get_table_state (f->store, entity, &error);
+
+  g_assert_no_error (error);
+  g_free (state->delta_link);
+  state->delta_link = g_strdup (link);
+  g_assert_true (outpost_store_set_table_state (f->store, state, &error));
+  g_assert_no_error (error);
+}
+
+/* Audit #1: the demo server listens on a new port at each start and the account's URL follows
+ * it. Kept delta links are relative to the service root, and an absolute one (as older
+ * versions kept) is rebased onto the account's current root: the incremental sync after the
+ * restart uses the delta links and downloads nothing again. */
+static void
+test_new_service_root (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OutpostTableState) contact = outpost_store_get_table_state (f->store, "contact", &error);
+  g_autofree char *old_root = g_strdup (f->srv->api_root);
+  g_autofree char *absolute = NULL;
+  g_autoptr(OutpostSyncResult) r = NULL;
+
+  g_assert_nonnull (contact->delta_link);
+  g_assert_false (g_str_has_prefix (contact->delta_link, "http"));   /* kept relative */
+  absolute = g_strconcat (old_root, contact->delta_link, NULL);
+  set_delta_link (f, "contact", absolute);
+  outpost_test_server_restart (f->srv);   /* same data, a new port */
+  g_test_message ("%s -> %s", old_root, f->srv->api_root);
+  g_assert_cmpstr (f->srv->api_root, !=, old_root);
+  g_clear_object (&f->engine);
+  f->engine = outpost_test_engine (f->srv, f->profile);
+
+  r = outpost_test_sync (f->engine, OUTPOST_SYNC_INCREMENTAL);
+  g_assert_cmpint (r->errors, ==, 0);
+  g_assert_cmpint (r->downloaded, ==, 0);
+  g_assert_false (entity_was_full (r, "contact"));
+  g_assert_false (entity_was_full (r, "account"));
+  {
+    g_autoptr(OutpostTableState) after = outpost_store_get_table_state (f->store, "contact", &error);
+    g_assert_false (g_str_has_prefix (after->delta_link, "http"));
+  }
+}
+
+/* A kept link naming another host is never followed there (it would carry our token): it is
+ * rebased onto the account's root. One outside the service root is not followed at all: that
+ * table syncs in full, the others are not affected. */
+static void
+test_link_to_other_host (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) other = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                           G_SOCKET_PROTOCOL_TCP, &error);
+  g_autoptr(GInetAddress) host = g_inet_address_new_from_string ("127.0.0.2");
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (host, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GSocket) came = NULL;
+  g_autoptr(OutpostTableState) contact = outpost_store_get_table_state (f->store, "contact", &error);
+  g_autoptr(OutpostTableState) account = outpost_store_get_table_state (f->store, "account", &error);
+  g_autofree char *evil = NULL, *outside = NULL;
+  g_autoptr(OutpostSyncResult) r = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (other, any, TRUE, &error) && g_socket_listen (other, &error));
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (other, &error);
+  evil = g_strdup_printf ("http://127.0.0.2:%u/api/data/v9.2/%s",
+                          g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)),
+                          contact->delta_link);
+  outside = g_strdup_printf ("%selsewhere/%s", f->srv->base_url, account->delta_link);
+  set_delta_link (f, "contact", evil);
+  set_delta_link (f, "account", outside);
+
+  r = outpost_test_sync (f->engine, OUTPOST_SYNC_INCREMENTAL);
+  g_socket_set_blocking (other, FALSE);
+  came = g_socket_accept (other, NULL, &error);
+  g_assert_null (came);   /* nobody connected to the other host */
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
+  g_assert_cmpint (r->errors, ==, 0);
+  g_assert_false (entity_was_full (r, "contact"));
+  g_assert_true (entity_was_full (r, "account"));
+  g_assert_cmpint (outpost_test_server_logged (f->srv, "/elsewhere/", ""), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -316,5 +416,9 @@ main (int argc, char **argv)
               teardown);
   g_test_add ("/sync/incremental/filtered-remote-change", Fixture, NULL, setup,
               test_filtered_remote_change, teardown);
+  g_test_add ("/sync/incremental/new-service-root", Fixture, NULL, setup, test_new_service_root,
+              teardown);
+  g_test_add ("/sync/incremental/link-to-other-host", Fixture, NULL, setup,
+              test_link_to_other_host, teardown);
   return g_test_run ();
 }
