@@ -189,9 +189,11 @@ refine_field (OutpostField *field, JsonObject *attr)
   if (level != NULL && g_str_equal (level, "ApplicationRequired") &&
       get_boolean (attr, "IsValidForCreate", TRUE))
     field->required = TRUE;
+  /* read-only when either says so: the profile's read_only is the organisation's decision
+   * (Owner is valid for update on the server, yet the profile keeps it out of users' hands) */
   if (json_object_has_member (attr, "IsValidForCreate") || json_object_has_member (attr, "IsValidForUpdate"))
-    field->read_only = !get_boolean (attr, "IsValidForCreate", FALSE) &&
-                       !get_boolean (attr, "IsValidForUpdate", FALSE);
+    field->read_only = field->read_only || (!get_boolean (attr, "IsValidForCreate", FALSE) &&
+                                            !get_boolean (attr, "IsValidForUpdate", FALSE));
   if (max_length > 0 && max_length <= G_MAXINT)
     field->max_length = (gint) max_length;
   refine_targets (field, attr);

@@ -315,6 +315,36 @@ test_metadata_shapes (void)
   g_assert_nonnull (strstr (error->message, "not an object"));
 }
 
+/* Audit #5: the server's IsValidForCreate/IsValidForUpdate may make a field read-only, never
+ * writable when the profile says read_only (Owner is valid for update on the server). */
+static void
+test_metadata_read_only (void)
+{
+  g_autoptr(OutpostProfile) p = profile ();
+  OutpostEntity *account = outpost_profile_lookup_entity (p, "account");
+  OutpostField *owner = outpost_entity_lookup_field (account, "ownerid");
+  OutpostField *phone = outpost_entity_lookup_field (account, "telephone1");
+  OutpostField *fax = outpost_entity_lookup_field (account, "fax");
+  const char *attrs = "{\"value\":["
+    "{\"LogicalName\":\"ownerid\",\"IsValidForCreate\":true,\"IsValidForUpdate\":true},"
+    "{\"LogicalName\":\"telephone1\",\"IsValidForCreate\":false,\"IsValidForUpdate\":false},"
+    "{\"LogicalName\":\"fax\",\"IsValidForCreate\":true,\"IsValidForUpdate\":false}]}";
+  g_autoptr(GBytes) body = g_bytes_new_static (attrs, strlen (attrs));
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull (owner);
+  g_assert_nonnull (phone);
+  g_assert_nonnull (fax);
+  g_assert_true (owner->read_only);
+  g_assert_false (phone->read_only);
+  g_assert_false (fax->read_only);
+  g_assert_true (outpost_dv_map_attributes (account, body, FALSE, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_true (owner->read_only);    /* the profile's read_only wins */
+  g_assert_true (phone->read_only);    /* the server's wins too */
+  g_assert_false (fax->read_only);     /* valid for create: writable */
+}
+
 int
 main (int argc, char **argv)
 {
@@ -326,6 +356,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sync/parsers/batch-forms", test_batch_forms);
   g_test_add_func ("/sync/parsers/batch-malformed", test_batch_malformed);
   g_test_add_func ("/sync/parsers/metadata-shapes", test_metadata_shapes);
+  g_test_add_func ("/sync/parsers/metadata-read-only", test_metadata_read_only);
   g_test_add_func ("/sync/parsers/fuzz-findings", test_findings);
   return g_test_run ();
 }
