@@ -451,6 +451,96 @@ tidy_search_index (OutpostSyncJob *job)
     }
 }
 
+/* ---- rows whose local change was dropped ---------------------------------------------------- */
+
+/* "Take Server Version" on a sync error drops the local change and leaves the row with its
+ * last server values and no ETag (outpost_store_list_stale): the server may have changed or
+ * deleted it since, and the delta that said so went by while the row had local changes. Each
+ * such row is read again by id: written as the server has it now, or removed when the server
+ * (within the profile's filter) no longer has it. */
+#define STALE_CHUNK 20
+
+static gboolean
+refresh_chunk (OutpostSyncJob *job, OutpostEntity *entity, const char * const *ids,
+               gint64 generation, GError **error)
+{
+  OutpostDownloadRequest req = { OUTPOST_DOWNLOAD_FULL, NULL, FALSE, TRUE, NULL, ids, 0 };
+  g_autoptr(OutpostPage) page = outpost_connector_download_page (job->connector, entity, &req,
+                                                                 job->cancellable, error);
+  g_autoptr(GHashTable) found = g_hash_table_new (g_str_hash, g_str_equal);
+  OutpostSyncEntityResult *r = outpost_sync_job_entity_result (job, entity->logical_name);
+  gboolean ok = TRUE;
+
+  if (page == NULL || !outpost_store_begin (job->store, error))
+    return FALSE;
+  for (guint i = 0; ok && i < page->rows->len; i++)
+    {
+      OutpostServerRow *row = g_ptr_array_index (page->rows, i);
+      g_autoptr(GError) local = NULL;
+      OutpostApplyResult applied;
+
+      if (row->deleted || row->values == NULL)
+        continue;
+      g_hash_table_add (found, row->id);
+      /* a row edited again meanwhile keeps its edit (LOCAL_CHANGES): its upload decides */
+      applied = outpost_store_apply_server_row (job->store, entity->logical_name, row->id, row->values,
+                                                row->etag, generation, &local);
+      if (local != NULL)
+        ok = (g_propagate_error (error, g_steal_pointer (&local)), FALSE);
+      else if (applied == OUTPOST_APPLY_WRITTEN)
+        r->downloaded++, job->result->downloaded++;
+    }
+  for (guint i = 0; ok && ids[i] != NULL; i++)
+    {
+      g_autoptr(GError) local = NULL;
+
+      if (g_hash_table_contains (found, ids[i]))
+        continue;
+      if (outpost_store_remove_server_row (job->store, entity->logical_name, ids[i], &local))
+        r->removed++;
+      else if (local != NULL && !g_error_matches (local, OUTPOST_STORE_ERROR, OUTPOST_STORE_ERROR_NOT_FOUND))
+        ok = (g_propagate_error (error, g_steal_pointer (&local)), FALSE);
+    }
+  if (!ok)
+    return (outpost_store_rollback (job->store), FALSE);
+  return outpost_store_commit (job->store, error) || (outpost_store_rollback (job->store), FALSE);
+}
+
+static gboolean
+refresh_stale (OutpostSyncJob *job, OutpostEntity *entity, GError **error)
+{
+  g_autoptr(GPtrArray) ids = outpost_store_list_stale (job->store, entity->logical_name, error);
+  g_autoptr(OutpostTableState) state = NULL;
+
+  if (ids == NULL)
+    return FALSE;
+  if (ids->len == 0)
+    return TRUE;
+  if ((state = outpost_store_get_table_state (job->store, entity->logical_name, error)) == NULL)
+    return FALSE;
+  for (guint i = 0; i < ids->len; i += STALE_CHUNK)
+    {
+      g_autofree const char **chunk = g_new0 (const char *, STALE_CHUNK + 1);
+
+      for (guint j = 0; j < STALE_CHUNK && i + j < ids->len; j++)
+        chunk[j] = g_ptr_array_index (ids, i + j);
+      if (!refresh_chunk (job, entity, chunk, state->generation, error))
+        return FALSE;
+    }
+  g_debug ("sync: %u %s rows read again after Take Server Version", ids->len, entity->logical_name);
+  outpost_sync_job_records_changed (job, entity->logical_name);
+  return TRUE;
+}
+
+static gboolean
+refresh_stale_rows (OutpostSyncJob *job, GPtrArray *entities, GError **error)
+{
+  for (guint i = 0; i < entities->len; i++)
+    if (!refresh_stale (job, g_ptr_array_index (entities, i), error))
+      return FALSE;
+  return TRUE;
+}
+
 static gboolean
 job_body (OutpostSyncJob *job, GError **error)
 {
@@ -467,7 +557,8 @@ job_body (OutpostSyncJob *job, GError **error)
         g_ptr_array_add (entities, entity);
     }
   if (entities->len > 0 && (!outpost_sync_download (job, entities, error) ||
-                            !outpost_sync_nn_download (job, entities, error)))
+                            !outpost_sync_nn_download (job, entities, error) ||
+                            !refresh_stale_rows (job, entities, error)))
     return FALSE;
   /* edits made by the user while the download ran go up now rather than at the next sync */
   if (job->options.kind != OUTPOST_SYNC_UPLOAD_ONLY && !outpost_sync_upload (job, error))

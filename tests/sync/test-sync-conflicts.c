@@ -303,6 +303,63 @@ test_delete_of_deleted (Fixture *f, gconstpointer data)
   g_assert_cmpint (outpost_store_count_unsynced (f->store, NULL, &error), ==, 0);
 }
 
+/* Raw SQL on the client's file, to recreate what an older "Take Server Version" left. */
+static void
+raw_exec (Fixture *f, const char *sql)
+{
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open (f->srv->db_path, &db), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 2000);
+  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+}
+
+/* Rows whose local change "Take Server Version" dropped (synced, no ETag) are read again by
+ * the next sync: a ghost whose deletion went by while it had local changes goes, and a row
+ * with outdated values gets the server's. */
+static void
+test_stale_rows_refreshed (Fixture *f, gconstpointer data)
+{
+  g_auto(GStrv) ids = outpost_test_server_ids (f->srv, "accounts", "accountid", "statecode eq 0", 2);
+  g_autofree char *ghost_sql = NULL, *stale_sql = NULL, *server_name = NULL, *name = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OutpostSyncResult) r1 = NULL;
+  g_autoptr(OutpostSyncResult) r2 = NULL;
+  g_autoptr(OutpostRecord) gone = NULL;
+  g_autoptr(OutpostRecord) kept = NULL;
+  gint64 before = outpost_store_count (f->store, "account", NULL, NULL);
+
+  /* the ghost: deleted on the server while it had local changes (the delta's removal kept it) */
+  ghost_sql = g_strdup_printf ("UPDATE e_account SET __state = 2 WHERE __id = '%s'", ids[0]);
+  raw_exec (f, ghost_sql);
+  server_delete (f, "accounts", ids[0]);
+  r1 = outpost_test_sync (f->engine, OUTPOST_SYNC_INCREMENTAL);
+  kept = outpost_store_get (f->store, "account", ids[0], NULL);
+  g_assert_nonnull (kept);
+  /* then its change dropped as the old Take Server Version did; and another row outdated */
+  server_name = server_get (f, "accounts", ids[1], "name");
+  stale_sql = g_strdup_printf ("UPDATE e_account SET __state = 0, __etag = NULL WHERE __id = '%s';"
+                               "UPDATE e_account SET __etag = NULL, name = 'Outdated' WHERE __id = '%s'",
+                               ids[0], ids[1]);
+  raw_exec (f, stale_sql);
+
+  r2 = outpost_test_sync (f->engine, OUTPOST_SYNC_INCREMENTAL);
+  g_assert_cmpint (r2->errors, ==, 0);
+  gone = outpost_store_get (f->store, "account", ids[0], &error);
+  g_assert_null (gone);
+  g_assert_error (error, OUTPOST_STORE_ERROR, OUTPOST_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  name = local_get (f, "account", ids[1], "name");
+  g_assert_cmpstr (name, ==, server_name);
+  g_assert_cmpint (outpost_store_count (f->store, "account", NULL, NULL), ==, before - 1);
+  {
+    g_autoptr(GPtrArray) stale = outpost_store_list_stale (f->store, "account", &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (stale->len, ==, 0);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -314,5 +371,6 @@ main (int argc, char **argv)
   g_test_add ("/sync/conflicts/manual", Fixture, NULL, setup, test_manual, teardown);
   g_test_add ("/sync/conflicts/update-of-deleted", Fixture, NULL, setup, test_update_of_deleted, teardown);
   g_test_add ("/sync/conflicts/delete-of-deleted", Fixture, NULL, setup, test_delete_of_deleted, teardown);
+  g_test_add ("/sync/conflicts/stale-rows-refreshed", Fixture, NULL, setup, test_stale_rows_refreshed, teardown);
   return g_test_run ();
 }
