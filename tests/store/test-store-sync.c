@@ -279,6 +279,39 @@ test_table_state_and_log (Fixture *f, gconstpointer data)
   g_assert_cmpstr (msgs->pdata[0], ==, "lost: telephone1=1");
 }
 
+/* Runs left "running" by a process that died end as "interrupted" at their last log line;
+ * finished runs keep their status, and a second call finds nothing. */
+static void
+test_log_interrupted (Fixture *f, gconstpointer data)
+{
+  OutpostSyncRun done = { 0 };
+  g_autoptr(GPtrArray) runs = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 cut_off = outpost_store_log_begin (f->store, "incremental", NULL);
+  g_autofree char *sql = g_strdup_printf ("UPDATE outpost_sync_message SET at = (SELECT started"
+                                          " FROM outpost_sync_run WHERE id = run_id) + 5"
+                                          " WHERE run_id = %" G_GINT64_FORMAT, cut_off);
+  OutpostSyncRun *r;
+
+  g_assert_cmpint (cut_off, >, 0);
+  g_assert_true (outpost_store_log_message (f->store, cut_off, "account", ID1, "a line", NULL));
+  raw_exec (f->path, sql);
+  done.id = outpost_store_log_begin (f->store, "full", NULL);
+  done.status = (char *) "succeeded";
+  g_assert_true (outpost_store_log_end (f->store, &done, NULL));
+  g_assert_cmpint (outpost_store_log_interrupt_running (f->store, &error), ==, 1);
+  g_assert_no_error (error);
+  g_assert_cmpint (outpost_store_log_interrupt_running (f->store, &error), ==, 0);
+  runs = outpost_store_list_runs (f->store, 10, NULL);
+  g_assert_cmpuint (runs->len, ==, 2);
+  g_assert_cmpstr (((OutpostSyncRun *) runs->pdata[0])->status, ==, "succeeded");
+  r = runs->pdata[1];
+  g_assert_cmpint (r->id, ==, cut_off);
+  g_assert_cmpstr (r->status, ==, "interrupted");
+  g_assert_cmpint (r->ended, ==, r->started + 5);   /* its last line's time */
+  g_assert_nonnull (r->message);
+}
+
 /* The seq of the record's last journal entry, whatever its status. */
 static gint64
 last_seq (Fixture *f, const char *id)
@@ -462,5 +495,6 @@ main (int argc, char **argv)
   TEST ("/store-sync/complete-many", test_complete_many);
   TEST ("/store-sync/complete-many-all-or-none", test_complete_many_all_or_none);
   TEST ("/store-sync/sync-state", test_sync_state);
+  TEST ("/store-sync/log-interrupted", test_log_interrupted);
   return g_test_run ();
 }
