@@ -75,6 +75,8 @@ struct _OutpostStore {
   gpointer              busy_data;
   gint64                busy_started;
   gboolean              busy_notified;
+  gboolean              lock_waiting;  /* counted among the user's writers waiting for the
+                                        * lock (outpost_store_give_way) */
   guint                 broken_depth;  /* a write failed halfway at this tx depth (0 = none):
                                         * its changes must not commit (see outpost_store_tx_end) */
   GHashTable           *prefix_cache;  /* "<entity>\x1f<prefix>" -> GPtrArray of its terms

@@ -23,11 +23,14 @@ finalize_stmt (gpointer stmt)
   sqlite3_finalize (stmt);
 }
 
+static void note_waiting (OutpostStore *self, gboolean waiting);
+
 static void
 outpost_store_finalize (GObject *object)
 {
   OutpostStore *self = OUTPOST_STORE (object);
 
+  note_waiting (self, FALSE);
   g_clear_pointer (&self->stmts, g_hash_table_unref);  /* finalizes statements first */
   g_clear_pointer (&self->tables, g_hash_table_unref);
   g_clear_pointer (&self->prefix_cache, g_hash_table_unref);
@@ -130,8 +133,15 @@ outpost_store_tx_begin (OutpostStore *self, GError **error)
 
   /* IMMEDIATE: take the write lock up front, so the wait happens here (with the busy handler)
    * and never as an unrecoverable BUSY_SNAPSHOT halfway through. */
-  if (self->tx_depth == 0 && !outpost_store_exec (self, "BEGIN IMMEDIATE", error))
-    return FALSE;
+  if (self->tx_depth == 0)
+    {
+      gboolean ok = outpost_store_exec (self, "BEGIN IMMEDIATE", error);
+
+      if (self->lock_waiting)   /* got the lock (or gave up): no longer in the sync's way */
+        note_waiting (self, FALSE);
+      if (!ok)
+        return FALSE;
+    }
   if (self->tx_depth > 0)
     {
       sql = g_strdup_printf ("SAVEPOINT sp%u", self->tx_depth);
@@ -200,11 +210,58 @@ outpost_store_rollback (OutpostStore *self)
 
 /* ---- lock waits ------------------------------------------------------------------------------ */
 
+/* Between two page transactions the sync's writer would take the write lock again at once,
+ * and a user's save polling for it (every 2-10 ms) would rarely win: it landed only when the
+ * whole sync ended. So connections with a busy func (the user's) count themselves as waiting
+ * until their BEGIN gets the lock, and the sync's writer gives way while any is waiting. The
+ * count is believed only while its waiters keep polling: a wait that ended elsewhere (a write
+ * outside a transaction) cannot hold the sync up. */
+#define WAITER_STALE_USEC (50 * 1000)
+
+static GMutex waiting_lock;
+static gint   waiting_writers;
+static gint64 waiting_polled;   /* monotonic time of a waiting writer's last poll */
+
+static void
+note_waiting (OutpostStore *self, gboolean waiting)
+{
+  g_mutex_lock (&waiting_lock);
+  if (waiting != self->lock_waiting)
+    waiting_writers += waiting ? 1 : -1;
+  self->lock_waiting = waiting;
+  if (waiting)
+    waiting_polled = g_get_monotonic_time ();
+  g_mutex_unlock (&waiting_lock);
+}
+
+static gboolean
+someone_waiting (void)
+{
+  gboolean waiting;
+
+  g_mutex_lock (&waiting_lock);
+  waiting = waiting_writers > 0 && g_get_monotonic_time () - waiting_polled < WAITER_STALE_USEC;
+  g_mutex_unlock (&waiting_lock);
+  return waiting;
+}
+
+gint64
+outpost_store_give_way (guint max_ms)
+{
+  gint64 start = g_get_monotonic_time ();
+
+  while (someone_waiting () && g_get_monotonic_time () - start < (gint64) max_ms * 1000)
+    g_usleep (2000);
+  return g_get_monotonic_time () - start;
+}
+
 static int
 busy_handler (void *data, int count)
 {
   OutpostStore *self = data;
 
+  if (self->busy_func != NULL)
+    note_waiting (self, TRUE);
   if (count == 0)
     {
       self->busy_started = g_get_monotonic_time ();

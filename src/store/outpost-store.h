@@ -44,6 +44,10 @@ typedef void (*OutpostStoreBusyFunc) (OutpostStore *store, gpointer user_data);
 void           outpost_store_set_busy_func   (OutpostStore        *self,
                                               OutpostStoreBusyFunc func,
                                               gpointer             user_data);
+/* For the sync's writer, before it takes the write lock again: while a user's write (a
+ * connection with a busy func) waits for the lock, gives way to it, up to @max_ms.
+ * Returns the time it waited, in microseconds. */
+gint64         outpost_store_give_way        (guint                max_ms);
 
 /* ---- reading ------------------------------------------------------------------------- */
 

@@ -76,6 +76,7 @@ typedef struct {
   gboolean        abort;
   gint64          write_us;     /* writer busy time (for the debug log) */
   gint64          fetch_us;     /* downloaders: request + parse time */
+  gint64          gave_way_us;  /* writer: waited for the user's saves */
   GThread        *reaper;       /* frees written pages (see reaper_thread) */
   GAsyncQueue    *reap;         /* Msg* written, to free; the Download itself ends the reaper */
   guint           reaping;      /* messages handed to the reaper and not yet freed */
@@ -683,6 +684,9 @@ handle_msg (Download *d, Msg *msg, GError **error)
 
   if (msg->kind == MSG_END)
     return TRUE;
+  /* a user's save waiting for the lock goes first: it lands after this page at most,
+   * not when the whole sync ends (outpost_store_give_way) */
+  d->gave_way_us += outpost_store_give_way (1000);
   gint64 t0 = g_get_monotonic_time ();
 
   if (!maybe_begin_bulk (d, msg, error) || !outpost_store_begin (d->job->store, error))
@@ -883,8 +887,9 @@ outpost_sync_download (OutpostSyncJob *job, GPtrArray *entities, GError **error)
   for (guint i = 0; i < threads->len; i++)
     g_thread_join (g_ptr_array_index (threads, i));
   reaper_stop (&d);
-  g_debug ("download: writer busy %.3f s (thread CPU %.3f s), downloaders busy %.3f s",
-           d.write_us / 1e6, thread_cpu_seconds (), d.fetch_us / 1e6);
+  g_debug ("download: writer busy %.3f s (thread CPU %.3f s), gave way to saves %.3f s, "
+           "downloaders busy %.3f s", d.write_us / 1e6, thread_cpu_seconds (),
+           d.gave_way_us / 1e6, d.fetch_us / 1e6);
   g_async_queue_unref (d.tasks);
   g_async_queue_unref (d.msgs);
   g_mutex_clear (&d.lock);
