@@ -22,13 +22,12 @@ def queue_local_edits(rng, client, tag, pool, report):
     edits = {'creates': [], 'updates': [], 'deletes': []}
     for i in range(rng.randint(3, 6)):
         marker = '%s-a%d' % (tag, i)
-        aid = client.new('account', name='Crash ' + marker, accountnumber=marker, statecode=0,
-                         ownerid=rel.OWNER)
+        # statecode and ownerid are read-only in the profile (the server sets them on create)
+        aid = client.new('account', name='Crash ' + marker, accountnumber=marker)
         children = []
         for j in range(rng.randint(1, 2)):
             cmarker = '%s-a%d-c%d' % (tag, i, j)
-            cid = client.new('contact', lastname=cmarker, parentcustomerid='account:' + aid,
-                             statecode=0, ownerid=rel.OWNER)
+            cid = client.new('contact', lastname=cmarker, parentcustomerid='account:' + aid)
             children.append((cmarker, cid))
         edits['creates'].append((marker, aid, children))
         # sometimes edit the new record again before it was ever uploaded (coalescing)

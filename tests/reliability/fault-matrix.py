@@ -40,10 +40,9 @@ def run_cell(root, server, n, fault, phase):
         client.sync_until_done()
     contacts = client.list('contact') if phase != 'full page' else []
     tag = 'fm%d' % n
-    # before the first sync the profile is not refined by metadata: owner is read-only there
-    extra = {} if phase == 'full page' else dict(statecode=0, ownerid=rel.OWNER)
-    aid = client.new('account', name='Matrix ' + tag, accountnumber=tag, **extra)
-    client.new('contact', lastname=tag, parentcustomerid='account:' + aid, **extra)
+    # statecode and ownerid are read-only in the profile, refined or not (the server sets them)
+    aid = client.new('account', name='Matrix ' + tag, accountnumber=tag)
+    client.new('contact', lastname=tag, parentcustomerid='account:' + aid)
     upd = None
     if len(contacts) > 2:
         upd = contacts[0]['id']
