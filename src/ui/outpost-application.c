@@ -90,17 +90,30 @@ open_request_free (OpenRequest *req)
   g_free (req);
 }
 
+/* What Try Again on the window's error page does: open @account again with @flags (NULL: start
+ * the demo again). */
+static void
+remember_failed_open (OutpostWindow *window, OutpostAccount *account, OpenFlags flags)
+{
+  if (account != NULL)
+    g_object_set_data_full (G_OBJECT (window), "failed-account", g_object_ref (account), g_object_unref);
+  else
+    g_object_set_data (G_OBJECT (window), "failed-account", NULL);
+  g_object_set_data (G_OBJECT (window), "failed-flags", GINT_TO_POINTER (flags));
+}
+
+/* The store could not be opened (a newer format, a damaged file, ...): the window says so where
+ * the user looks, with the store's message; the file stays as it is (issue 2). */
 static void
 open_failed (OutpostApplication *self, OpenRequest *req, OutpostWindow *window, GError *error)
 {
-  g_autofree char *msg = (req->flags & OPEN_DEMO)
-                         ? g_strdup_printf (_("The demo could not start: %s"), error->message)
-                         : g_strdup (error->message);
-
   if (req->flags & OPEN_DEMO)
     g_clear_object (&self->demo_server);
-  if (window != NULL)
-    outpost_window_show_welcome (window, msg);
+  if (window == NULL)
+    return;
+  remember_failed_open (window, req->account, req->flags);
+  outpost_window_show_open_error (window, (req->flags & OPEN_DEMO) ? _("The Demo Could Not Start") : NULL,
+                                  error->message);
 }
 
 static void
@@ -208,11 +221,12 @@ demo_started (GObject *source, GAsyncResult *result, gpointer user_data)
   if (!outpost_demo_server_start_finish (OUTPOST_DEMO_SERVER (source), result, &error)
       || (account = outpost_demo_server_save_account (OUTPOST_DEMO_SERVER (source), &error)) == NULL)
     {
-      g_autofree char *msg = g_strdup_printf (_("The demo could not start: %s"), error->message);
-
       g_clear_object (&self->demo_server);
       if (window != NULL)
-        outpost_window_show_welcome (window, msg);
+        {
+          remember_failed_open (window, NULL, OPEN_DEMO | (first_sync ? OPEN_FIRST_SYNC : 0));
+          outpost_window_show_open_error (window, _("The Demo Could Not Start"), error->message);
+        }
       g_application_release (G_APPLICATION (self));
       return;
     }
@@ -391,7 +405,27 @@ open_account_action (GSimpleAction *action, GVariant *parameter, gpointer user_d
   gtk_window_present (GTK_WINDOW (window));
 }
 
+/* Try Again on a window's "cannot be opened" page: the same open (or demo start) again. */
+static void
+retry_open_action (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  OutpostApplication *self = user_data;
+  OutpostWindow *window = active_window (self);
+  OutpostAccount *account;
+  OpenFlags flags;
+
+  if (window == NULL || outpost_window_get_context (window) != NULL)
+    return;
+  account = g_object_get_data (G_OBJECT (window), "failed-account");
+  flags = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (window), "failed-flags"));
+  if (account == NULL || ((flags & OPEN_DEMO) && self->demo_server == NULL))
+    start_demo (self, window, (flags & OPEN_FIRST_SYNC) != 0);
+  else
+    open_account (self, window, account, flags);
+}
+
 static const GActionEntry app_actions[] = {
+  { "retry-open", retry_open_action },
   { "sync", sync_action },
   { "add-account", add_account_action },
   { "open-account", open_account_action, "s" },

@@ -33,12 +33,29 @@ detail_row (const char *title, const char *value)
   return row;
 }
 
+/* The sign-in method as the welcome page names it (not the account file's keyword). */
+static const char *
+auth_label (OutpostAuthKind kind)
+{
+  switch (kind)
+    {
+    case OUTPOST_AUTH_KIND_NONE:
+      return _("No sign-in (demo server)");
+    case OUTPOST_AUTH_KIND_BASIC:
+      return _("User name and password (on-premises)");
+    case OUTPOST_AUTH_KIND_DEVICE_CODE:
+      return _("Microsoft account");
+    default:
+      return outpost_auth_kind_to_string (kind);
+    }
+}
+
 static void
 add_details (OutpostSetupWindow *self)
 {
   OutpostAccount *account = outpost_context_get_account (self->context);
   GtkWidget *group = adw_preferences_group_new ();
-  const char *auth = outpost_auth_kind_to_string (outpost_account_get_auth_kind (account));
+  const char *auth = auth_label (outpost_account_get_auth_kind (account));
 
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), _("Account"));
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), detail_row (_("Name"), outpost_account_get_name (account)));

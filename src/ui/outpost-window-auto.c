@@ -25,6 +25,7 @@ update_auto_status (OutpostWindow *self)
   else if (reason != NULL)
     text = g_strdup (reason);
   gtk_label_set_text (self->auto_status_label, text != NULL ? text : "");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->auto_status_label), text);
   gtk_widget_set_visible (GTK_WIDGET (self->auto_status_label), text != NULL);
 }
 

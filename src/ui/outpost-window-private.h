@@ -20,6 +20,8 @@ struct _OutpostWindow
   AdwStatusPage          *busy_page;
   GtkSpinner             *busy_spinner;
   GtkLabel               *busy_label;
+  AdwStatusPage          *open_error_page;
+  GtkLabel               *open_error_label;
   AdwLeaflet             *leaflet;
   AdwWindowTitle         *account_title;
   GtkListBox             *entity_list;
@@ -51,7 +53,10 @@ struct _OutpostWindow
   const char             *probe_hit;       /* sort probe, see sort_changed */
   guint                   refresh_source;
   gint64                  unsynced;
-  gint64                  issues;
+  gint64                  issues;          /* unused */
+  gint64                  conflicts;       /* waiting in Sync Issues */
+  gint64                  sync_errors;
+  char                   *last_sync_error; /* the last run's failure, NULL after a success */
   gboolean                counting;
   gboolean                count_again;
 
@@ -74,6 +79,7 @@ void outpost_window_refresh_list     (OutpostWindow *self);
 void outpost_window_sync_attach      (OutpostWindow *self);
 void outpost_window_sync_detach      (OutpostWindow *self);
 void outpost_window_update_sync_state (OutpostWindow *self);
+void outpost_window_count_issues     (OutpostWindow *self);
 void outpost_window_auto_attach      (OutpostWindow *self);
 void outpost_window_auto_detach      (OutpostWindow *self);
 

@@ -13,6 +13,8 @@
 #include "outpost-secrets.h"
 #include "outpost-setup-window.h"
 #include "outpost-sign-in-prompt.h"
+#include "outpost-store-jobs.h"
+#include "outpost-sync-error.h"
 #include "outpost-window-private.h"
 
 void outpost_window_class_init_sync (GtkWidgetClass *widget_class);
@@ -27,10 +29,37 @@ engine_running (OutpostWindow *self)
   return self->context != NULL && outpost_sync_engine_get_running (outpost_context_get_engine (self->context));
 }
 
+/* The sidebar's one line about the account's sync: what is true now, most urgent first (audit
+ * 4 #9: it said "All changes synced" after failed syncs and never named conflicts). The line is
+ * short (the sidebar keeps its width); the tooltip and accessible label hold the whole story. */
+static char *
+issues_text (OutpostWindow *self)
+{
+  gint64 all = self->conflicts + self->sync_errors;
+
+  if (self->sync_errors == 0)
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%" PRId64 " conflict to resolve",
+                                         "%" PRId64 " conflicts to resolve", (gulong) all), all);
+  if (self->conflicts == 0)
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%" PRId64 " sync error to resolve",
+                                         "%" PRId64 " sync errors to resolve", (gulong) all), all);
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%" PRId64 " sync issue to resolve",
+                                       "%" PRId64 " sync issues to resolve", (gulong) all), all);
+}
+
+static char *
+unsynced_text (OutpostWindow *self)
+{
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%" PRId64 " unsynced change",
+                                       "%" PRId64 " unsynced changes", (gulong) self->unsynced),
+                          self->unsynced);
+}
+
 void
 outpost_window_update_sync_state (OutpostWindow *self)
 {
   g_autofree char *text = NULL;
+  g_autoptr(GString) tip = g_string_new (NULL);
   const char *icon = "emblem-ok-symbolic";
 
   if (engine_running (self))
@@ -38,20 +67,72 @@ outpost_window_update_sync_state (OutpostWindow *self)
       text = g_strdup (_("Synchronizing…"));
       icon = "emblem-synchronizing-symbolic";
     }
+  else if (self->last_sync_error != NULL)
+    {
+      text = g_strdup (_("Last sync failed"));
+      g_string_append_printf (tip, _("The last synchronization failed: %s"), self->last_sync_error);
+      icon = "dialog-warning-symbolic";
+    }
+  else if (self->conflicts + self->sync_errors > 0)
+    {
+      text = issues_text (self);
+      icon = "dialog-warning-symbolic";
+    }
   else if (self->unsynced > 0)
     {
-      text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%" PRId64 " unsynced change",
-                                           "%" PRId64 " unsynced changes", (gulong) self->unsynced),
-                              self->unsynced);
+      text = unsynced_text (self);
       icon = "document-edit-symbolic";
     }
   else
     text = g_strdup (_("All changes synced"));
+  if (tip->len == 0)
+    g_string_append (tip, text);
+  if (self->conflicts + self->sync_errors > 0 && self->last_sync_error != NULL)
+    {
+      g_autofree char *issues = issues_text (self);
+
+      g_string_append_printf (tip, "\n%s", issues);
+    }
+  if (self->unsynced > 0 && (self->last_sync_error != NULL || self->conflicts + self->sync_errors > 0))
+    {
+      g_autofree char *unsynced = unsynced_text (self);
+
+      g_string_append_printf (tip, "\n%s", unsynced);
+    }
   gtk_label_set_text (self->sync_state_label, text);
   gtk_image_set_from_icon_name (self->sync_state_icon, icon);
-  gtk_widget_set_tooltip_text (self->sync_state_button, text);
+  gtk_widget_set_tooltip_text (self->sync_state_button, tip->str);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->sync_state_button),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, text,
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, tip->str, -1);
+}
+
+static void
+issues_counted (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(OutpostWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) lists = outpost_jobs_finish (result, &error);
+
+  if (lists == NULL)
+    {
+      g_warning ("Could not count sync issues: %s", error->message);
+      return;
+    }
+  if (self->context == NULL || lists->len < 2)
+    return;
+  self->sync_errors = ((GPtrArray *) g_ptr_array_index (lists, 0))->len;
+  self->conflicts = ((GPtrArray *) g_ptr_array_index (lists, 1))->len;
+  outpost_window_update_sync_state (self);
+}
+
+/* Conflicts and sync errors, counted with the records (after saves and syncs). */
+void
+outpost_window_count_issues (OutpostWindow *self)
+{
+  if (self->context == NULL)
+    return;
+  outpost_jobs_list_issues (outpost_context_get_client (self->context), issues_counted, g_object_ref (self));
 }
 
 /* ---- progress ------------------------------------------------------------------------------ */
@@ -72,11 +153,18 @@ progress_text (OutpostWindow *self, const OutpostSyncProgress *p)
       return g_strdup_printf (_("Uploading changes: %" PRId64 " of %" PRId64),
                               p->done, MAX (p->total, p->done));
     case OUTPOST_SYNC_PHASE_DOWNLOAD:
-      if (p->total >= 0)
-        return g_strdup_printf (_("Downloading %s: %" PRId64 " of %" PRId64),
-                                name != NULL ? name : "", p->done, p->total);
-      return g_strdup_printf (_("Downloading %s: %" PRId64),
-                              name != NULL ? name : "", p->done);
+      /* the engine may report a download before it names the entity or counts a record
+       * (audit 4 #15 saw "Downloading : 0") */
+      if (name == NULL || *name == '\0')
+        return p->done > 0
+          ? g_strdup_printf (_("Downloading records: %" PRId64), p->done)
+          : g_strdup (_("Downloading records…"));
+      if (p->total > 0)
+        return g_strdup_printf (_("Downloading %s: %" PRId64 " of %" PRId64), name, p->done, p->total);
+      if (p->done > 0)
+        return g_strdup_printf (_("Downloading %s: %" PRId64), name, p->done);
+      /* TRANSLATORS: %s is the plural display name, e.g. "Downloading Accounts…" */
+      return g_strdup_printf (_("Downloading %s…"), name);
     case OUTPOST_SYNC_PHASE_DONE:
     default:
       return g_strdup (_("Finishing…"));
@@ -560,6 +648,16 @@ report_result (OutpostWindow *self, OutpostSyncResult *result)
   outpost_window_toast_result (self, text);
 }
 
+/* The engine reports a cancel as OUTPOST_SYNC_ERROR_CANCELLED ("Synchronization was
+ * cancelled"); a GIO cancel may still come from a step before it. Both read as a cancel, not a
+ * failure (audit 4 #12). */
+static gboolean
+is_cancel (const GError *error)
+{
+  return g_error_matches (error, OUTPOST_SYNC_ERROR, OUTPOST_SYNC_ERROR_CANCELLED)
+         || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
 static void
 sync_done (GObject *source, GAsyncResult *res, gpointer user_data)
 {
@@ -578,9 +676,14 @@ sync_done (GObject *source, GAsyncResult *res, gpointer user_data)
       end_prompted (self, result != NULL);
       outpost_scheduler_sync_finished (outpost_context_get_scheduler (self->context), result, error);
     }
+  if (result != NULL || !is_cancel (error))
+    {
+      g_free (self->last_sync_error);
+      self->last_sync_error = result == NULL ? g_strdup (error->message) : NULL;
+    }
   if (result == NULL)
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      if (is_cancel (error))
         outpost_window_toast (self, _("Synchronization cancelled"));
       else
         {
@@ -690,8 +793,15 @@ show_issues_action (GtkWidget *widget, const char *action_name, GVariant *parame
 {
   OutpostWindow *self = OUTPOST_WINDOW (widget);
 
-  if (self->context != NULL)
-    gtk_window_present (GTK_WINDOW (outpost_issues_window_new (GTK_WINDOW (self), self->context)));
+  GtkWidget *issues;
+
+  if (self->context == NULL)
+    return;
+  issues = outpost_issues_window_new (GTK_WINDOW (self), self->context);
+  /* what was resolved there shows in the sidebar's sync state and counts once it closes */
+  g_signal_connect_object (issues, "destroy", G_CALLBACK (outpost_window_refresh_counts), self,
+                           G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (issues));
 }
 
 static void

@@ -125,6 +125,7 @@ counts_ready (GObject *source, GAsyncResult *result, gpointer user_data)
             sidebar_row_set_counts (row, entity, c);
         }
       outpost_window_update_sync_state (self);
+      outpost_window_count_issues (self);
     }
   if (self->count_again)
     {
@@ -381,7 +382,7 @@ show_pane_keeping_focus (OutpostWindow *self, const char *name)
 }
 
 static void
-selection_changed (OutpostWindow *self)
+open_selected (OutpostWindow *self)
 {
   OutpostRowItem *item = gtk_single_selection_get_selected_item (self->selection);
   OutpostRecord *record = item != NULL ? outpost_row_item_get_record (item) : NULL;
@@ -393,11 +394,20 @@ selection_changed (OutpostWindow *self)
   show_pane_keeping_focus (self, "form");
 }
 
+/* Side by side, the form follows the selection. Folded, the form would cover the list at each
+ * arrow key (audit 4 #10): there a record opens only when activated (Enter, a click). */
+static void
+selection_changed (OutpostWindow *self)
+{
+  if (!adw_leaflet_get_folded (self->leaflet))
+    open_selected (self);
+}
+
 static void
 row_activated (OutpostWindow *self, guint position)
 {
   gtk_single_selection_set_selected (self->selection, position);
-  selection_changed (self);
+  open_selected (self);
 }
 
 static OutpostQueryFlags
@@ -421,6 +431,11 @@ show_entity (OutpostWindow *self, const char *logical_name)
     return;
   g_free (self->entity);
   self->entity = g_strdup (logical_name);
+  /* another entity's record does not stay beside this list (audit 4 #15); unsaved edits do */
+  if (self->form != NULL && outpost_record_form_get_entity (self->form) != NULL
+      && g_strcmp0 (outpost_record_form_get_entity (self->form), logical_name) != 0
+      && !outpost_record_form_get_dirty (self->form))
+    outpost_record_form_clear (self->form);
   gtk_column_view_set_model (self->column_view, NULL);
   g_clear_object (&self->selection);
   g_clear_object (&self->model);
@@ -513,8 +528,12 @@ form_back (OutpostWindow *self)
 static void
 leaflet_folded_changed (OutpostWindow *self)
 {
+  gboolean folded = adw_leaflet_get_folded (self->leaflet);
+
   if (self->form != NULL)
-    outpost_record_form_set_show_back (self->form, adw_leaflet_get_folded (self->leaflet));
+    outpost_record_form_set_show_back (self->form, folded);
+  /* folded, a click opens the record although selecting no longer does (selection_changed) */
+  gtk_column_view_set_single_click_activate (self->column_view, folded);
 }
 
 /* ---- context ------------------------------------------------------------------------------ */
@@ -532,6 +551,8 @@ detach_context (OutpostWindow *self)
     return;
   outpost_window_auto_detach (self);
   outpost_window_sync_detach (self);
+  self->conflicts = self->sync_errors = self->unsynced = 0;
+  g_clear_pointer (&self->last_sync_error, g_free);
   g_signal_handlers_disconnect_by_data (outpost_context_get_client (self->context), self);
   gtk_column_view_set_model (self->column_view, NULL);
   g_clear_object (&self->selection);
@@ -608,6 +629,23 @@ outpost_window_show_welcome (OutpostWindow *self, const char *error)
   gtk_stack_set_visible_child_name (self->main_stack, "welcome");
 }
 
+void
+outpost_window_show_open_error (OutpostWindow *self, const char *title, const char *message)
+{
+  gtk_spinner_set_spinning (self->busy_spinner, FALSE);
+  adw_status_page_set_title (self->open_error_page,
+                             title != NULL ? title : _("This Account’s Data Cannot Be Opened"));
+  gtk_label_set_text (self->open_error_label, message != NULL ? message : "");
+  gtk_stack_set_visible_child_name (self->main_stack, "open-error");
+}
+
+static void
+open_error_sign_in (OutpostWindow *self)
+{
+  outpost_window_show_welcome (self, NULL);
+  outpost_welcome_page_show_sign_in (OUTPOST_WELCOME_PAGE (self->welcome_page));
+}
+
 /* ---- actions ------------------------------------------------------------------------------ */
 
 /* The email compose window (outpost-email-compose.h): its saves and sends change the lists and
@@ -669,8 +707,22 @@ search_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
   if (self->context == NULL)
     return;
   adw_leaflet_set_visible_child_name (self->leaflet, "list");
-  gtk_toggle_button_set_active (self->search_button, TRUE);
+  gtk_search_bar_set_search_mode (self->search_bar, TRUE);
   gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
+/* A hidden search bar never filters: the list would show fewer records for text nobody sees
+ * (audit 4 #4: Escape, then typing into the hidden entry). Hiding it clears the search. */
+static void
+search_mode_changed (OutpostWindow *self)
+{
+  if (gtk_search_bar_get_search_mode (self->search_bar))
+    return;
+  if (*gtk_editable_get_text (GTK_EDITABLE (self->search_entry)) != '\0')
+    {
+      gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
+      search_changed (self);
+    }
 }
 
 static void
@@ -708,6 +760,7 @@ outpost_window_finalize (GObject *object)
   OutpostWindow *self = OUTPOST_WINDOW (object);
 
   g_hash_table_unref (self->sidebar_rows);
+  g_free (self->last_sync_error);
   G_OBJECT_CLASS (outpost_window_parent_class)->finalize (object);
 }
 
@@ -742,7 +795,7 @@ bind_children (GtkWidgetClass *widget_class)
 {
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, OutpostWindow, name)
   BIND (toast_overlay); BIND (main_stack); BIND (welcome_page); BIND (busy_page);
-  BIND (busy_spinner); BIND (busy_label); BIND (leaflet); BIND (account_title);
+  BIND (busy_spinner); BIND (busy_label); BIND (open_error_page); BIND (open_error_label); BIND (leaflet); BIND (account_title);
   BIND (entity_list); BIND (sync_state_button); BIND (sync_state_icon); BIND (sync_state_label);
   BIND (auto_status_label); BIND (work_offline_button);
   BIND (list_title); BIND (sync_button); BIND (search_button); BIND (progress_revealer);
@@ -787,6 +840,7 @@ outpost_window_class_init (OutpostWindowClass *klass)
                                                "/io/github/outpostcrm/Outpost/outpost-window.ui");
   bind_children (widget_class);
   install_actions (widget_class);
+  gtk_widget_class_bind_template_callback (widget_class, open_error_sign_in);
   outpost_window_class_init_sync (widget_class);
 }
 
@@ -799,6 +853,9 @@ outpost_window_init (OutpostWindow *self)
   gtk_search_entry_set_search_delay (self->search_entry, 150);
   gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
   g_signal_connect_swapped (self->search_entry, "search-changed", G_CALLBACK (search_changed), self);
+  g_object_bind_property (self->search_button, "active", self->search_bar, "search-mode-enabled",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  g_signal_connect_swapped (self->search_bar, "notify::search-mode-enabled", G_CALLBACK (search_mode_changed), self);
   g_signal_connect_swapped (self->filter_changed, "toggled", G_CALLBACK (filters_toggled), self);
   g_signal_connect_swapped (self->filter_issues, "toggled", G_CALLBACK (filters_toggled), self);
   g_signal_connect_swapped (self->entity_list, "row-selected", G_CALLBACK (entity_row_selected), self);

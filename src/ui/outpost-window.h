@@ -24,6 +24,13 @@ void            outpost_window_show_busy    (OutpostWindow *self,
                                              const char    *message);
 void            outpost_window_show_welcome (OutpostWindow *self,
                                              const char    *error);
+/* The account's store could not be opened (newer format, damaged file, ...): a page that says
+ * so with @message (plain text) and offers Try Again (app.retry-open), another account (the
+ * main menu) or signing in to a new one. The file is never touched here. @title: NULL for
+ * "This Account's Data Cannot Be Opened". */
+void            outpost_window_show_open_error (OutpostWindow *self,
+                                                const char    *title,
+                                                const char    *message);
 /* Plain text (escaped here: toast titles are markup). */
 void            outpost_window_toast        (OutpostWindow *self,
                                              const char    *message);
