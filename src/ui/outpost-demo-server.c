@@ -13,6 +13,8 @@ struct _OutpostDemoServer
   GSubprocess      *process;
   GDataInputStream *stdout_stream;
   char             *url;
+  char             *data_dir;
+  guint             port;           /* asked for (the previous start's), 0 = any */
 };
 
 G_DEFINE_FINAL_TYPE (OutpostDemoServer, outpost_demo_server, G_TYPE_OBJECT)
@@ -49,6 +51,7 @@ outpost_demo_server_finalize (GObject *object)
   outpost_demo_server_stop (self);
   g_clear_object (&self->stdout_stream);
   g_free (self->url);
+  g_free (self->data_dir);
   G_OBJECT_CLASS (outpost_demo_server_parent_class)->finalize (object);
 }
 
@@ -75,6 +78,41 @@ die_with_parent (gpointer user_data)
   prctl (PR_SET_PDEATHSIG, SIGTERM);
 }
 
+/* The port of the previous start: the account keeps its URL when the port is free again
+ * (kept links no longer depend on it, but a stable URL is one thing less to change). */
+static char *
+port_file (OutpostDemoServer *self)
+{
+  return g_build_filename (self->data_dir, "last-port", NULL);
+}
+
+static guint
+previous_port (OutpostDemoServer *self)
+{
+  g_autofree char *path = port_file (self);
+  g_autofree char *text = NULL;
+  guint64 port = 0;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL) ||
+      !g_ascii_string_to_unsigned (g_strstrip (text), 10, 1024, 65535, &port, NULL))
+    return 0;
+  return (guint) port;
+}
+
+static void
+remember_port (OutpostDemoServer *self)
+{
+  g_autoptr(GUri) uri = g_uri_parse (self->url, G_URI_FLAGS_NONE, NULL);
+  g_autofree char *path = port_file (self);
+  g_autofree char *text = uri && g_uri_get_port (uri) > 0
+                          ? g_strdup_printf ("%d\n", g_uri_get_port (uri)) : NULL;
+
+  if (text != NULL)
+    g_file_set_contents (path, text, -1, NULL);   /* only a hint for the next start */
+}
+
+static void spawn (OutpostDemoServer *self, GTask *task);
+
 static void
 line_read (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -87,47 +125,68 @@ line_read (GObject *source, GAsyncResult *result, gpointer user_data)
   if (line == NULL)
     {
       outpost_demo_server_stop (self);
+      g_clear_object (&self->stdout_stream);
+      if (self->port != 0 && !g_task_return_error_if_cancelled (task))
+        {
+          self->port = 0;   /* the previous port is taken: any port */
+          spawn (self, g_steal_pointer (&task));
+          return;
+        }
       if (error == NULL)
         error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED,
                                      _("The demo server stopped before it was ready."));
-      g_task_return_error (task, g_steal_pointer (&error));
+      if (!g_task_had_error (task))
+        g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
   self->url = g_strdup (g_strstrip (line));
+  remember_port (self);
   g_task_return_boolean (task, TRUE);
+}
+
+/* Starts the server on self->port; takes @task. */
+static void
+spawn (OutpostDemoServer *self, GTask *task)
+{
+  g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", self->port);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *program = outpost_demo_server_find_program ();
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+
+  /* Even if the app is killed, its demo server does not outlive it. */
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  /* stdout is read for the URL; stderr stays the app's, for the server's own messages. */
+  self->process = g_subprocess_launcher_spawn (launcher, &error, program,
+                                               "--listen", listen, "--data", self->data_dir,
+                                               "--seed", "demo", NULL);
+  if (self->process == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+  self->stdout_stream = g_data_input_stream_new (g_subprocess_get_stdout_pipe (self->process));
+  g_data_input_stream_read_line_async (self->stdout_stream, G_PRIORITY_DEFAULT,
+                                       g_task_get_cancellable (task), line_read, task);
 }
 
 void
 outpost_demo_server_start_async (OutpostDemoServer *self, GCancellable *cancellable,
                                  GAsyncReadyCallback callback, gpointer user_data)
 {
-  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  g_autofree char *program = outpost_demo_server_find_program ();
-  g_autofree char *data = g_build_filename (g_get_user_data_dir (), "outpost", "demo-server", NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
 
-  if (g_mkdir_with_parents (data, 0700) != 0)
+  g_free (self->data_dir);
+  self->data_dir = g_build_filename (g_get_user_data_dir (), "outpost", "demo-server", NULL);
+  if (g_mkdir_with_parents (self->data_dir, 0700) != 0)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED,
-                               _("Could not create %s"), data);
+                               _("Could not create %s"), self->data_dir);
+      g_object_unref (task);
       return;
     }
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  /* Even if the app is killed, its demo server does not outlive it. */
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  /* stdout is read for the URL; stderr stays the app's, for the server's own messages. */
-  self->process = g_subprocess_launcher_spawn (launcher, &error, program,
-                                               "--listen", "127.0.0.1:0", "--data", data,
-                                               "--seed", "demo", NULL);
-  if (self->process == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  self->stdout_stream = g_data_input_stream_new (g_subprocess_get_stdout_pipe (self->process));
-  g_data_input_stream_read_line_async (self->stdout_stream, G_PRIORITY_DEFAULT, cancellable,
-                                       line_read, g_steal_pointer (&task));
+  self->port = previous_port (self);
+  spawn (self, task);
 }
 
 gboolean
@@ -150,7 +209,7 @@ outpost_demo_server_save_account (OutpostDemoServer *self, GError **error)
   g_return_val_if_fail (self->url != NULL, NULL);
   account = outpost_account_new (OUTPOST_DEMO_ACCOUNT, self->url, OUTPOST_AUTH_KIND_NONE,
                                  NULL, NULL, NULL);
-  /* The port changes at every start: the account follows the server. */
+  /* The port may change at a start (the previous one taken): the account follows it. */
   if (!outpost_account_save (account, FALSE, error))
     return NULL;
   return g_steal_pointer (&account);
