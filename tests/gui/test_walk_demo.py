@@ -221,7 +221,8 @@ def conflict_walk(app, db, base):
     tap(conflict, 'the next sync reports a conflict', str(labels(app)[-30:]))
 
     state = find(app, BUTTON, 'Sync State') or app.findChild(
-        lambda n: n.roleName in BUTTON and ('unsynced' in n.name or 'synced' in n.name), retry=False, requireResult=False)
+        lambda n: n.roleName in BUTTON and ('unsynced' in n.name or 'synced' in n.name or 'to resolve' in n.name),
+        retry=False, requireResult=False)
     if state is not None:
         press(state)
     issues = wait_for(lambda: tree.root.application('outpost').findChild(
