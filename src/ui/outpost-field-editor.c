@@ -30,6 +30,7 @@ struct _OutpostFieldEditor
   GtkWidget          *lookup_results;
   GtkWidget          *lookup_search_entry;
   GtkWidget          *popover;
+  gboolean            lookup_refocus;  /* give the focus back to the field when the popover closes */
   GCancellable       *search_cancellable;
 };
 
@@ -89,6 +90,17 @@ ellipsize_labels (GtkWidget *widget)
     }
 }
 
+/* An icon button is announced by its icon ("GtkImage") unless it has a name. */
+static void
+name_clear_button (OutpostFieldEditor *self, GtkWidget *button)
+{
+  /* TRANSLATORS: a button that empties the field named %s, e.g. "Clear Owner" */
+  g_autofree char *name = g_strdup_printf (_("Clear %s"), field_label (self->field));
+
+  gtk_widget_set_tooltip_text (button, name);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+}
+
 /* ---- text and numbers ------------------------------------------------------------------- */
 
 static GtkWidget *
@@ -96,8 +108,8 @@ make_entry (OutpostFieldEditor *self)
 {
   GtkWidget *entry = gtk_entry_new ();
 
-  if (self->field->max_length > 0)
-    gtk_entry_set_max_length (GTK_ENTRY (entry), self->field->max_length);
+  /* No gtk_entry_set_max_length: it cuts pasted text silently. A text over the field's length
+   * stays as typed and the form's check says how long it may be. */
   switch (self->field->type)
     {
     case OUTPOST_FIELD_INTEGER:
@@ -337,7 +349,7 @@ make_date (OutpostFieldEditor *self)
     }
   gtk_popover_set_child (GTK_POPOVER (popover), popbox);
   gtk_menu_button_set_popover (GTK_MENU_BUTTON (self->input), popover);
-  gtk_widget_set_tooltip_text (clear, _("Clear Date"));
+  name_clear_button (self, clear);
   g_signal_connect_swapped (clear, "clicked", G_CALLBACK (date_cleared), self);
   gtk_box_append (GTK_BOX (box), self->input);
   gtk_box_append (GTK_BOX (box), clear);
@@ -372,14 +384,96 @@ set_lookup (OutpostFieldEditor *self, const char *id, const char *target, const 
   ellipsize_labels (self->input);
 }
 
+/* Closing from the keyboard (a pick, Escape) gives the focus back to the field once the popover
+ * is gone (a grab while it is still shown is undone by its hiding). */
+static void
+lookup_close (OutpostFieldEditor *self)
+{
+  self->lookup_refocus = TRUE;
+  gtk_popover_popdown (GTK_POPOVER (self->popover));
+}
+
+static gboolean
+lookup_refocus (gpointer data)
+{
+  g_autoptr(OutpostFieldEditor) self = data;
+
+  if (gtk_widget_get_root (self->input) != NULL)
+    gtk_widget_grab_focus (self->input);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+lookup_closed (OutpostFieldEditor *self)
+{
+  /* after the popover's own hiding has run */
+  if (self->lookup_refocus)
+    g_idle_add (lookup_refocus, g_object_ref (self));
+  self->lookup_refocus = FALSE;
+}
+
 static void
 lookup_row_activated (OutpostFieldEditor *self, GtkListBoxRow *row)
 {
   set_lookup (self, g_object_get_data (G_OBJECT (row), "id"),
               g_object_get_data (G_OBJECT (row), "entity"),
               g_object_get_data (G_OBJECT (row), "name"));
-  gtk_popover_popdown (GTK_POPOVER (self->popover));
+  lookup_close (self);
   emit_changed (self);
+}
+
+/* Enter in the search takes the selected result, else the first (as the N:N picker does). */
+static void
+lookup_search_activated (OutpostFieldEditor *self)
+{
+  GtkListBoxRow *row = gtk_list_box_get_selected_row (GTK_LIST_BOX (self->lookup_results));
+
+  if (row == NULL)
+    row = gtk_list_box_get_row_at_index (GTK_LIST_BOX (self->lookup_results), 0);
+  if (row != NULL)
+    lookup_row_activated (self, row);
+}
+
+
+/* Down in the search goes into the results; Escape anywhere in the popover closes it (the
+ * search entry would only clear its text). */
+static gboolean
+lookup_key_pressed (OutpostFieldEditor *self, guint keyval, guint keycode, GdkModifierType state,
+                    GtkEventControllerKey *controller)
+{
+  GtkWidget *widget = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (controller));
+  GtkListBoxRow *first = gtk_list_box_get_row_at_index (GTK_LIST_BOX (self->lookup_results), 0);
+
+  if (keyval == GDK_KEY_Escape)
+    {
+      lookup_close (self);
+      return TRUE;
+    }
+  if ((keyval == GDK_KEY_Down || keyval == GDK_KEY_KP_Down) && widget == self->lookup_search_entry
+      && first != NULL)
+    {
+      /* through the list's own focus handling: it sets its cursor row (Enter activates that) */
+      gtk_widget_child_focus (self->lookup_results, GTK_DIR_TAB_FORWARD);
+      gtk_list_box_select_row (GTK_LIST_BOX (self->lookup_results), first);
+      return TRUE;
+    }
+  if ((keyval == GDK_KEY_Return || keyval == GDK_KEY_KP_Enter || keyval == GDK_KEY_ISO_Enter)
+      && widget == self->lookup_results)
+    {
+      lookup_search_activated (self);   /* the selected row (the cursor moves the selection) */
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+add_lookup_keys (OutpostFieldEditor *self, GtkWidget *widget)
+{
+  GtkEventController *keys = gtk_event_controller_key_new ();
+
+  gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+  g_signal_connect_swapped (keys, "key-pressed", G_CALLBACK (lookup_key_pressed), self);
+  gtk_widget_add_controller (widget, keys);
 }
 
 static void
@@ -394,6 +488,8 @@ add_lookup_result (OutpostFieldEditor *self, OutpostRecord *record, OutpostEntit
   gtk_label_set_xalign (GTK_LABEL (label), 0);
   gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
   gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), label);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  gtk_label_get_text (GTK_LABEL (label)), -1);
   g_object_set_data_full (G_OBJECT (row), "id", g_strdup (record->id), g_free);
   g_object_set_data_full (G_OBJECT (row), "entity", g_strdup (record->entity), g_free);
   g_object_set_data_full (G_OBJECT (row), "name", g_strdup (title), g_free);
@@ -475,6 +571,7 @@ make_lookup (OutpostFieldEditor *self)
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->lookup_results), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("Search Results"), -1);
   g_signal_connect_swapped (search, "search-changed", G_CALLBACK (lookup_search), self);
+  g_signal_connect_swapped (search, "activate", G_CALLBACK (lookup_search_activated), self);
   g_signal_connect_swapped (self->lookup_results, "row-activated", G_CALLBACK (lookup_row_activated), self);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), self->lookup_results);
   gtk_scrolled_window_set_min_content_height (GTK_SCROLLED_WINDOW (scroller), 200);
@@ -485,8 +582,12 @@ make_lookup (OutpostFieldEditor *self)
   gtk_popover_set_default_widget (GTK_POPOVER (self->popover), search);
   gtk_menu_button_set_popover (GTK_MENU_BUTTON (self->input), self->popover);
   self->lookup_search_entry = search;
+  add_lookup_keys (self, search);
+  add_lookup_keys (self, self->lookup_results);
+  add_lookup_keys (self, self->popover);
   g_signal_connect_swapped (self->popover, "show", G_CALLBACK (lookup_popover_shown), self);
-  gtk_widget_set_tooltip_text (clear, _("Clear"));
+  g_signal_connect_swapped (self->popover, "closed", G_CALLBACK (lookup_closed), self);
+  name_clear_button (self, clear);
   g_signal_connect_swapped (clear, "clicked", G_CALLBACK (lookup_cleared), self);
   gtk_box_append (GTK_BOX (box), self->input);
   gtk_box_append (GTK_BOX (box), clear);
@@ -542,6 +643,57 @@ load_date (OutpostFieldEditor *self, const char *iso)
 }
 
 static void
+set_lookup_text (OutpostFieldEditor *self, const char *text)
+{
+  if (GTK_IS_LABEL (self->input))   /* a read-only lookup */
+    {
+      gtk_label_set_text (GTK_LABEL (self->input), text);
+      return;
+    }
+  gtk_menu_button_set_label (GTK_MENU_BUTTON (self->input), text);
+  ellipsize_labels (self->input);
+}
+
+static void
+lookup_name_ready (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(OutpostFieldEditor) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OutpostRecord) record = outpost_jobs_finish (result, &error);
+  OutpostEntity *entity;
+  g_autofree char *title = NULL;
+
+  if (record == NULL || g_strcmp0 (record->id, self->lookup_id) != 0)
+    return;   /* not here (the "not on this computer" text stays) or another value by now */
+  entity = outpost_profile_lookup_entity (outpost_store_client_get_profile (self->client), record->entity);
+  title = entity != NULL ? outpost_record_title (record, entity) : NULL;
+  if (title != NULL && *title != '\0')
+    set_lookup_text (self, title);
+}
+
+/* A lookup stored without its name (e.g. the owner, a user): the name of the record when this
+ * computer has it, else say it is not here rather than show a GUID. */
+static void
+find_lookup_name (OutpostFieldEditor *self)
+{
+  OutpostProfile *profile = outpost_store_client_get_profile (self->client);
+
+  set_lookup_text (self, _("(not on this computer)"));
+  gtk_widget_set_tooltip_text (self->input, self->lookup_id);
+  for (guint i = 0; self->field->targets != NULL && self->field->targets[i] != NULL; i++)
+    {
+      const char *target = self->field->targets[i];
+
+      if (self->lookup_target != NULL && g_strcmp0 (self->lookup_target, target) != 0)
+        continue;
+      if (outpost_profile_lookup_entity (profile, target) == NULL)
+        continue;   /* an entity not kept offline */
+      outpost_jobs_get_record (self->client, target, self->lookup_id, NULL, lookup_name_ready,
+                               g_object_ref (self));
+    }
+}
+
+static void
 load_lookup (OutpostFieldEditor *self, OutpostRecord *record)
 {
   g_autofree char *target_key = g_strconcat (self->field->name, "@target", NULL);
@@ -556,6 +708,8 @@ load_lookup (OutpostFieldEditor *self, OutpostRecord *record)
   set_lookup (self, id,
               json_object_get_string_member_with_default (record->values, target_key, NULL),
               json_object_get_string_member_with_default (record->values, display_key, NULL));
+  if (json_object_get_string_member_with_default (record->values, display_key, NULL) == NULL)
+    find_lookup_name (self);
 }
 
 static void
@@ -583,6 +737,13 @@ load_value (OutpostFieldEditor *self, OutpostRecord *record)
   if (!is_editable_type (field))
     {
       gtk_label_set_text (GTK_LABEL (self->input), *text ? text : "—");
+      if (field->type == OUTPOST_FIELD_LOOKUP && raw != NULL && g_strcmp0 (text, raw) == 0)
+        {
+          /* shown as its GUID: the name, or that it is not here */
+          g_free (self->lookup_id);
+          self->lookup_id = g_strdup (raw);
+          find_lookup_name (self);
+        }
       return;
     }
   switch (field->type)
@@ -734,6 +895,13 @@ outpost_field_editor_set_error (OutpostFieldEditor *self, const char *message)
     gtk_widget_add_css_class (self->input, "error");
   else
     gtk_widget_remove_css_class (self->input, "error");
+}
+
+void
+outpost_field_editor_focus (OutpostFieldEditor *self)
+{
+  g_return_if_fail (OUTPOST_IS_FIELD_EDITOR (self));
+  gtk_widget_grab_focus (self->input);
 }
 
 OutpostField *

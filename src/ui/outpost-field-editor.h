@@ -34,5 +34,7 @@ const char   *outpost_field_editor_get_target (OutpostFieldEditor *self);
 void          outpost_field_editor_set_error  (OutpostFieldEditor *self,
                                                const char         *message);
 gboolean      outpost_field_editor_is_editable (OutpostFieldEditor *self);
+/* Moves the keyboard focus to the value's input (the form's first bad field after Save). */
+void          outpost_field_editor_focus      (OutpostFieldEditor *self);
 
 G_END_DECLS

@@ -2,8 +2,10 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "outpost-issues-window.h"
+#include "outpost-record-form.h"
 #include "outpost-store-jobs.h"
 #include "outpost-ui-format.h"
 
@@ -46,6 +48,8 @@ action_done (GObject *source, GAsyncResult *result, gpointer user_data)
     adw_toast_overlay_add_toast (self->toast_overlay,
                                  adw_toast_new (_("Done. It takes effect at the next synchronization.")));
   reload (self);
+  /* a resolved conflict changed the record: an open form shows it (or says so over unsaved edits) */
+  outpost_record_form_reload_all ();
 }
 
 static void
@@ -284,9 +288,18 @@ add_conflict (OutpostIssuesWindow *self, OutpostConflict *c, const char *name)
   GList *names = c->local != NULL ? json_object_get_members (c->local) : NULL;
   GString *list = g_string_new (NULL);
   GtkWidget *row, *resolve;
+  OutpostEntity *entity = outpost_profile_lookup_entity (outpost_context_get_profile (self->context), c->entity);
 
   for (GList *l = names; l != NULL; l = l->next)
-    g_string_append_printf (list, "%s%s", list->len ? ", " : "", (char *) l->data);
+    {
+      /* the fields by their labels; "<field>@target" goes with its field */
+      OutpostField *field = entity != NULL ? outpost_entity_lookup_field (entity, l->data) : NULL;
+
+      if (field == NULL && strchr (l->data, '@') != NULL)
+        continue;
+      g_string_append_printf (list, "%s%s", list->len ? ", " : "",
+                              field != NULL && field->label != NULL ? field->label : (char *) l->data);
+    }
   g_list_free (names);
   fields = g_strdup_printf (_("Changed here and on the server: %s"), list->str);
   g_string_free (list, TRUE);

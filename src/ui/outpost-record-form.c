@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "outpost-field-editor.h"
 #include "outpost-record-form.h"
@@ -24,7 +25,9 @@ struct _OutpostRecordForm
   GtkWidget      *state_icon;
   GtkLabel       *state_label;
   GtkLabel       *form_error;
+  GtkWidget      *changed_notice; /* the row changed under unsaved edits */
   GtkWidget      *fields_box;
+  GtkWidget      *scroller;
   GtkWidget      *related_box;
   GtkWidget      *email_button;
   GtkWidget      *related;     /* OutpostRelatedView, in related_box */
@@ -38,6 +41,8 @@ struct _OutpostRecordForm
   guint           edits;       /* editor changes so far: typing during a save is kept */
   gboolean        reloading;   /* the read in flight is a reload of the record shown */
   guint           validate_source;
+  guint           check_serial; /* the latest check of the fields (see start_check) */
+  gboolean        checking;     /* Save waits for its check */
   GCancellable   *cancellable; /* reads for the record shown */
 };
 
@@ -47,6 +52,9 @@ enum { SIGNAL_SAVED, SIGNAL_DELETED, SIGNAL_OPEN_RECORD, SIGNAL_BACK, SIGNAL_TOA
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (OutpostRecordForm, outpost_record_form, GTK_TYPE_BOX)
+
+/* The forms alive, for outpost_record_form_reload_all (main thread only). */
+static GSList *live_forms;
 
 static OutpostStoreClient *
 client_of (OutpostRecordForm *self)
@@ -220,19 +228,20 @@ load_editors (OutpostRecordForm *self, OutpostRecord *record)
   for (guint i = 0; i < self->editors->len; i++)
     outpost_field_editor_load (g_ptr_array_index (self->editors, i), record);
   show_form_error (self, NULL);
+  gtk_widget_set_visible (self->changed_notice, FALSE);
   set_dirty (self, FALSE);
   update_actions (self);
 }
 
 /* ---- collecting and validating ------------------------------------------------------------ */
 
-/* The values to save (all editable fields for a create, the changed ones for an update), or
- * NULL when a field cannot be read (its editor then shows why). */
+/* The values to save (all editable fields for a create, the changed ones for an update). A
+ * field that cannot be read is left out; with @first_bad its editor shows why and *@first_bad
+ * is the first such editor's index (kept if already lower). */
 static JsonObject *
-collect_values (OutpostRecordForm *self, gboolean only_changed)
+collect_values (OutpostRecordForm *self, gboolean only_changed, gint *first_bad)
 {
-  g_autoptr(JsonObject) values = json_object_new ();
-  gboolean ok = TRUE;
+  JsonObject *values = json_object_new ();
 
   for (guint i = 0; i < self->editors->len; i++)
     {
@@ -246,8 +255,12 @@ collect_values (OutpostRecordForm *self, gboolean only_changed)
       value = outpost_field_editor_get_value (editor, &message);
       if (value == NULL)
         {
-          outpost_field_editor_set_error (editor, message);
-          ok = FALSE;
+          if (first_bad != NULL)
+            {
+              outpost_field_editor_set_error (editor, message);
+              if (*first_bad < 0 || (gint) i < *first_bad)
+                *first_bad = (gint) i;
+            }
           continue;
         }
       if (only_changed && self->record != NULL
@@ -269,14 +282,28 @@ collect_values (OutpostRecordForm *self, gboolean only_changed)
           json_object_set_string_member (values, key, outpost_field_editor_get_target (editor));
         }
     }
-  return ok ? g_steal_pointer (&values) : NULL;
+  return values;
+}
+
+/* The store's messages read "Label (logicalname): what is wrong"; the form names a field by
+ * its label only. */
+static char *
+field_message (OutpostField *field, const char *message)
+{
+  const char *label = field->label != NULL ? field->label : field->name;
+  g_autofree char *prefix = g_strdup_printf ("%s (%s): ", label, field->name);
+
+  if (g_str_has_prefix (message, prefix))
+    /* TRANSLATORS: a form field's label, then what is wrong with its value */
+    return g_strdup_printf (_("%s: %s"), label, message + strlen (prefix));
+  return g_strdup (message);
 }
 
 /* The store's message starts with the field's label: show it under that field. */
-static OutpostFieldEditor *
+static gint
 editor_for_message (OutpostRecordForm *self, const char *message)
 {
-  OutpostFieldEditor *best = NULL;
+  gint best = -1;
   gsize best_len = 0;
 
   for (guint i = 0; i < self->editors->len; i++)
@@ -287,12 +314,12 @@ editor_for_message (OutpostRecordForm *self, const char *message)
 
       if (g_str_has_prefix (message, label) && strlen (label) > best_len)
         {
-          best = editor;
+          best = (gint) i;
           best_len = strlen (label);
         }
       else if (g_str_has_prefix (message, field->name) && strlen (field->name) > best_len)
         {
-          best = editor;
+          best = (gint) i;
           best_len = strlen (field->name);
         }
     }
@@ -308,41 +335,161 @@ clear_field_errors (OutpostRecordForm *self)
 }
 
 static void
+show_editor_error (OutpostRecordForm *self, guint index, const char *message)
+{
+  OutpostFieldEditor *editor = g_ptr_array_index (self->editors, index);
+  g_autofree char *text = field_message (outpost_field_editor_get_field (editor), message);
+
+  outpost_field_editor_set_error (editor, text);
+}
+
+static void
 show_validation_error (OutpostRecordForm *self, const GError *error)
 {
-  OutpostFieldEditor *editor = editor_for_message (self, error->message);
+  gint index = editor_for_message (self, error->message);
 
-  if (editor != NULL)
-    outpost_field_editor_set_error (editor, error->message);
+  if (index >= 0)
+    {
+      show_editor_error (self, (guint) index, error->message);
+      outpost_field_editor_focus (g_ptr_array_index (self->editors, index));
+    }
   else
     show_form_error (self, error->message);
 }
 
+/* One check of the form: every field is validated by the store on its own (the store stops at
+ * the first bad value of an object), so every message shows at once. */
+typedef struct {
+  OutpostRecordForm *form;
+  guint              serial;     /* the form's check_serial when it started */
+  guint              pending;
+  gint               first_bad;  /* index of the first editor with a message, or -1 */
+  JsonObject        *save;       /* the values to save once every field passed; NULL: a live check */
+  guint              edits;
+} Check;
+
+typedef struct {
+  Check *check;
+  guint  index;
+} CheckItem;
+
+static void do_save (OutpostRecordForm *self, JsonObject *values, guint edits);
+
 static void
-validate_done (GObject *source, GAsyncResult *result, gpointer user_data)
+check_finish (Check *check)
 {
-  OutpostRecordForm *self = user_data;
+  OutpostRecordForm *self = check->form;
+
+  if (check->serial == self->check_serial && check->save != NULL)
+    {
+      self->saving = FALSE;
+      self->checking = FALSE;
+      if (check->first_bad >= 0)
+        outpost_field_editor_focus (g_ptr_array_index (self->editors, check->first_bad));
+      else
+        do_save (self, check->save, check->edits);
+      update_actions (self);
+    }
+  g_clear_pointer (&check->save, json_object_unref);
+  g_object_unref (check->form);
+  g_free (check);
+}
+
+static void
+check_item_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  CheckItem *item = user_data;
+  Check *check = item->check;
+  OutpostRecordForm *self = check->form;
   g_autoptr(GError) error = NULL;
 
-  if (outpost_jobs_finish (result, &error) != NULL)
-    return;
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  show_validation_error (self, error);
+  if (outpost_jobs_finish (result, &error) == NULL && check->serial == self->check_serial
+      && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && item->index < self->editors->len)
+    {
+      show_editor_error (self, item->index, error->message);
+      if (check->first_bad < 0 || (gint) item->index < check->first_bad)
+        check->first_bad = (gint) item->index;
+    }
+  g_free (item);
+  if (--check->pending == 0)
+    check_finish (check);
+}
+
+static gint
+editor_index (OutpostRecordForm *self, const char *name)
+{
+  for (guint i = 0; i < self->editors->len; i++)
+    if (g_strcmp0 (outpost_field_editor_get_field (g_ptr_array_index (self->editors, i))->name, name) == 0)
+      return (gint) i;
+  return -1;
+}
+
+/* Validates each member of @values (with its "@target") as a one-field change. */
+static void
+check_members (OutpostRecordForm *self, Check *check, JsonObject *values)
+{
+  JsonObjectIter iter;
+  const char *key;
+  JsonNode *node;
+
+  json_object_iter_init (&iter, values);
+  while (json_object_iter_next (&iter, &key, &node))
+    {
+      g_autoptr(JsonObject) one = json_object_new ();
+      g_autofree char *target = g_strconcat (key, "@target", NULL);
+      gint index = editor_index (self, key);
+      CheckItem *item;
+
+      if (index < 0)
+        continue;   /* "field@target": checked with its field */
+      json_object_set_member (one, key, json_node_copy (node));
+      if (json_object_has_member (values, target))
+        json_object_set_member (one, target, json_node_copy (json_object_get_member (values, target)));
+      item = g_new0 (CheckItem, 1);
+      item->check = check;
+      item->index = (guint) index;
+      check->pending++;
+      outpost_jobs_validate (client_of (self), self->entity->logical_name, one, FALSE,
+                             self->cancellable, check_item_done, item);
+    }
+}
+
+/* A live check (@save FALSE) looks at what was typed; Save also checks the required fields a new
+ * record leaves empty, and saves when every field passed. */
+static void
+start_check (OutpostRecordForm *self, gboolean save)
+{
+  Check *check = g_new0 (Check, 1);
+  g_autoptr(JsonObject) values = NULL;
+
+  clear_field_errors (self);
+  check->form = g_object_ref (self);
+  check->serial = ++self->check_serial;
+  check->first_bad = -1;
+  check->pending = 1;   /* this function's own hold, released below */
+  check->edits = self->edits;
+  values = collect_values (self, self->id != NULL || !save, &check->first_bad);
+  if (save)
+    {
+      check->save = collect_values (self, TRUE, NULL);
+      self->saving = TRUE;
+      self->checking = TRUE;
+      update_actions (self);
+    }
+  check_members (self, check, values);
+  if (--check->pending == 0)
+    check_finish (check);
 }
 
 static gboolean
 validate_now (gpointer data)
 {
   OutpostRecordForm *self = data;
-  g_autoptr(JsonObject) values = NULL;
 
   self->validate_source = 0;
-  clear_field_errors (self);
-  values = collect_values (self, self->id != NULL);
-  if (values != NULL && self->entity != NULL)
-    outpost_jobs_validate (client_of (self), self->entity->logical_name, values, self->id == NULL,
-                           self->cancellable, validate_done, self);
+  /* a Save's check is running: its messages come next */
+  if (self->entity != NULL && !self->checking)
+    start_check (self, FALSE);
   return G_SOURCE_REMOVE;
 }
 
@@ -413,12 +560,42 @@ reset_cancellable (OutpostRecordForm *self)
   self->cancellable = g_cancellable_new ();
 }
 
+static gboolean
+record_differs (OutpostRecord *a, OutpostRecord *b)
+{
+  return a->state != b->state || a->has_conflict != b->has_conflict || a->has_error != b->has_error
+         || g_strcmp0 (a->etag, b->etag) != 0 || !json_object_equal (a->values, b->values);
+}
+
+/* Loads @record into the editors whose value is still the one loaded before (self->record). */
+static void
+merge_untouched (OutpostRecordForm *self, OutpostRecord *record)
+{
+  for (guint i = 0; i < self->editors->len; i++)
+    {
+      OutpostFieldEditor *editor = g_ptr_array_index (self->editors, i);
+      OutpostField *field = outpost_field_editor_get_field (editor);
+      g_autofree char *message = NULL;
+      g_autoptr(JsonNode) value = NULL;
+
+      if (!outpost_field_editor_is_editable (editor))
+        {
+          outpost_field_editor_load (editor, record);
+          continue;
+        }
+      value = outpost_field_editor_get_value (editor, &message);
+      if (value != NULL && outpost_ui_value_equal (value, json_object_get_member (self->record->values, field->name)))
+        outpost_field_editor_load (editor, record);
+    }
+}
+
 static void
 record_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   OutpostRecordForm *self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(OutpostRecord) record = outpost_jobs_finish (result, &error);
+  gboolean changed;
 
   if (record == NULL)
     {
@@ -428,10 +605,17 @@ record_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
       g_signal_emit (self, signals[SIGNAL_TOAST], 0, error->message);
       return;
     }
+  changed = self->record != NULL && record_differs (self->record, record);
+  /* A reload that finds unsaved edits keeps them: their text is newer than the row. If the row
+   * itself changed (a sync, a resolved conflict), the fields the user did not touch take the
+   * new values (a save must not put the old ones back) and the form says so. */
+  if (self->reloading && self->dirty && changed)
+    {
+      merge_untouched (self, record);
+      gtk_widget_set_visible (self->changed_notice, TRUE);
+    }
   g_clear_pointer (&self->record, outpost_record_unref);
   self->record = g_steal_pointer (&record);
-  /* A reload that finds the user typing again (after a save, while the read was queued)
-   * leaves the editors alone: their text is newer than the row. */
   if (!(self->reloading && self->dirty))
     load_editors (self, self->record);
   self->reloading = FALSE;
@@ -456,7 +640,12 @@ set_entity (OutpostRecordForm *self, const char *entity, const char *id)
   self->id = g_strdup (id);
   self->entity = e;
   self->saving = FALSE;
+  self->checking = FALSE;
+  self->check_serial++;
   self->reloading = FALSE;
+  gtk_widget_set_visible (self->changed_notice, FALSE);
+  /* another record starts at its top, not where the last one was scrolled to */
+  gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (self->scroller)), 0);
   build_editors (self);
   outpost_related_view_clear (OUTPOST_RELATED_VIEW (self->related));
   return TRUE;
@@ -477,13 +666,21 @@ void
 outpost_record_form_reload (OutpostRecordForm *self)
 {
   g_return_if_fail (OUTPOST_IS_RECORD_FORM (self));
-  /* Never overwrite what the user is typing. */
-  if (self->id == NULL || self->dirty || self->saving)
+  /* With unsaved edits the row is read all the same (the editors keep what is typed: see
+   * record_loaded). */
+  if (self->id == NULL || self->saving)
     return;
   reset_cancellable (self);
   self->reloading = TRUE;
   outpost_jobs_get_record (client_of (self), self->entity->logical_name, self->id,
                            self->cancellable, record_loaded, self);
+}
+
+void
+outpost_record_form_reload_all (void)
+{
+  for (GSList *l = live_forms; l != NULL; l = l->next)
+    outpost_record_form_reload (l->data);
 }
 
 void
@@ -511,6 +708,9 @@ outpost_record_form_clear (OutpostRecordForm *self)
   g_clear_pointer (&self->record, outpost_record_unref);
   g_clear_pointer (&self->id, g_free);
   self->entity = NULL;
+  self->saving = FALSE;
+  self->checking = FALSE;
+  self->check_serial++;
   outpost_related_view_clear (OUTPOST_RELATED_VIEW (self->related));
   set_dirty (self, FALSE);
   update_actions (self);
@@ -576,26 +776,27 @@ save_done (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
+do_save (OutpostRecordForm *self, JsonObject *values, guint edits)
+{
+  SaveData *data = g_new0 (SaveData, 1);
+
+  data->form = g_object_ref (self);
+  data->entity = g_strdup (self->entity->logical_name);
+  data->edits = edits;
+  self->saving = TRUE;
+  update_actions (self);
+  outpost_jobs_save (client_of (self), data->entity, self->id, values, save_done, data);
+}
+
+static void
 form_save (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
   OutpostRecordForm *self = OUTPOST_RECORD_FORM (widget);
-  g_autoptr(JsonObject) values = NULL;
-  SaveData *data;
 
   if (self->entity == NULL || !self->dirty || self->saving)
     return;
   g_clear_handle_id (&self->validate_source, g_source_remove);
-  clear_field_errors (self);
-  values = collect_values (self, TRUE);
-  if (values == NULL)
-    return;
-  data = g_new0 (SaveData, 1);
-  data->form = g_object_ref (self);
-  data->entity = g_strdup (self->entity->logical_name);
-  data->edits = self->edits;
-  self->saving = TRUE;
-  update_actions (self);
-  outpost_jobs_save (client_of (self), data->entity, self->id, values, save_done, data);
+  start_check (self, TRUE);
 }
 
 static void
@@ -666,9 +867,15 @@ form_delete (GtkWidget *widget, const char *action_name, GVariant *parameter)
   dialog = adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (widget)),
                                    _("Delete Record?"), NULL);
   /* The body is plain text (body-use-markup is off): the name comes from the server. */
-  adw_message_dialog_format_body (ADW_MESSAGE_DIALOG (dialog),
-                                  _("“%s” will be deleted here and, at the next synchronization, on the server."),
-                                  name);
+  /* a record created here and not uploaded yet exists only on this computer */
+  if (self->record->state == OUTPOST_ROW_LOCALLY_CREATED)
+    adw_message_dialog_format_body (ADW_MESSAGE_DIALOG (dialog),
+                                    _("“%s” has never been synchronized: it exists only on this computer and will be deleted."),
+                                    name);
+  else
+    adw_message_dialog_format_body (ADW_MESSAGE_DIALOG (dialog),
+                                    _("“%s” will be deleted here and, at the next synchronization, on the server."),
+                                    name);
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
                                     "cancel", _("_Cancel"), "delete", _("_Delete"), NULL);
   adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "delete",
@@ -716,6 +923,7 @@ outpost_record_form_dispose (GObject *object)
 {
   OutpostRecordForm *self = OUTPOST_RECORD_FORM (object);
 
+  live_forms = g_slist_remove (live_forms, self);
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->validate_source, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), OUTPOST_TYPE_RECORD_FORM);
@@ -821,7 +1029,9 @@ outpost_record_form_class_init (OutpostRecordFormClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OutpostRecordForm, state_icon);
   gtk_widget_class_bind_template_child (widget_class, OutpostRecordForm, state_label);
   gtk_widget_class_bind_template_child (widget_class, OutpostRecordForm, form_error);
+  gtk_widget_class_bind_template_child (widget_class, OutpostRecordForm, changed_notice);
   gtk_widget_class_bind_template_child (widget_class, OutpostRecordForm, fields_box);
+  gtk_widget_class_bind_template_child (widget_class, OutpostRecordForm, scroller);
   gtk_widget_class_bind_template_child (widget_class, OutpostRecordForm, related_box);
   gtk_widget_class_bind_template_child (widget_class, OutpostRecordForm, email_button);
   gtk_widget_class_bind_template_callback (widget_class, back_clicked);
@@ -837,6 +1047,7 @@ outpost_record_form_init (OutpostRecordForm *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->editors = g_ptr_array_new ();
   self->cancellable = g_cancellable_new ();
+  live_forms = g_slist_prepend (live_forms, self);
 }
 
 static void

@@ -25,8 +25,12 @@ void        outpost_record_form_clear      (OutpostRecordForm *self);
 const char *outpost_record_form_get_entity (OutpostRecordForm *self);
 const char *outpost_record_form_get_id     (OutpostRecordForm *self);
 gboolean    outpost_record_form_get_dirty  (OutpostRecordForm *self);
-/* Reloads the record shown (after a sync changed it), unless the user is editing it. */
+/* Reloads the record shown (after a sync changed it). With unsaved edits the editors keep
+ * them and the form says the record changed underneath. */
 void        outpost_record_form_reload     (OutpostRecordForm *self);
+/* Reloads the record of every form (e.g. after a conflict was resolved in the Sync Issues
+ * window). */
+void        outpost_record_form_reload_all (void);
 void        outpost_record_form_set_show_back (OutpostRecordForm *self,
                                             gboolean           show);
 

@@ -80,6 +80,8 @@ row_with (GtkWidget *box, OutpostRecord *record, const char *title)
   gtk_widget_set_margin_top (box, 6);
   gtk_widget_set_margin_bottom (box, 6);
   gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
+  /* a row is announced by its name, not as an empty list item */
+  gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, title, -1);
   g_object_set_data_full (G_OBJECT (row), "id", g_strdup (record->id), g_free);
   g_object_set_data_full (G_OBJECT (row), "title", g_strdup (title), g_free);
   return row;

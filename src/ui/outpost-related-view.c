@@ -96,6 +96,9 @@ related_row (OutpostRecord *record, OutpostEntity *entity, gboolean marked)
   gtk_widget_set_margin_top (box, 10);
   gtk_widget_set_margin_bottom (box, 10);
   gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
+  /* a row is announced by its name, not as an empty list item */
+  gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, title,
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, outpost_row_state_label (record), -1);
   g_object_set_data_full (G_OBJECT (row), "entity", g_strdup (record->entity), g_free);
   g_object_set_data_full (G_OBJECT (row), "id", g_strdup (record->id), g_free);
   return row;

@@ -12,12 +12,13 @@ Send marks the email and (sync-email-on-send) an email-only sync runs at once; t
 the email, sent by SendEmail (statecode 1, statuscode 3). A draft closed unsaved is not lost.
 Working offline, Send keeps the email, shown as waiting to be sent; back online it is sent.
 Run under tests/gui/gui-session; output is TAP; screenshots go to $OUTPOST_SHOTS."""
-import contextlib, json, os, shutil, sqlite3, subprocess, sys, time, traceback, urllib.parse, urllib.request
+import contextlib, json, os, re, shutil, sqlite3, subprocess, sys, time, traceback, urllib.parse, urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from guilib import (BUILD, BUTTON, Shots, admin, db_row, find, find_button, finish, is_pressed, keyCombo, keyfile_env,
-                    labels, make_tmp, open_record, select_entity, stop, tap, tree, typeText, wait_for)
+                    labels, make_tmp, open_record, click_settled, select_entity, set_text, showing, stop, sync_and_wait, tap, tree, typeText, wait_for)
 from dogtail import rawinput
+from guilib import press as gpress
 
 _shots = Shots(os.path.join(BUILD, 'gui', 'gui-shots', 'form-related-email'))
 
@@ -167,6 +168,7 @@ def walk_links(app, db, base):
         return
     tap(find(app, BUTTON, 'Remove ' + seeded_name) is not None and link_state(db, account, seeded) == 0,
         'the link made on the server before the first sync shows under Associated Leads', seeded_name)
+    form_checks(app, db, account, name)
     # another user links a lead on the server now: the next sync (the one after the adds) brings it
     tap(server_link(base, account, lead3) == 204, 'another user links a lead on the server')
 
@@ -214,6 +216,142 @@ def walk_links(app, db, base):
     links = server_links(base, account)
     tap(lead1 not in links and lead2 in links and lead3 in links and seeded in links,
         'the server has the remaining links only', str(links))
+    changed_underneath(app, db, base, account)
+
+
+def focused_node(app):
+    import pyatspi
+    return app.findChild(lambda n: n.getState().contains(pyatspi.STATE_FOCUSED), retry=False, requireResult=False)
+
+
+def focus_entry(app, label):
+    """Clicks the form's entry @label until it has the focus (the form may still be sliding in)."""
+    entry = wait_for(lambda: find(app, 'text', label), 10)
+    for _ in range(3):
+        click_settled(entry)
+        if wait_for(lambda: focused(entry), 2):
+            break
+    time.sleep(0.2)
+    return entry
+
+
+def lookup_toggle(app, label):
+    """A lookup's menu button is named after its field; its toggle button inside has the
+    accessible action (and the focus)."""
+    button = find(app, BUTTON, label)
+    inner = button.findChild(lambda n: n.roleName == 'toggle button', retry=False, requireResult=False) \
+        if button is not None else None
+    return inner or button
+
+
+def focus_within(node):
+    import pyatspi
+    if node is None:
+        return False
+    if node.getState().contains(pyatspi.STATE_FOCUSED):
+        return True
+    return any(focus_within(c) for c in node.children)
+
+
+def open_lookup(app, label, start='Website'):
+    """Opens the lookup popover of @label from the keyboard: Tab from the entry @start until the
+    lookup's button has the focus, then Space; true once its search entry has the focus."""
+    button = find(app, BUTTON, label)
+    if button is None:
+        return False
+    if not focus_within(button):
+        try:
+            focus_entry(app, start)
+        except ValueError:   # out of view: no pointer there
+            return False
+        for _ in range(30):
+            keyCombo('Tab')
+            time.sleep(0.1)
+            if focus_within(button):
+                break
+    keyCombo('space')
+    return wait_for(lambda: focused(find(app, ('entry', 'text'), 'Search ' + label)), 5)
+
+
+def form_checks(app, db, account, name):
+    """On the account's form: Save shows every bad value at once, named by its label, the focus
+    on the first; a text over the field's length is kept and said so; the Parent Account lookup
+    popover works from the keyboard; no lookup shows a raw GUID."""
+    other = db_row(db, "SELECT name FROM e_account WHERE name IN (SELECT name FROM e_account GROUP BY name"
+                   " HAVING count(*) = 1) AND __id != ? ORDER BY name DESC LIMIT 1", account)
+    before = db_row(db, 'SELECT name, accountnumber, telephone1, parentaccountid FROM e_account WHERE __id = ?', account)
+    # paste over the lengths of three fields
+    for label, text, copies in (('Account Number', 'n' * 7, 2), ('Main Phone', 'p' * 10, 5),
+                                ('Other Phone', 'q' * 13, 3)):
+        focus_entry(app, label)
+        keyCombo('<Control>a')
+        typeText(text)
+        keyCombo('<Control>a')
+        keyCombo('<Control>c')
+        keyCombo('End')
+        for _ in range(copies):
+            keyCombo('<Control>v')
+    keyCombo('<Control>s')
+    want = ['Account Number: is 21 characters long; at most 20 are allowed',
+            'Main Phone: is 60 characters long; at most 50 are allowed',
+            'Other Phone: is 52 characters long; at most 50 are allowed']
+    shown = wait_for(lambda: all(w in labels(app) for w in want), 10)
+    shot('01a-all-errors')
+    tap(shown, 'one Save shows every bad value, each named by its label; a pasted text over the length is kept'
+        ' and said so', str([l for l in labels(app) if ': ' in l][:8]))
+    tap(not [l for l in labels(app) if '(accountnumber)' in l or '(name)' in l],
+        'the messages do not show internal field names')
+    tap(focused(find(app, 'text', 'Account Number')), 'the focus moves to the first bad field (Account Number)')
+    tap(db_row(db, 'SELECT name, accountnumber, telephone1, parentaccountid FROM e_account WHERE __id = ?',
+               account) == before, 'nothing was saved')
+    gpress(find(app, BUTTON, 'Revert Changes'))
+    tap(not [l for l in labels(app) if re.fullmatch(r'[0-9a-f]{8}-[0-9a-f-]{27}', l)],
+        'no lookup is shown as a raw GUID (Owner: its name, or "not on this computer")',
+        str([l for l in labels(app) if 'computer' in l]))
+    tap(find(app, BUTTON, 'Clear Parent Account') is not None, 'a lookup\'s clear button is named after its field')
+
+    # Parent Account from the keyboard: Down into the results, Enter picks, Escape closes.
+    search = open_lookup(app, 'Parent Account')
+    typeText(other[0])
+    wait_for(lambda: app.findChild(lambda n: n.roleName == 'label' and n.name == other[0]
+                                   and in_list(n, 'Search Results'), retry=False, requireResult=False), 10)
+    keyCombo('Down')
+    row = wait_for(lambda: (lambda n: n if n is not None and n.roleName != 'text' else None)(focused_node(app)), 5)
+    shot('01b-lookup-down')
+    tap(search and row is not None and row.name.startswith(other[0]),
+        'Down in the lookup search moves into the results (the row is named)',
+        '%s %s' % (row.roleName, row.name) if row is not None else None)
+    keyCombo('Return')
+    picked = wait_for(lambda: other[0] in labels(app) and find_button(app, 'Save').sensitive, 10)
+    tap(picked, 'Enter picks the result: the form shows it, to be saved')
+    open_lookup(app, 'Parent Account')
+    keyCombo('Escape')
+    closed = wait_for(lambda: focus_within(find(app, BUTTON, 'Parent Account')), 5)
+    shot('01c-lookup-escape')
+    tap(closed and not showing(find(app, ('entry', 'text'), 'Search Parent Account')),
+        'Escape closes the lookup popover and gives the focus back to the field')
+    gpress(find(app, BUTTON, 'Revert Changes'))
+
+
+def changed_underneath(app, db, base, account):
+    """Unsaved edits while a sync changes the record: the edit stays, the untouched fields take
+    the server's values, the form says the record changed underneath."""
+    contact = db_row(db, 'SELECT primarycontactid FROM e_account WHERE __id = ?', account)[0]
+    gpress(find(app, BUTTON, 'Clear Primary Contact'))   # an unsaved edit
+    wait_for(lambda: find_button(app, 'Save').sensitive, 10)
+    name = 'Renamed on the server %d' % os.getpid()
+    admin(base, 'PATCH', '/api/data/v9.2/accounts(%s)' % account, {'name': name})
+    note('sync with unsaved edits')
+    sync_and_wait(app)
+    notice = wait_for(lambda: [l for l in labels(app) if l.startswith('This record was changed while you were')], 10)
+    shot('07b-changed-underneath')
+    tap(contact is not None and notice and name in labels(app),
+        'a sync that changes the record under unsaved edits says so', str(notice))
+    keyCombo('<Control>s')
+    saved = wait_for(lambda: db_row(db, 'SELECT name, primarycontactid FROM e_account WHERE __id = ?',
+                                    account) == (name, None), 10)
+    tap(saved, 'saving keeps the edit and the server\'s new value of the field not touched',
+        db_row(db, 'SELECT name, primarycontactid FROM e_account WHERE __id = ?', account))
 
 
 def walk_email(app, db, base):
