@@ -315,6 +315,57 @@ search_activated (OutpostRelatedNn *self)
     result_activated (GTK_LIST_BOX (self->results), row, self);
 }
 
+static gboolean
+refocus_add (gpointer data)
+{
+  g_autoptr(OutpostRelatedNn) self = data;
+
+  if (gtk_widget_get_root (self->add_button) != NULL)
+    gtk_widget_grab_focus (self->add_button);
+  return G_SOURCE_REMOVE;
+}
+
+/* As in the lookup pickers: Down in the search goes into the results, Enter there takes the
+ * selected one, Escape closes the picker and gives the focus back to Add… (once it is hidden). */
+static gboolean
+picker_key_pressed (OutpostRelatedNn *self, guint keyval, guint keycode, GdkModifierType state,
+                    GtkEventControllerKey *controller)
+{
+  GtkWidget *widget = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (controller));
+  GtkListBoxRow *first = gtk_list_box_get_row_at_index (GTK_LIST_BOX (self->results), 0);
+  GtkListBoxRow *selected = gtk_list_box_get_selected_row (GTK_LIST_BOX (self->results));
+
+  if (keyval == GDK_KEY_Escape)
+    {
+      gtk_popover_popdown (GTK_POPOVER (self->popover));
+      g_idle_add (refocus_add, g_object_ref (self));
+      return TRUE;
+    }
+  if ((keyval == GDK_KEY_Down || keyval == GDK_KEY_KP_Down) && widget == self->search && first != NULL)
+    {
+      gtk_widget_child_focus (self->results, GTK_DIR_TAB_FORWARD);
+      gtk_list_box_select_row (GTK_LIST_BOX (self->results), first);
+      return TRUE;
+    }
+  if ((keyval == GDK_KEY_Return || keyval == GDK_KEY_KP_Enter || keyval == GDK_KEY_ISO_Enter)
+      && widget == self->results && selected != NULL)
+    {
+      result_activated (GTK_LIST_BOX (self->results), selected, self);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+add_picker_keys (OutpostRelatedNn *self, GtkWidget *widget)
+{
+  GtkEventController *keys = gtk_event_controller_key_new ();
+
+  gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+  g_signal_connect_object (keys, "key-pressed", G_CALLBACK (picker_key_pressed), self, G_CONNECT_SWAPPED);
+  gtk_widget_add_controller (widget, keys);
+}
+
 static GtkWidget *
 picker_new (OutpostRelatedNn *self)
 {
@@ -340,6 +391,9 @@ picker_new (OutpostRelatedNn *self)
   gtk_box_append (GTK_BOX (box), scrolled);
   gtk_popover_set_child (GTK_POPOVER (popover), box);
   g_signal_connect_swapped (popover, "show", G_CALLBACK (popover_shown), self);
+  add_picker_keys (self, self->search);
+  add_picker_keys (self, self->results);
+  add_picker_keys (self, popover);
   return popover;
 }
 

@@ -114,8 +114,9 @@ def server_link(base, account, lead):
         return r.status
 
 
-def add_link(app, name):
-    """Add…, search @name in the popover, Enter takes the first result."""
+def add_link(app, name, down=False):
+    """Add…, search @name in the popover, Enter takes the first result (with @down: Down moves
+    into the results, Enter takes the selected one)."""
     note('add ' + name)
     press(find(app, BUTTON, 'Add Lead…'))
     wait_for(lambda: focused(find(app, ('entry', 'text'), 'Search Leads')), 10)
@@ -123,6 +124,8 @@ def add_link(app, name):
     result = wait_for(lambda: app.findChild(lambda n: n.roleName == 'label' and n.name == name
                                             and in_list(n, 'Leads'), retry=False, requireResult=False), 10)
     shot('02-add-popover')
+    if down:
+        keyCombo('Down')
     keyCombo('Return')
     return result is not None
 
@@ -176,8 +179,15 @@ def walk_links(app, db, base):
     tap(add_link(app, name1), 'the popover searches the leads', str(labels(app)[-10:]))
     tap(wait_for(lambda: link_state(db, account, lead1) == 1, 10), 'Add stores the link at once (added here)')
     tap(wait_for(lambda: find(app, BUTTON, 'Remove ' + name1), 10), 'the new link shows with a Remove button')
-    add_link(app, name2)
-    tap(wait_for(lambda: link_state(db, account, lead2) == 1, 10), 'a second lead added')
+    add_link(app, name2, down=True)
+    tap(wait_for(lambda: link_state(db, account, lead2) == 1, 10), 'a second lead added (Down, then Enter)')
+    tap(find(app, 'list item', name2) is not None, 'the linked rows are named after their records')
+    press(find(app, BUTTON, 'Add Lead…'))
+    wait_for(lambda: focused(find(app, ('entry', 'text'), 'Search Leads')), 10)
+    keyCombo('Escape')
+    tap(wait_for(lambda: focused(find(app, BUTTON, 'Add Lead…')), 5)
+        and not showing(find(app, ('entry', 'text'), 'Search Leads')),
+        'Escape closes the Add… picker and gives the focus back to Add…')
     unsynced = wait_for(lambda: [l for l in labels(app) if l == '2 unsynced changes'], 5)
     shot('03-added')
     tap(unsynced, 'the sidebar counts the links as unsynced changes', str([l for l in labels(app) if 'sync' in l]))
