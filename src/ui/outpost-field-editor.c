@@ -379,6 +379,7 @@ set_lookup (OutpostFieldEditor *self, const char *id, const char *target, const 
   self->lookup_id = g_strdup (id);
   g_free (self->lookup_target);
   self->lookup_target = g_strdup (target);
+  gtk_widget_set_tooltip_text (self->input, NULL);   /* the GUID of a record not here (find_lookup_name) */
   gtk_menu_button_set_label (GTK_MENU_BUTTON (self->input),
                              id == NULL ? _("None") : (name != NULL && *name != '\0' ? name : id));
   ellipsize_labels (self->input);

@@ -51,10 +51,12 @@ renew (GCancellable **cancellable)
 static void
 clear_list (GtkWidget *list)
 {
-  GtkWidget *child;
+  GtkListBoxRow *row;
 
-  while ((child = gtk_widget_get_first_child (list)) != NULL)
-    gtk_list_box_remove (GTK_LIST_BOX (list), child);
+  /* rows only: the list's first child can be its placeholder ("No associated …"), which
+   * gtk_list_box_remove would take away for good */
+  while ((row = gtk_list_box_get_row_at_index (GTK_LIST_BOX (list), 0)) != NULL)
+    gtk_list_box_remove (GTK_LIST_BOX (list), GTK_WIDGET (row));
 }
 
 static GtkWidget *
