@@ -2,6 +2,8 @@
  * sync state and the sync log. */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n-lib.h>
 
 #include "outpost-store-private.h"
@@ -12,7 +14,7 @@ static gboolean
 missing (GError **error, const char *what, gint64 id)
 {
   g_set_error (error, OUTPOST_STORE_ERROR, OUTPOST_STORE_ERROR_NOT_FOUND,
-               _("No %s %" G_GINT64_FORMAT), what, id);
+               _("No %s %" PRId64), what, id);
   return FALSE;
 }
 

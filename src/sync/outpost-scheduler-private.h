@@ -18,6 +18,7 @@ struct _OutpostScheduler
   gboolean  requested;        /* "sync-requested" emitted, sync not finished yet */
   gboolean  running;          /* sync_started seen, sync_finished not yet */
   gboolean  failed;           /* the last sync ended with errors: automatic sync paused */
+  gboolean  left_errors;      /* ...because it finished but left record errors */
   gboolean  warning;          /* "sync-needed-warning" (published by update_state) */
   gboolean  pub_warning;      /* the values last notified */
   gboolean  pub_running;

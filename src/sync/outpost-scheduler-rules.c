@@ -53,6 +53,9 @@ outpost_scheduler_compute_blocked (OutpostScheduler *self)
   if (!self->credentials_saved)
     return _("Automatic sync is off because the password is not saved — Sync asks for it; "
              "tick “Remember password” there to turn automatic sync on");
+  if (self->failed && self->left_errors)
+    return _("Automatic sync paused: the last sync left sync errors — resolve them or sync "
+             "manually to resume");
   if (self->failed)
     return _("Automatic sync paused: the last sync failed — sync manually to resume");
   if (!self->online && outpost_connectivity_get_work_offline (self->connectivity))
@@ -218,9 +221,13 @@ outpost_scheduler_on_finished (OutpostScheduler        *self,
   self->requested = FALSE;
   self->running = FALSE;
   if (success)
-    self->failed = self->warning = FALSE;
+    self->failed = self->warning = self->left_errors = FALSE;
   else if (error == NULL || error_pauses (error))
-    self->failed = TRUE;
+    {
+      /* a run that finished with record errors did not fail: the reason says which */
+      self->failed = TRUE;
+      self->left_errors = error == NULL;
+    }
   self->periodic_base = outpost_clock_get_real (self->clock);
   if (self->followup && outpost_scheduler_conditions_ok (self))
     {
