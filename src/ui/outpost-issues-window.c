@@ -18,6 +18,7 @@ struct _OutpostIssuesWindow
   AdwPreferencesGroup *conflicts_group;
   OutpostContext      *context;
   GPtrArray           *rows;      /* rows currently shown, to remove on reload */
+  OutpostIssueAction   action;    /* the last one started, for the toast that follows it */
 };
 
 G_DEFINE_FINAL_TYPE (OutpostIssuesWindow, outpost_issues_window, ADW_TYPE_WINDOW)
@@ -30,6 +31,23 @@ entity_label (OutpostIssuesWindow *self, const char *entity)
   OutpostEntity *e = outpost_profile_lookup_entity (outpost_context_get_profile (self->context), entity);
 
   return e != NULL ? e->display_name : entity;
+}
+
+/* What the action did, said once it is done: each takes effect at a different moment. */
+static const char *
+action_done_text (OutpostIssueAction action)
+{
+  switch (action)
+    {
+    case OUTPOST_ISSUE_RETRY:
+      return _("The change will be sent again at the next synchronization.");
+    case OUTPOST_ISSUE_IGNORE:
+      return _("Ignored: the change stays on this computer and is not sent.");
+    case OUTPOST_ISSUE_TAKE_SERVER:
+      return _("Your change was dropped: this record follows the server again.");
+    default:
+      return _("Resolved. The chosen values are sent at the next synchronization.");
+    }
 }
 
 static void
@@ -45,8 +63,7 @@ action_done (GObject *source, GAsyncResult *result, gpointer user_data)
       adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (escaped));
     }
   else
-    adw_toast_overlay_add_toast (self->toast_overlay,
-                                 adw_toast_new (_("Done. It takes effect at the next synchronization.")));
+    adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (action_done_text (self->action)));
   reload (self);
   /* a resolved conflict changed the record: an open form shows it (or says so over unsaved edits) */
   outpost_record_form_reload_all ();
@@ -58,6 +75,7 @@ issue_button_clicked (GtkButton *button, OutpostIssuesWindow *self)
   OutpostIssueAction action = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "action"));
   gint64 id = *(gint64 *) g_object_get_data (G_OBJECT (button), "id");
 
+  self->action = action;
   outpost_jobs_issue_action (outpost_context_get_client (self->context), action, id, NULL, NULL,
                              action_done, g_object_ref (self));
 }
@@ -172,6 +190,7 @@ merge_apply (GtkButton *button, Merge *merge)
       json_object_set_member (chosen, name, member_or_null (mine ? merge->conflict->local
                                                                  : merge->conflict->server, name));
     }
+  merge->window->action = OUTPOST_ISSUE_RESOLVE;
   outpost_jobs_issue_action (outpost_context_get_client (merge->window->context), OUTPOST_ISSUE_RESOLVE,
                              merge->conflict->id, NULL, chosen, action_done, g_object_ref (merge->window));
   gtk_window_destroy (GTK_WINDOW (merge->dialog));

@@ -243,7 +243,9 @@ def conflict_walk(app, db, base):
     if apply is not None:
         press(apply)
     wait_for(lambda: 'No conflicts.' in labels(app), 10)
+    toast = wait_for(lambda: 'Resolved. The chosen values are sent at the next synchronization.' in labels(app), 10)
     shot('11-resolved')
+    tap(bool(toast), 'resolving says when the chosen values go to the server', str(labels(app)[-10:]))
     # Close Sync Issues with its own button: F5 must reach the main window.
     for w in app.findChildren(lambda n: n.roleName == 'frame' and n.name == 'Sync Issues'):
         button = w.findChild(lambda n: n.roleName in BUTTON and n.name == 'Close', retry=False, requireResult=False)
