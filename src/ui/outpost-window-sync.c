@@ -798,8 +798,9 @@ show_issues_action (GtkWidget *widget, const char *action_name, GVariant *parame
   if (self->context == NULL)
     return;
   issues = outpost_issues_window_new (GTK_WINDOW (self), self->context);
-  /* what was resolved there shows in the sidebar's sync state and counts once it closes */
-  g_signal_connect_object (issues, "destroy", G_CALLBACK (outpost_window_refresh_counts), self,
+  /* what was resolved there (a record taken from the server, removed when the server had it no
+   * more) shows in the list, the sidebar's sync state and counts once it closes */
+  g_signal_connect_object (issues, "destroy", G_CALLBACK (outpost_window_refresh_list), self,
                            G_CONNECT_SWAPPED);
   gtk_window_present (GTK_WINDOW (issues));
 }
