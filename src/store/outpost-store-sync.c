@@ -76,6 +76,14 @@ outpost_store_journal_list (OutpostStore *self, GError **error)
   return g_steal_pointer (&list);
 }
 
+/* the entry @seq is gone (completed, or never there) */
+static void
+no_journal_entry (gint64 seq, GError **error)
+{
+  g_set_error (error, OUTPOST_STORE_ERROR, OUTPOST_STORE_ERROR_NOT_FOUND,
+               _("No journal entry %" PRId64), seq);
+}
+
 static OutpostJournalEntry *
 journal_get (OutpostStore *self, gint64 seq, GError **error)
 {
@@ -89,8 +97,7 @@ journal_get (OutpostStore *self, gint64 seq, GError **error)
   if (sqlite3_step (stmt) == SQLITE_ROW)
     e = entry_from_stmt (stmt);
   else
-    g_set_error (error, OUTPOST_STORE_ERROR, OUTPOST_STORE_ERROR_NOT_FOUND,
-                 _("No journal entry %" PRId64), seq);
+    no_journal_entry (seq, error);
   sqlite3_reset (stmt);
   return e;
 }
@@ -111,8 +118,7 @@ journal_set_status (OutpostStore *self, gint64 seq, OutpostJournalStatus status,
     return FALSE;
   if (sqlite3_changes (self->db) == 0)
     {
-      g_set_error (error, OUTPOST_STORE_ERROR, OUTPOST_STORE_ERROR_NOT_FOUND,
-                   _("No journal entry %" PRId64), seq);
+      no_journal_entry (seq, error);
       return FALSE;
     }
   return TRUE;
@@ -144,8 +150,7 @@ outpost_store_journal_claim (OutpostStore *self, gint64 seq, GError **error)
   if (rc == SQLITE_ROW)
     e = entry_from_stmt (stmt);
   else if (rc == SQLITE_DONE)
-    g_set_error (error, OUTPOST_STORE_ERROR, OUTPOST_STORE_ERROR_NOT_FOUND,
-                 _("No journal entry %" PRId64), seq);
+    no_journal_entry (seq, error);
   else
     outpost_store_sqlite_error (self, error, _("Could not write to the database"));
   sqlite3_reset (stmt);
@@ -276,8 +281,7 @@ journal_take (OutpostStore *self, gint64 seq, GError **error)
       e->related_id = g_strdup ((const char *) sqlite3_column_text (stmt, 5));
     }
   else if (rc == SQLITE_DONE)
-    g_set_error (error, OUTPOST_STORE_ERROR, OUTPOST_STORE_ERROR_NOT_FOUND,
-                 _("No journal entry %" PRId64), seq);
+    no_journal_entry (seq, error);
   else
     outpost_store_sqlite_error (self, error, _("Could not write to the database"));
   sqlite3_reset (stmt);
