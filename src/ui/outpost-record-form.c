@@ -496,14 +496,9 @@ validate_now (gpointer data)
 static OutpostFieldEditor *
 editor_named (OutpostRecordForm *self, const char *name)
 {
-  for (guint i = 0; i < self->editors->len; i++)
-    {
-      OutpostFieldEditor *editor = g_ptr_array_index (self->editors, i);
+  gint index = editor_index (self, name);
 
-      if (g_strcmp0 (outpost_field_editor_get_field (editor)->name, name) == 0)
-        return editor;
-    }
-  return NULL;
+  return index >= 0 ? g_ptr_array_index (self->editors, index) : NULL;
 }
 
 static char *
