@@ -18,7 +18,6 @@ struct _OutpostIssuesWindow
   AdwPreferencesGroup *conflicts_group;
   OutpostContext      *context;
   GPtrArray           *rows;      /* rows currently shown, to remove on reload */
-  OutpostIssueAction   action;    /* the last one started, for the toast that follows it */
 };
 
 G_DEFINE_FINAL_TYPE (OutpostIssuesWindow, outpost_issues_window, ADW_TYPE_WINDOW)
@@ -50,11 +49,21 @@ action_done_text (OutpostIssueAction action)
     }
 }
 
+/* An action on its way: which one, for the toast when it is done (two may overlap). */
+typedef struct {
+  OutpostIssuesWindow *window;
+  OutpostIssueAction   action;
+} ActionCall;
+
 static void
 action_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(OutpostIssuesWindow) self = user_data;
+  ActionCall *call = user_data;
+  g_autoptr(OutpostIssuesWindow) self = call->window;
+  OutpostIssueAction action = call->action;
   g_autoptr(GError) error = NULL;
+
+  g_free (call);
 
   if (outpost_jobs_finish (result, &error) == NULL)
     {
@@ -63,10 +72,21 @@ action_done (GObject *source, GAsyncResult *result, gpointer user_data)
       adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (escaped));
     }
   else
-    adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (action_done_text (self->action)));
+    adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (action_done_text (action)));
   reload (self);
   /* a resolved conflict changed the record: an open form shows it (or says so over unsaved edits) */
   outpost_record_form_reload_all ();
+}
+
+static void
+start_action (OutpostIssuesWindow *self, OutpostIssueAction action, gint64 id, JsonObject *values)
+{
+  ActionCall *call = g_new0 (ActionCall, 1);
+
+  call->window = g_object_ref (self);
+  call->action = action;
+  outpost_jobs_issue_action (outpost_context_get_client (self->context), action, id, NULL, values,
+                             action_done, call);
 }
 
 static void
@@ -75,9 +95,7 @@ issue_button_clicked (GtkButton *button, OutpostIssuesWindow *self)
   OutpostIssueAction action = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "action"));
   gint64 id = *(gint64 *) g_object_get_data (G_OBJECT (button), "id");
 
-  self->action = action;
-  outpost_jobs_issue_action (outpost_context_get_client (self->context), action, id, NULL, NULL,
-                             action_done, g_object_ref (self));
+  start_action (self, action, id, NULL);
 }
 
 static GtkWidget *
@@ -190,9 +208,7 @@ merge_apply (GtkButton *button, Merge *merge)
       json_object_set_member (chosen, name, member_or_null (mine ? merge->conflict->local
                                                                  : merge->conflict->server, name));
     }
-  merge->window->action = OUTPOST_ISSUE_RESOLVE;
-  outpost_jobs_issue_action (outpost_context_get_client (merge->window->context), OUTPOST_ISSUE_RESOLVE,
-                             merge->conflict->id, NULL, chosen, action_done, g_object_ref (merge->window));
+  start_action (merge->window, OUTPOST_ISSUE_RESOLVE, merge->conflict->id, chosen);
   gtk_window_destroy (GTK_WINDOW (merge->dialog));
 }
 
